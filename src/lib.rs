@@ -1,1 +1,51 @@
-//! pudo
+//! pudo: declarative plan/apply for Snowflake environments.
+//!
+//! The program is a pipeline that moves in one direction:
+//!
+//! ```text
+//! environments/*.yaml --load--> raw docs (with file/line)
+//!    --merge base+overlay--> merged raw --expand ${env} ${var.x}--> validate --> Model (desired)
+//! git branch (or --env, or CI variables) --resolve--> environment / stack
+//! .env, .env.<env>, process env --> Connection (secrets in a redacting type)
+//! state/<stack>.json --> State (recorded)
+//! Model x State --diff--> Plan { changes in graph order }
+//! Plan --render--> human | json | markdown | mermaid        Plan --sql--> statements
+//! ```
+//!
+//! Only [`config`] loading, the [`state`] store, [`environment`] (git) and
+//! [`dotenv`] touch files or the process environment; merge, expansion,
+//! validation, the graph, the diff and SQL generation are pure functions of
+//! values.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod dotenv;
+pub mod environment;
+pub mod error;
+pub mod graph;
+pub mod model;
+pub mod plan;
+pub mod render;
+pub mod sql;
+pub mod state;
+
+pub use error::{Error, Result};
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Entry point of the binary: parses arguments, runs the command, prints an
+/// error to stderr if there is one, and returns the exit code
+/// (0 success, 1 error, 2 changes present or drift found).
+pub fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    render::style::init(cli.global.color);
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("{}", render::style::error_message(&err.to_string()));
+            ExitCode::from(1)
+        }
+    }
+}

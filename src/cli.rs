@@ -1,0 +1,189 @@
+//! Command-line definitions (clap). Parsing only: no behaviour lives here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Declarative plan/apply for Snowflake environments.
+///
+/// pudo reads `environments/base.yaml` plus `environments/<env>.override.yaml`,
+/// resolves the desired databases, schemas, warehouses, roles and grants of one
+/// environment (picked from the git branch, or `--env`), compares them with the
+/// recorded state in `state/`, and shows or applies the difference as SQL.
+#[derive(Debug, Parser)]
+#[command(name = "pudo", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Typical flow:\n  pudo validate            check every environment, offline\n  pudo plan                what would change in the branch's environment\n  pudo plan --out plan.json   save it for review\n  pudo apply plan.json     run exactly the reviewed plan\n  pudo drift               compare live Snowflake with recorded state\n\nExit codes: 0 success/no changes, 1 error, 2 changes present (plan --detailed-exitcode) or drift found."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Run as if started in DIR (the project root is found by walking up to
+    /// the folder that holds `environments/base.yaml`).
+    #[arg(short = 'C', long = "directory", value_name = "DIR", global = true)]
+    pub directory: Option<PathBuf>,
+
+    /// Environment (DEV, STAGING, PROD, case-insensitive) or `shared`;
+    /// overrides the one mapped from the git branch.
+    #[arg(short = 'e', long = "env", value_name = "ENV", global = true)]
+    pub env: Option<String>,
+
+    /// Read connection settings from FILE instead of `.env` and `.env.<env>`.
+    #[arg(long = "env-file", value_name = "FILE", global = true)]
+    pub env_file: Option<PathBuf>,
+
+    /// When to color output (NO_COLOR is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum GraphFormat {
+    #[default]
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load and validate every environment and the shared stack (no network).
+    ///
+    /// Reports every error, each with its file, line and key path.
+    Validate,
+
+    /// Show the branch, environment, stack, state file and connection settings
+    /// (secrets shown only as set/unset).
+    Env,
+
+    /// Inspect a component's configuration (base.yaml + <env>.override.yaml).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// Show what would change: desired configuration against recorded state.
+    Plan(PlanArgs),
+
+    /// Apply the changes (a saved plan, or a fresh plan after confirmation).
+    Apply(ApplyArgs),
+
+    /// Compare live Snowflake with the recorded state of a stack.
+    Drift(DriftArgs),
+
+    /// Adopt existing Snowflake objects into state without running DDL.
+    Import(ImportArgs),
+
+    /// Inspect recorded state.
+    #[command(subcommand)]
+    State(StateCommand),
+
+    /// Print the dependency graph of the environment's resources.
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the merged configuration of a component as YAML.
+    ///
+    /// Example: pudo config render config/training -e PROD
+    Render {
+        /// The component folder (holds base.yaml and <env>.override.yaml).
+        dir: PathBuf,
+    },
+    /// Show what differs between two environments of a component.
+    ///
+    /// On `environments` itself, compares the resolved resources with the
+    /// environment name factored out: the promotion preview.
+    /// Example: pudo config diff environments STAGING PROD
+    Diff {
+        dir: PathBuf,
+        env_a: String,
+        env_b: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Plan against live Snowflake instead of recorded state.
+    #[arg(long)]
+    pub refresh: bool,
+    /// Save the plan to FILE for `pudo apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Exit 0 when there is nothing to change, 2 when there are changes.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `pudo plan --out`; without it, pudo plans first and
+    /// asks for confirmation.
+    pub planfile: Option<PathBuf>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Allow the plan to drop objects.
+    #[arg(long)]
+    pub allow_drop: bool,
+    /// How many changes may run at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Also report objects that follow the stack's names but are in no state.
+    #[arg(long)]
+    pub unmanaged: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Addresses to adopt (see `pudo state list` for the address format).
+    pub addresses: Vec<String>,
+    /// Adopt every declared object that exists live but is not in state.
+    #[arg(long, conflicts_with = "addresses")]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the addresses recorded in the stack's state.
+    List,
+    /// Show one recorded resource.
+    Show { address: String },
+    /// Remove a stale lock (asks for confirmation unless --force).
+    Unlock {
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}

@@ -1,0 +1,68 @@
+//! `pudo env`: what a run would work on, and with which connection.
+
+use super::Context;
+use crate::dotenv;
+use crate::error::Result;
+use crate::render::style;
+use std::process::ExitCode;
+
+pub fn run(ctx: &Context) -> Result<ExitCode> {
+    let project = ctx.load_project()?;
+    let resolution = ctx.resolve_environment(&project)?;
+    let connection = dotenv::load(
+        &ctx.cwd,
+        resolution.environment.as_deref(),
+        ctx.global.env_file.as_deref(),
+        &|name| std::env::var(name).ok(),
+    )?;
+
+    let label = |s: &str| style::heading().apply_to(format!("{s:<12}")).to_string();
+    let branch = match &resolution.branch {
+        Some((name, source)) => format!("{name}  (from {source})"),
+        None => "(none: not a git repository or unknown)".to_string(),
+    };
+    println!("{} {branch}", label("branch"));
+    let chosen = if resolution.from_flag {
+        "--env"
+    } else {
+        "branch mapping"
+    };
+    println!(
+        "{} {}  (from {chosen})",
+        label("environment"),
+        resolution
+            .environment
+            .as_deref()
+            .unwrap_or("(none: shared stack)")
+    );
+    println!("{} {}", label("stack"), resolution.stack);
+    println!(
+        "{} {}",
+        label("state file"),
+        project
+            .root
+            .join("state")
+            .join(format!("{}.json", resolution.stack))
+            .display()
+    );
+    println!("{} {}", label("project"), project.root.display());
+    if connection.files.is_empty() {
+        println!(
+            "{} (no .env files found in {})",
+            label("env files"),
+            ctx.cwd.display()
+        );
+    } else {
+        let files: Vec<String> = connection
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        println!("{} {}", label("env files"), files.join(", "));
+    }
+    println!("{}", style::heading().apply_to("connection"));
+    for (name, value) in connection.describe() {
+        println!("  {name:<34} {value}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

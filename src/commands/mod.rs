@@ -1,0 +1,100 @@
+//! One module per command. Each takes the [`Context`] and its arguments and
+//! returns the exit code; errors go back to `main` to be printed.
+
+pub mod config_cmd;
+pub mod env_cmd;
+pub mod validate;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::{BASE_FILE, Project};
+use crate::environment::{self, Resolution};
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// What every command needs: where it runs and the global options.
+pub struct Context {
+    /// The directory pudo was started in (or `-C DIR`).
+    pub cwd: PathBuf,
+    pub global: GlobalArgs,
+}
+
+impl Context {
+    /// The project root: the nearest folder, from `cwd` upwards, that holds
+    /// `environments/base.yaml`.
+    pub fn project_root(&self) -> Result<PathBuf> {
+        find_project_root(&self.cwd).ok_or_else(|| {
+            Error::usage_with_hint(
+                format!(
+                    "no `{BASE_FILE}` in `{}` or any folder above it",
+                    self.cwd.display()
+                ),
+                "run pudo inside a pudo project, or pass `-C DIR`",
+            )
+        })
+    }
+
+    /// Loads the project and prints its warnings to stderr.
+    pub fn load_project(&self) -> Result<Project> {
+        let root = self.project_root()?;
+        let project = Project::load(&root)?;
+        for warning in project.warnings.warnings() {
+            eprintln!(
+                "{}",
+                crate::render::style::error_message(&warning.to_string())
+            );
+        }
+        Ok(project)
+    }
+
+    /// The environment and stack to work on: `--env`, else the git branch.
+    pub fn resolve_environment(&self, project: &Project) -> Result<Resolution> {
+        Ok(environment::resolve(
+            self.global.env.as_deref(),
+            &project.root,
+            &project.environments,
+            &|name| std::env::var(name).ok(),
+        )?)
+    }
+}
+
+pub fn find_project_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(BASE_FILE).is_file())
+        .map(Path::to_path_buf)
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let cwd = match &cli.global.directory {
+        Some(dir) => std::fs::canonicalize(dir).map_err(|e| Error::io("open directory", dir, e))?,
+        None => std::env::current_dir().map_err(|e| Error::io("read current directory", ".", e))?,
+    };
+    let ctx = Context {
+        cwd,
+        global: cli.global,
+    };
+    match cli.command {
+        Command::Validate => validate::run(&ctx),
+        Command::Env => env_cmd::run(&ctx),
+        Command::Config(cmd) => config_cmd::run(&ctx, cmd),
+        other => Err(Error::usage(format!(
+            "`{}` is not available yet in this build",
+            command_name(&other)
+        ))),
+    }
+}
+
+fn command_name(cmd: &Command) -> &'static str {
+    match cmd {
+        Command::Validate => "validate",
+        Command::Env => "env",
+        Command::Config(_) => "config",
+        Command::Plan(_) => "plan",
+        Command::Apply(_) => "apply",
+        Command::Drift(_) => "drift",
+        Command::Import(_) => "import",
+        Command::State(_) => "state",
+        Command::Graph(_) => "graph",
+    }
+}

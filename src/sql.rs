@@ -1,0 +1,1 @@
+//! Change -> SQL statements; identifier quoting and literal escaping.
