@@ -3,6 +3,9 @@
 
 pub mod config_cmd;
 pub mod env_cmd;
+pub mod graph_cmd;
+pub mod plan_cmd;
+pub mod state_cmd;
 pub mod validate;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -78,6 +81,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Validate => validate::run(&ctx),
         Command::Env => env_cmd::run(&ctx),
         Command::Config(cmd) => config_cmd::run(&ctx, cmd),
+        Command::Plan(args) => plan_cmd::run(&ctx, args),
+        Command::State(cmd) => state_cmd::run(&ctx, cmd),
+        Command::Graph(args) => graph_cmd::run(&ctx, args),
         other => Err(Error::usage(format!(
             "`{}` is not available yet in this build",
             command_name(&other)

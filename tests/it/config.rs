@@ -1,0 +1,1 @@
+//! Configuration: validate, render, diff and the bad-input fixtures.

@@ -1,0 +1,1 @@
+//! Plan output in every format, state store and graph.

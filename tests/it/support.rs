@@ -1,0 +1,99 @@
+//! Shared helpers: a temporary copy of a project, running pudo in it, and
+//! insta filters for paths and times.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (holds the shipped example).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies a directory tree (files and symlinks) into `dest`.
+pub fn copy_tree(src: &Path, dest: &Path) {
+    std::fs::create_dir_all(dest).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let kind = entry.file_type().unwrap();
+        let to = dest.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else if kind.is_symlink() {
+            let target = std::fs::read_link(entry.path()).unwrap();
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(target, &to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
+
+/// A temporary project: a copy of the shipped example's `environments/`
+/// (and `config/`), outside any git repository.
+pub struct TempProject {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempProject {
+    pub fn example() -> TempProject {
+        let dir = tempfile::tempdir().unwrap();
+        copy_tree(&repo_root().join("environments"), &dir.path().join("environments"));
+        if repo_root().join("config").exists() {
+            copy_tree(&repo_root().join("config"), &dir.path().join("config"));
+        }
+        TempProject { dir }
+    }
+
+    /// A project made of the files of `tests/fixtures/<name>`.
+    pub fn fixture(name: &str) -> TempProject {
+        let dir = tempfile::tempdir().unwrap();
+        copy_tree(&repo_root().join("tests/fixtures").join(name), dir.path());
+        TempProject { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// `pudo ARGS` run in the project, with no color and a clean environment
+    /// (no Snowflake or CI variables leak in from the machine).
+    pub fn pudo(&self) -> assert_cmd::Command {
+        pudo_in(self.dir.path())
+    }
+}
+
+pub fn pudo_in(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("pudo").unwrap();
+    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SNOWFLAKE_")
+            || name.starts_with("PUDO_")
+            || name.starts_with("GITHUB_")
+            || name == "CI_COMMIT_REF_NAME"
+        {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// stdout, stderr and exit code of a finished command, as one text for
+/// snapshots, with the temporary directory replaced by `[PROJECT]`.
+pub fn transcript(output: &std::process::Output, project: &Path) -> String {
+    let text = format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let canonical = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+    text.replace(&canonical.display().to_string(), "[PROJECT]")
+        .replace(&project.display().to_string(), "[PROJECT]")
+}
