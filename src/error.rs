@@ -24,6 +24,9 @@ pub enum Error {
     #[error(transparent)]
     Graph(#[from] crate::graph::GraphError),
 
+    #[error(transparent)]
+    Connector(#[from] crate::connector::ConnectorError),
+
     /// The user asked for something that cannot be done as asked.
     #[error("{message}{}", hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
     Usage {

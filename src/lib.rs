@@ -20,6 +20,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connector;
 pub mod dotenv;
 pub mod environment;
 pub mod error;
