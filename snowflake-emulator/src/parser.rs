@@ -1,0 +1,1276 @@
+//! Recursive-descent parser for the subset of Snowflake SQL the emulator
+//! implements. Anything else is a 001003 syntax error at the first token
+//! that does not fit, as Snowflake reports it.
+
+use crate::error::SfError;
+use crate::lexer::{Tok, Token, tokenize};
+use crate::privileges;
+
+pub type Name = Vec<String>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Num(String),
+    /// Unquoted word (upper-cased) or quoted identifier.
+    Ident(String),
+    Bool(bool),
+    Null,
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// Text form used when storing a parameter or property.
+    pub fn text(&self) -> String {
+        match self {
+            Value::Str(s) | Value::Num(s) | Value::Ident(s) => s.clone(),
+            Value::Bool(b) => if *b { "true" } else { "false" }.into(),
+            Value::Null => "NULL".into(),
+            Value::List(v) => v.iter().map(|x| x.text()).collect::<Vec<_>>().join(","),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Database,
+    Schema,
+    Warehouse,
+    Role,
+    User,
+    Table,
+}
+
+impl Kind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Database => "Database",
+            Kind::Schema => "Schema",
+            Kind::Warehouse => "Warehouse",
+            Kind::Role => "Role",
+            Kind::User => "User",
+            Kind::Table => "Table",
+        }
+    }
+}
+
+/// A property with the position of its name (for errors raised later).
+pub type Prop = (String, Value);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterAction {
+    Set(Vec<Prop>),
+    Unset(Vec<String>),
+    Rename(Name),
+    ManagedAccess(bool),
+    Suspend,
+    Resume { if_suspended: bool },
+    AbortAllQueries,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GrantTarget {
+    Account,
+    Database(Name),
+    Schema(Name),
+    Warehouse(Name),
+    /// Schema object: kind (`TABLE`, `VIEW`, ...) and name.
+    Object(String, Name),
+    Role(Name),
+    User(Name),
+    /// `ALL <types> IN { DATABASE | SCHEMA } <name>`: singular type, in_schema, name.
+    All(String, bool, Name),
+    /// `FUTURE <types> IN { DATABASE | SCHEMA } <name>`.
+    Future(String, bool, Name),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GranteeSpec {
+    Role(String),
+    User(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShowGrants {
+    /// `SHOW GRANTS` alone: to the current user.
+    Current,
+    To(GranteeSpec),
+    Of(String),
+    On(GrantTarget),
+    FutureIn(bool, Name),
+    FutureTo(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    Account,
+    /// `IN DATABASE [name]`; None = current database.
+    Database(Option<Name>),
+    /// `IN SCHEMA [name]`.
+    Schema(Option<Name>),
+    Warehouse(Option<Name>),
+    User(Option<Name>),
+    Session,
+    /// `IN <name>` without a keyword.
+    Bare(Name),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShowWhat {
+    Databases,
+    Schemas,
+    Warehouses,
+    Roles,
+    Users,
+    Tables,
+    Parameters,
+    Grants(ShowGrants),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Show {
+    pub what: ShowWhat,
+    pub terse: bool,
+    pub history: bool,
+    pub like: Option<String>,
+    pub scope: Option<Scope>,
+    pub starts_with: Option<String>,
+    pub limit: Option<usize>,
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Lit(Value),
+    Call(String, Vec<Expr>),
+    Neg(Box<Expr>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectItem {
+    pub expr: Expr,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UseWhat {
+    Role(String),
+    Warehouse(String),
+    Database(String),
+    Schema(Name),
+    SecondaryRoles(bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stmt {
+    Create {
+        kind: Kind,
+        or_replace: bool,
+        if_not_exists: bool,
+        transient: bool,
+        managed_access: bool,
+        name: Name,
+        props: Vec<Prop>,
+        columns: Vec<(String, String)>,
+    },
+    Alter {
+        kind: Kind,
+        if_exists: bool,
+        name: Name,
+        action: AlterAction,
+    },
+    AlterSession(AlterAction),
+    AlterAccount(AlterAction),
+    Drop {
+        kind: Kind,
+        if_exists: bool,
+        name: Name,
+    },
+    Use(UseWhat),
+    Grant {
+        privileges: Vec<String>,
+        target: GrantTarget,
+        role: String,
+        grant_option: bool,
+    },
+    Revoke {
+        grant_option_for: bool,
+        privileges: Vec<String>,
+        target: GrantTarget,
+        role: String,
+    },
+    GrantRole {
+        role: String,
+        to: GranteeSpec,
+    },
+    RevokeRole {
+        role: String,
+        from: GranteeSpec,
+    },
+    GrantOwnership {
+        target: GrantTarget,
+        role: String,
+        copy: Option<bool>,
+    },
+    Show(Show),
+    Describe {
+        kind: Kind,
+        name: Name,
+    },
+    Select(Vec<SelectItem>),
+    Transaction(&'static str),
+}
+
+impl Stmt {
+    /// Counter bucket for `/emulator/stats`.
+    pub fn kind_label(&self) -> &'static str {
+        match self {
+            Stmt::Create { .. } => "create",
+            Stmt::Alter { .. } | Stmt::AlterSession(_) | Stmt::AlterAccount(_) => "alter",
+            Stmt::Drop { .. } => "drop",
+            Stmt::Use(_) => "use",
+            Stmt::Grant { .. } | Stmt::GrantRole { .. } | Stmt::GrantOwnership { .. } => "grant",
+            Stmt::Revoke { .. } | Stmt::RevokeRole { .. } => "revoke",
+            Stmt::Show(_) => "show",
+            Stmt::Select(_) => "select",
+            Stmt::Describe { .. } | Stmt::Transaction(_) => "other",
+        }
+    }
+}
+
+pub fn parse(sql: &str) -> Result<Stmt, SfError> {
+    let toks = tokenize(sql)?;
+    let mut p = Parser { toks, i: 0 };
+    let stmt = p.statement()?;
+    p.eat_sym(";");
+    if !matches!(p.peek().tok, Tok::Eof) {
+        return Err(p.err());
+    }
+    Ok(stmt)
+}
+
+const DB_PROPS: &[&str] = &[
+    "DATA_RETENTION_TIME_IN_DAYS",
+    "MAX_DATA_EXTENSION_TIME_IN_DAYS",
+    "DEFAULT_DDL_COLLATION",
+    "COMMENT",
+];
+const WH_PROPS: &[&str] = &[
+    "WAREHOUSE_SIZE",
+    "WAREHOUSE_TYPE",
+    "MAX_CLUSTER_COUNT",
+    "MIN_CLUSTER_COUNT",
+    "SCALING_POLICY",
+    "AUTO_SUSPEND",
+    "AUTO_RESUME",
+    "INITIALLY_SUSPENDED",
+    "RESOURCE_MONITOR",
+    "COMMENT",
+    "ENABLE_QUERY_ACCELERATION",
+    "QUERY_ACCELERATION_MAX_SCALE_FACTOR",
+    "MAX_CONCURRENCY_LEVEL",
+    "STATEMENT_QUEUED_TIMEOUT_IN_SECONDS",
+    "STATEMENT_TIMEOUT_IN_SECONDS",
+    "RESOURCE_CONSTRAINT",
+    "GENERATION",
+    "WAIT_FOR_COMPLETION",
+];
+const ROLE_PROPS: &[&str] = &["COMMENT"];
+const USER_PROPS: &[&str] = &[
+    "PASSWORD",
+    "LOGIN_NAME",
+    "DISPLAY_NAME",
+    "FIRST_NAME",
+    "MIDDLE_NAME",
+    "LAST_NAME",
+    "EMAIL",
+    "COMMENT",
+    "DISABLED",
+    "MUST_CHANGE_PASSWORD",
+    "DEFAULT_WAREHOUSE",
+    "DEFAULT_NAMESPACE",
+    "DEFAULT_ROLE",
+    "DEFAULT_SECONDARY_ROLES",
+    "RSA_PUBLIC_KEY",
+    "RSA_PUBLIC_KEY_2",
+    "TYPE",
+    "MINS_TO_UNLOCK",
+    "DAYS_TO_EXPIRY",
+];
+const TABLE_PROPS: &[&str] = &[
+    "COMMENT",
+    "DATA_RETENTION_TIME_IN_DAYS",
+    "MAX_DATA_EXTENSION_TIME_IN_DAYS",
+    "CHANGE_TRACKING",
+    "DEFAULT_DDL_COLLATION",
+];
+/// Session parameters accepted by ALTER SESSION / ALTER ACCOUNT (stored, not acted upon).
+const ANY_PARAM: &[&str] = &[];
+
+fn props_for(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Database | Kind::Schema => DB_PROPS,
+        Kind::Warehouse => WH_PROPS,
+        Kind::Role => ROLE_PROPS,
+        Kind::User => USER_PROPS,
+        Kind::Table => TABLE_PROPS,
+    }
+}
+
+struct Parser {
+    toks: Vec<Token>,
+    i: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        &self.toks[self.i]
+    }
+    fn peek_at(&self, n: usize) -> &Token {
+        &self.toks[(self.i + n).min(self.toks.len() - 1)]
+    }
+    fn err(&self) -> SfError {
+        let t = self.peek();
+        SfError::syntax_at(t.line, t.pos, &t.text)
+    }
+    fn err_at(t: &Token) -> SfError {
+        SfError::syntax_at(t.line, t.pos, &t.text)
+    }
+    fn bump(&mut self) -> Token {
+        let t = self.toks[self.i].clone();
+        if self.i < self.toks.len() - 1 {
+            self.i += 1;
+        }
+        t
+    }
+    fn word_at(&self, n: usize) -> Option<&str> {
+        match &self.peek_at(n).tok {
+            Tok::Word { upper, .. } => Some(upper),
+            _ => None,
+        }
+    }
+    fn is_kw(&self, kw: &str) -> bool {
+        self.word_at(0) == Some(kw)
+    }
+    fn eat_kw(&mut self, kw: &str) -> bool {
+        if self.is_kw(kw) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+    fn eat_kws(&mut self, kws: &[&str]) -> bool {
+        if kws
+            .iter()
+            .enumerate()
+            .all(|(n, k)| self.word_at(n) == Some(k))
+        {
+            for _ in kws {
+                self.bump();
+            }
+            true
+        } else {
+            false
+        }
+    }
+    fn expect_kw(&mut self, kw: &str) -> Result<(), SfError> {
+        if self.eat_kw(kw) {
+            Ok(())
+        } else {
+            Err(self.err())
+        }
+    }
+    fn is_sym(&self, s: &str) -> bool {
+        matches!(self.peek().tok, Tok::Sym(x) if x == s)
+    }
+    fn eat_sym(&mut self, s: &str) -> bool {
+        if self.is_sym(s) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+    fn expect_sym(&mut self, s: &str) -> Result<(), SfError> {
+        if self.eat_sym(s) {
+            Ok(())
+        } else {
+            Err(self.err())
+        }
+    }
+    fn ident(&mut self) -> Result<String, SfError> {
+        match &self.peek().tok {
+            Tok::Word { upper, .. } => {
+                let u = upper.clone();
+                self.bump();
+                Ok(u)
+            }
+            Tok::Quoted(s) => {
+                let s = s.clone();
+                self.bump();
+                Ok(s)
+            }
+            _ => Err(self.err()),
+        }
+    }
+    fn name(&mut self, max_parts: usize) -> Result<Name, SfError> {
+        let mut parts = vec![self.ident()?];
+        while self.is_sym(".") {
+            if parts.len() >= max_parts {
+                return Err(self.err());
+            }
+            self.bump();
+            if self.is_sym(".") {
+                // `db..obj` means the PUBLIC schema.
+                parts.push("PUBLIC".into());
+                continue;
+            }
+            parts.push(self.ident()?);
+        }
+        Ok(parts)
+    }
+    fn string(&mut self) -> Result<String, SfError> {
+        match &self.peek().tok {
+            Tok::Str(s) => {
+                let s = s.clone();
+                self.bump();
+                Ok(s)
+            }
+            _ => Err(self.err()),
+        }
+    }
+    fn number(&mut self) -> Result<usize, SfError> {
+        match &self.peek().tok {
+            Tok::Number(n) => {
+                let v = n.parse().map_err(|_| self.err())?;
+                self.bump();
+                Ok(v)
+            }
+            _ => Err(self.err()),
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, SfError> {
+        let t = self.peek().clone();
+        let v = match &t.tok {
+            Tok::Str(s) => Value::Str(s.clone()),
+            Tok::Number(n) => Value::Num(n.clone()),
+            Tok::Sym("-") => {
+                self.bump();
+                match &self.peek().tok {
+                    Tok::Number(n) => Value::Num(format!("-{n}")),
+                    _ => return Err(self.err()),
+                }
+            }
+            Tok::Word { upper, .. } if upper == "TRUE" => Value::Bool(true),
+            Tok::Word { upper, .. } if upper == "FALSE" => Value::Bool(false),
+            Tok::Word { upper, .. } if upper == "NULL" => Value::Null,
+            Tok::Word { upper, .. } => Value::Ident(upper.clone()),
+            Tok::Quoted(s) => Value::Ident(s.clone()),
+            Tok::Sym("(") => {
+                self.bump();
+                let mut items = Vec::new();
+                if !self.is_sym(")") {
+                    loop {
+                        items.push(self.value()?);
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                }
+                self.expect_sym(")")?;
+                return Ok(Value::List(items));
+            }
+            _ => return Err(self.err()),
+        };
+        self.bump();
+        Ok(v)
+    }
+
+    /// `NAME = value` pairs (commas optional), names from `allowed`
+    /// (empty `allowed` accepts any word).
+    fn props(&mut self, allowed: &[&str]) -> Result<Vec<Prop>, SfError> {
+        let mut out = Vec::new();
+        loop {
+            let Some(w) = self.word_at(0).map(str::to_string) else {
+                break;
+            };
+            if !matches!(self.peek_at(1).tok, Tok::Sym("=")) {
+                break;
+            }
+            if !allowed.is_empty() && !allowed.contains(&w.as_str()) {
+                return Err(self.err());
+            }
+            self.bump();
+            self.bump();
+            out.push((w, self.value()?));
+            self.eat_sym(",");
+        }
+        Ok(out)
+    }
+
+    fn statement(&mut self) -> Result<Stmt, SfError> {
+        let Some(w) = self.word_at(0).map(str::to_string) else {
+            return Err(self.err());
+        };
+        match w.as_str() {
+            "CREATE" => self.create(),
+            "ALTER" => self.alter(),
+            "DROP" => self.drop(),
+            "USE" => self.use_(),
+            "GRANT" => self.grant(),
+            "REVOKE" => self.revoke(),
+            "SHOW" => self.show(),
+            "DESC" | "DESCRIBE" => self.describe(),
+            "SELECT" => self.select(),
+            "BEGIN" | "START" => {
+                self.bump();
+                if w == "START" {
+                    self.expect_kw("TRANSACTION")?;
+                } else {
+                    let _ = self.eat_kw("TRANSACTION") || self.eat_kw("WORK");
+                }
+                Ok(Stmt::Transaction("begin"))
+            }
+            "COMMIT" | "ROLLBACK" => {
+                self.bump();
+                self.eat_kw("WORK");
+                Ok(Stmt::Transaction(if w == "COMMIT" {
+                    "commit"
+                } else {
+                    "rollback"
+                }))
+            }
+            _ => Err(self.err()),
+        }
+    }
+
+    fn kind(&mut self) -> Result<Kind, SfError> {
+        let k = match self.word_at(0) {
+            Some("DATABASE") => Kind::Database,
+            Some("SCHEMA") => Kind::Schema,
+            Some("WAREHOUSE") => Kind::Warehouse,
+            Some("ROLE") => Kind::Role,
+            Some("USER") => Kind::User,
+            Some("TABLE") => Kind::Table,
+            _ => return Err(self.err()),
+        };
+        self.bump();
+        Ok(k)
+    }
+
+    fn max_parts(kind: Kind) -> usize {
+        match kind {
+            Kind::Schema => 2,
+            Kind::Table => 3,
+            _ => 1,
+        }
+    }
+
+    fn create(&mut self) -> Result<Stmt, SfError> {
+        self.expect_kw("CREATE")?;
+        let or_replace = self.eat_kws(&["OR", "REPLACE"]);
+        let transient = self.eat_kw("TRANSIENT");
+        let kind = self.kind()?;
+        if transient && !matches!(kind, Kind::Database | Kind::Schema | Kind::Table) {
+            return Err(Self::err_at(&self.toks[self.i - 1]));
+        }
+        let if_not_exists = if self.is_kw("IF") {
+            if or_replace {
+                return Err(self.err());
+            }
+            self.bump();
+            self.expect_kw("NOT")?;
+            self.expect_kw("EXISTS")?;
+            true
+        } else {
+            false
+        };
+        let name = self.name(Self::max_parts(kind))?;
+        let mut managed_access = false;
+        let mut columns = Vec::new();
+        if kind == Kind::Schema && self.eat_kws(&["WITH", "MANAGED", "ACCESS"]) {
+            managed_access = true;
+        }
+        if kind == Kind::Table {
+            self.expect_sym("(")?;
+            loop {
+                let col = self.ident()?;
+                let mut ty = String::new();
+                // Column type: words, numbers and parenthesised arguments up to `,` or `)`.
+                let mut depth = 0;
+                loop {
+                    match &self.peek().tok {
+                        Tok::Sym(",") | Tok::Sym(")") if depth == 0 => break,
+                        Tok::Sym("(") => depth += 1,
+                        Tok::Sym(")") => depth -= 1,
+                        Tok::Eof => return Err(self.err()),
+                        _ => {}
+                    }
+                    let t = self.bump();
+                    ty.push_str(&t.text.to_ascii_uppercase());
+                }
+                if ty.is_empty() {
+                    return Err(self.err());
+                }
+                columns.push((col, ty));
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.expect_sym(")")?;
+        }
+        if kind == Kind::Warehouse {
+            self.eat_kw("WITH");
+        }
+        let props = self.props(props_for(kind))?;
+        Ok(Stmt::Create {
+            kind,
+            or_replace,
+            if_not_exists,
+            transient,
+            managed_access,
+            name,
+            props,
+            columns,
+        })
+    }
+
+    fn alter(&mut self) -> Result<Stmt, SfError> {
+        self.expect_kw("ALTER")?;
+        if self.eat_kw("SESSION") {
+            return Ok(Stmt::AlterSession(self.set_unset(ANY_PARAM)?));
+        }
+        if self.eat_kw("ACCOUNT") {
+            return Ok(Stmt::AlterAccount(self.set_unset(ANY_PARAM)?));
+        }
+        let kind = self.kind()?;
+        if kind == Kind::Table {
+            return Err(Self::err_at(&self.toks[self.i - 1]));
+        }
+        let if_exists = self.eat_kws(&["IF", "EXISTS"]);
+        let name = self.name(Self::max_parts(kind))?;
+        let action = if self.eat_kw("RENAME") {
+            self.expect_kw("TO")?;
+            AlterAction::Rename(self.name(Self::max_parts(kind))?)
+        } else if kind == Kind::Schema && self.eat_kws(&["ENABLE", "MANAGED", "ACCESS"]) {
+            AlterAction::ManagedAccess(true)
+        } else if kind == Kind::Schema && self.eat_kws(&["DISABLE", "MANAGED", "ACCESS"]) {
+            AlterAction::ManagedAccess(false)
+        } else if kind == Kind::Warehouse && self.eat_kw("SUSPEND") {
+            AlterAction::Suspend
+        } else if kind == Kind::Warehouse && self.eat_kw("RESUME") {
+            AlterAction::Resume {
+                if_suspended: self.eat_kws(&["IF", "SUSPENDED"]),
+            }
+        } else if kind == Kind::Warehouse && self.eat_kws(&["ABORT", "ALL", "QUERIES"]) {
+            AlterAction::AbortAllQueries
+        } else {
+            let mut allowed: Vec<&str> = props_for(kind).to_vec();
+            allowed.retain(|p| *p != "INITIALLY_SUSPENDED");
+            if kind == Kind::Warehouse && self.is_kw("UNSET") {
+                allowed.retain(|p| *p != "WAREHOUSE_SIZE" && *p != "WAIT_FOR_COMPLETION");
+            }
+            self.set_unset(&allowed)?
+        };
+        Ok(Stmt::Alter {
+            kind,
+            if_exists,
+            name,
+            action,
+        })
+    }
+
+    fn set_unset(&mut self, allowed: &[&str]) -> Result<AlterAction, SfError> {
+        if self.eat_kw("SET") {
+            let props = self.props(allowed)?;
+            if props.is_empty() {
+                return Err(self.err());
+            }
+            Ok(AlterAction::Set(props))
+        } else if self.eat_kw("UNSET") {
+            let mut names = Vec::new();
+            loop {
+                let w = self
+                    .word_at(0)
+                    .map(str::to_string)
+                    .ok_or_else(|| self.err())?;
+                if !allowed.is_empty() && !allowed.contains(&w.as_str()) {
+                    return Err(self.err());
+                }
+                self.bump();
+                names.push(w);
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            Ok(AlterAction::Unset(names))
+        } else {
+            Err(self.err())
+        }
+    }
+
+    fn drop(&mut self) -> Result<Stmt, SfError> {
+        self.expect_kw("DROP")?;
+        let kind = self.kind()?;
+        let if_exists = self.eat_kws(&["IF", "EXISTS"]);
+        let name = self.name(Self::max_parts(kind))?;
+        if matches!(kind, Kind::Database | Kind::Schema | Kind::Table) {
+            let _ = self.eat_kw("CASCADE") || self.eat_kw("RESTRICT");
+        }
+        Ok(Stmt::Drop {
+            kind,
+            if_exists,
+            name,
+        })
+    }
+
+    fn use_(&mut self) -> Result<Stmt, SfError> {
+        self.expect_kw("USE")?;
+        let what = if self.eat_kw("ROLE") {
+            UseWhat::Role(self.ident()?)
+        } else if self.eat_kw("WAREHOUSE") {
+            UseWhat::Warehouse(self.ident()?)
+        } else if self.eat_kw("DATABASE") {
+            UseWhat::Database(self.ident()?)
+        } else if self.eat_kw("SCHEMA") {
+            UseWhat::Schema(self.name(2)?)
+        } else if self.eat_kws(&["SECONDARY", "ROLES"]) {
+            if self.eat_kw("ALL") {
+                UseWhat::SecondaryRoles(true)
+            } else if self.eat_kw("NONE") {
+                UseWhat::SecondaryRoles(false)
+            } else {
+                return Err(self.err());
+            }
+        } else {
+            // `USE <db>[.<schema>]`
+            let n = self.name(2)?;
+            if n.len() == 1 {
+                UseWhat::Database(n[0].clone())
+            } else {
+                UseWhat::Schema(n)
+            }
+        };
+        Ok(Stmt::Use(what))
+    }
+
+    /// Privilege words up to `ON`: returns (privilege, first token) pairs, or `ALL`.
+    fn privileges(&mut self) -> Result<Vec<(String, Token)>, SfError> {
+        if self.is_kw("ALL")
+            && (self.word_at(1) == Some("ON") || self.word_at(1) == Some("PRIVILEGES"))
+        {
+            self.bump();
+            self.eat_kw("PRIVILEGES");
+            return Ok(vec![("ALL".into(), self.toks[self.i - 1].clone())]);
+        }
+        let mut out = Vec::new();
+        loop {
+            let first = self.peek().clone();
+            let mut words = Vec::new();
+            while let Some(w) = self.word_at(0) {
+                if w == "ON" {
+                    break;
+                }
+                words.push(w.to_string());
+                self.bump();
+            }
+            if words.is_empty() {
+                return Err(self.err());
+            }
+            out.push((words.join(" "), first));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Plural object type words up to `IN`, singular and `_`-joined.
+    fn object_types(&mut self) -> Result<String, SfError> {
+        let mut words = Vec::new();
+        while let Some(w) = self.word_at(0) {
+            if w == "IN" {
+                break;
+            }
+            words.push(w.to_string());
+            self.bump();
+        }
+        if words.is_empty() {
+            return Err(self.err());
+        }
+        let joined = words.join("_");
+        let singular = if let Some(s) = joined.strip_suffix("IES") {
+            format!("{s}Y")
+        } else if let Some(s) = joined.strip_suffix('S') {
+            s.to_string()
+        } else {
+            return Err(Self::err_at(&self.toks[self.i - 1]));
+        };
+        Ok(singular)
+    }
+
+    fn target(&mut self) -> Result<GrantTarget, SfError> {
+        let t = self.peek().clone();
+        let Some(w) = self.word_at(0).map(str::to_string) else {
+            return Err(self.err());
+        };
+        self.bump();
+        Ok(match w.as_str() {
+            "ACCOUNT" => GrantTarget::Account,
+            "DATABASE" => GrantTarget::Database(self.name(1)?),
+            "SCHEMA" => GrantTarget::Schema(self.name(2)?),
+            "WAREHOUSE" => GrantTarget::Warehouse(self.name(1)?),
+            "ROLE" => GrantTarget::Role(self.name(1)?),
+            "USER" => GrantTarget::User(self.name(1)?),
+            "TABLE" | "VIEW" => GrantTarget::Object(w, self.name(3)?),
+            "ALL" | "FUTURE" => {
+                let ty = self.object_types()?;
+                self.expect_kw("IN")?;
+                let in_schema = if self.eat_kw("SCHEMA") {
+                    true
+                } else {
+                    self.expect_kw("DATABASE")?;
+                    false
+                };
+                let name = self.name(if in_schema { 2 } else { 1 })?;
+                if w == "ALL" {
+                    GrantTarget::All(ty, in_schema, name)
+                } else {
+                    GrantTarget::Future(ty, in_schema, name)
+                }
+            }
+            _ => return Err(Self::err_at(&t)),
+        })
+    }
+
+    fn check_privileges(
+        privs: &[(String, Token)],
+        target: &GrantTarget,
+    ) -> Result<Vec<String>, SfError> {
+        let kind = match target {
+            GrantTarget::Account => "ACCOUNT".to_string(),
+            GrantTarget::Database(_) => "DATABASE".into(),
+            GrantTarget::Schema(_) => "SCHEMA".into(),
+            GrantTarget::Warehouse(_) => "WAREHOUSE".into(),
+            GrantTarget::Role(_) => "ROLE".into(),
+            GrantTarget::User(_) => "USER".into(),
+            GrantTarget::Object(k, _) => k.clone(),
+            GrantTarget::All(k, ..) | GrantTarget::Future(k, ..) => k.clone(),
+        };
+        let mut out = Vec::new();
+        for (p, tok) in privs {
+            if p == "ALL" || privileges::is_valid(&kind, p) {
+                out.push(p.clone());
+            } else {
+                return Err(Self::err_at(tok));
+            }
+        }
+        Ok(out)
+    }
+
+    fn grant(&mut self) -> Result<Stmt, SfError> {
+        self.expect_kw("GRANT")?;
+        if self.is_kw("ROLE") && self.word_at(2) == Some("TO")
+            || self.is_kw("ROLE") && matches!(self.peek_at(1).tok, Tok::Quoted(_))
+        {
+            self.bump();
+            let role = self.ident()?;
+            self.expect_kw("TO")?;
+            let to = if self.eat_kw("USER") {
+                GranteeSpec::User(self.ident()?)
+            } else {
+                self.expect_kw("ROLE")?;
+                GranteeSpec::Role(self.ident()?)
+            };
+            return Ok(Stmt::GrantRole { role, to });
+        }
+        if self.is_kw("OWNERSHIP") && self.word_at(1) == Some("ON") {
+            self.bump();
+            self.bump();
+            let target = self.target()?;
+            self.expect_kw("TO")?;
+            self.eat_kw("ROLE");
+            let role = self.ident()?;
+            let copy = if self.eat_kws(&["COPY", "CURRENT", "GRANTS"]) {
+                Some(true)
+            } else if self.eat_kws(&["REVOKE", "CURRENT", "GRANTS"]) {
+                Some(false)
+            } else {
+                None
+            };
+            return Ok(Stmt::GrantOwnership { target, role, copy });
+        }
+        let privs = self.privileges()?;
+        self.expect_kw("ON")?;
+        let target = self.target()?;
+        let privileges = Self::check_privileges(&privs, &target)?;
+        self.expect_kw("TO")?;
+        self.eat_kw("ROLE");
+        let role = self.ident()?;
+        let grant_option = self.eat_kws(&["WITH", "GRANT", "OPTION"]);
+        Ok(Stmt::Grant {
+            privileges,
+            target,
+            role,
+            grant_option,
+        })
+    }
+
+    fn revoke(&mut self) -> Result<Stmt, SfError> {
+        self.expect_kw("REVOKE")?;
+        if self.is_kw("ROLE")
+            && (self.word_at(2) == Some("FROM") || matches!(self.peek_at(1).tok, Tok::Quoted(_)))
+        {
+            self.bump();
+            let role = self.ident()?;
+            self.expect_kw("FROM")?;
+            let from = if self.eat_kw("USER") {
+                GranteeSpec::User(self.ident()?)
+            } else {
+                self.expect_kw("ROLE")?;
+                GranteeSpec::Role(self.ident()?)
+            };
+            return Ok(Stmt::RevokeRole { role, from });
+        }
+        let grant_option_for = self.eat_kws(&["GRANT", "OPTION", "FOR"]);
+        let privs = self.privileges()?;
+        self.expect_kw("ON")?;
+        let target = self.target()?;
+        let privileges = Self::check_privileges(&privs, &target)?;
+        self.expect_kw("FROM")?;
+        self.eat_kw("ROLE");
+        let role = self.ident()?;
+        let _ = self.eat_kw("RESTRICT") || self.eat_kw("CASCADE");
+        Ok(Stmt::Revoke {
+            grant_option_for,
+            privileges,
+            target,
+            role,
+        })
+    }
+
+    fn show(&mut self) -> Result<Stmt, SfError> {
+        self.expect_kw("SHOW")?;
+        let terse = self.eat_kw("TERSE");
+        let mut s = Show {
+            what: ShowWhat::Databases,
+            terse,
+            history: false,
+            like: None,
+            scope: None,
+            starts_with: None,
+            limit: None,
+            from: None,
+        };
+        let w = self
+            .word_at(0)
+            .map(str::to_string)
+            .ok_or_else(|| self.err())?;
+        let start = self.peek().clone();
+        self.bump();
+        s.what = match w.as_str() {
+            "DATABASES" => ShowWhat::Databases,
+            "SCHEMAS" => ShowWhat::Schemas,
+            "WAREHOUSES" if !terse => ShowWhat::Warehouses,
+            "ROLES" => ShowWhat::Roles,
+            "USERS" => ShowWhat::Users,
+            "TABLES" => ShowWhat::Tables,
+            "PARAMETERS" if !terse => ShowWhat::Parameters,
+            "GRANTS" if !terse => ShowWhat::Grants(self.show_grants()?),
+            "FUTURE" if !terse => {
+                self.expect_kw("GRANTS")?;
+                if self.eat_kw("IN") {
+                    let in_schema = if self.eat_kw("SCHEMA") {
+                        true
+                    } else {
+                        self.expect_kw("DATABASE")?;
+                        false
+                    };
+                    ShowWhat::Grants(ShowGrants::FutureIn(
+                        in_schema,
+                        self.name(if in_schema { 2 } else { 1 })?,
+                    ))
+                } else {
+                    self.expect_kw("TO")?;
+                    self.expect_kw("ROLE")?;
+                    ShowWhat::Grants(ShowGrants::FutureTo(self.ident()?))
+                }
+            }
+            _ => return Err(Self::err_at(&start)),
+        };
+        if matches!(
+            s.what,
+            ShowWhat::Databases | ShowWhat::Schemas | ShowWhat::Tables
+        ) && self.eat_kw("HISTORY")
+        {
+            s.history = true;
+        }
+        let is_grants = matches!(s.what, ShowWhat::Grants(_));
+        if !is_grants && self.eat_kw("LIKE") {
+            s.like = Some(self.string()?);
+        }
+        if !is_grants
+            && !matches!(
+                s.what,
+                ShowWhat::Warehouses | ShowWhat::Roles | ShowWhat::Users | ShowWhat::Databases
+            )
+            && (self.is_kw("IN") || (s.what == ShowWhat::Parameters && self.is_kw("FOR")))
+        {
+            self.bump();
+            s.scope = Some(self.scope(&s.what)?);
+        }
+        if !is_grants
+            && !matches!(s.what, ShowWhat::Warehouses | ShowWhat::Parameters)
+            && self.eat_kws(&["STARTS", "WITH"])
+        {
+            s.starts_with = Some(self.string()?);
+        }
+        if !matches!(s.what, ShowWhat::Warehouses | ShowWhat::Parameters) && self.eat_kw("LIMIT") {
+            s.limit = Some(self.number()?);
+            if !is_grants && self.eat_kw("FROM") {
+                s.from = Some(self.string()?);
+            }
+        }
+        Ok(Stmt::Show(s))
+    }
+
+    fn scope(&mut self, what: &ShowWhat) -> Result<Scope, SfError> {
+        let params = *what == ShowWhat::Parameters;
+        let opt_name = |p: &mut Parser, parts: usize| -> Result<Option<Name>, SfError> {
+            if matches!(p.peek().tok, Tok::Word { .. } | Tok::Quoted(_))
+                && !p.is_kw("STARTS")
+                && !p.is_kw("LIMIT")
+            {
+                Ok(Some(p.name(parts)?))
+            } else {
+                Ok(None)
+            }
+        };
+        if self.eat_kw("ACCOUNT") {
+            return Ok(Scope::Account);
+        }
+        if self.eat_kw("DATABASE") {
+            return Ok(Scope::Database(opt_name(self, 1)?));
+        }
+        if self.eat_kw("SCHEMA") {
+            return Ok(Scope::Schema(opt_name(self, 2)?));
+        }
+        if params && self.eat_kw("WAREHOUSE") {
+            return Ok(Scope::Warehouse(opt_name(self, 1)?));
+        }
+        if params && self.eat_kw("USER") {
+            return Ok(Scope::User(opt_name(self, 1)?));
+        }
+        if params && self.eat_kw("SESSION") {
+            return Ok(Scope::Session);
+        }
+        if params {
+            return Err(self.err());
+        }
+        Ok(Scope::Bare(self.name(2)?))
+    }
+
+    fn show_grants(&mut self) -> Result<ShowGrants, SfError> {
+        if self.eat_kw("TO") {
+            if self.eat_kw("ROLE") {
+                return Ok(ShowGrants::To(GranteeSpec::Role(self.ident()?)));
+            }
+            self.expect_kw("USER")?;
+            return Ok(ShowGrants::To(GranteeSpec::User(self.ident()?)));
+        }
+        if self.eat_kw("OF") {
+            self.expect_kw("ROLE")?;
+            return Ok(ShowGrants::Of(self.ident()?));
+        }
+        if self.eat_kw("ON") {
+            let t = self.peek().clone();
+            let target = self.target()?;
+            if matches!(target, GrantTarget::All(..) | GrantTarget::Future(..)) {
+                return Err(Self::err_at(&t));
+            }
+            return Ok(ShowGrants::On(target));
+        }
+        Ok(ShowGrants::Current)
+    }
+
+    fn describe(&mut self) -> Result<Stmt, SfError> {
+        self.bump();
+        let kind = self.kind()?;
+        if matches!(kind, Kind::Role) {
+            return Err(Self::err_at(&self.toks[self.i - 1]));
+        }
+        let name = self.name(Self::max_parts(kind))?;
+        Ok(Stmt::Describe { kind, name })
+    }
+
+    fn select(&mut self) -> Result<Stmt, SfError> {
+        self.expect_kw("SELECT")?;
+        let mut items = Vec::new();
+        loop {
+            let start = self.i;
+            let expr = self.expr()?;
+            let text = render_tokens(&self.toks[start..self.i]);
+            let name = if self.eat_kw("AS") {
+                self.ident()?
+            } else if matches!(self.peek().tok, Tok::Quoted(_))
+                || (matches!(self.peek().tok, Tok::Word { .. }) && !self.is_kw("FROM"))
+            {
+                self.ident()?
+            } else {
+                text
+            };
+            items.push(SelectItem { expr, name });
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(Stmt::Select(items))
+    }
+
+    fn expr(&mut self) -> Result<Expr, SfError> {
+        let t = self.peek().clone();
+        match &t.tok {
+            Tok::Sym("-") => {
+                self.bump();
+                Ok(Expr::Neg(Box::new(self.expr()?)))
+            }
+            Tok::Sym("(") => {
+                self.bump();
+                let e = self.expr()?;
+                self.expect_sym(")")?;
+                Ok(e)
+            }
+            Tok::Str(_) | Tok::Number(_) => Ok(Expr::Lit(self.value()?)),
+            Tok::Word { upper, .. } if ["TRUE", "FALSE", "NULL"].contains(&upper.as_str()) => {
+                Ok(Expr::Lit(self.value()?))
+            }
+            Tok::Word { upper, .. } => {
+                let f = upper.clone();
+                self.bump();
+                // CURRENT_USER etc. may be written without parentheses.
+                if !self.is_sym("(") {
+                    if matches!(
+                        f.as_str(),
+                        "CURRENT_USER"
+                            | "CURRENT_ROLE"
+                            | "CURRENT_DATE"
+                            | "CURRENT_TIMESTAMP"
+                            | "CURRENT_TIME"
+                    ) {
+                        return Ok(Expr::Call(f, vec![]));
+                    }
+                    return Err(Self::err_at(&t));
+                }
+                self.bump();
+                let mut args = Vec::new();
+                if !self.is_sym(")") {
+                    loop {
+                        args.push(self.expr()?);
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                }
+                self.expect_sym(")")?;
+                Ok(Expr::Call(f, args))
+            }
+            _ => Err(self.err()),
+        }
+    }
+}
+
+/// Column name Snowflake gives an unaliased select item: its text, upper-cased.
+fn render_tokens(toks: &[Token]) -> String {
+    let mut s = String::new();
+    let mut prev_word = false;
+    for t in toks {
+        let is_word = matches!(
+            t.tok,
+            Tok::Word { .. } | Tok::Number(_) | Tok::Str(_) | Tok::Quoted(_)
+        );
+        if is_word && prev_word {
+            s.push(' ');
+        }
+        match &t.tok {
+            Tok::Str(_) | Tok::Quoted(_) => s.push_str(&t.text),
+            _ => s.push_str(&t.text.to_ascii_uppercase()),
+        }
+        prev_word = is_word;
+    }
+    s.to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_warehouse_props() {
+        let s = parse("create warehouse if not exists wh with warehouse_size = 'X-SMALL' auto_suspend=60 comment='c'").unwrap();
+        match s {
+            Stmt::Create {
+                kind: Kind::Warehouse,
+                if_not_exists: true,
+                name,
+                props,
+                ..
+            } => {
+                assert_eq!(name, vec!["WH"]);
+                assert_eq!(
+                    props[0],
+                    ("WAREHOUSE_SIZE".into(), Value::Str("X-SMALL".into()))
+                );
+                assert_eq!(props.len(), 3);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_error_position() {
+        let e = parse("CREATE DATABASE x BOGUS").unwrap_err();
+        assert_eq!(e.code, "001003");
+        assert!(
+            e.message
+                .contains("line 1 at position 18 unexpected 'BOGUS'"),
+            "{}",
+            e.message
+        );
+        assert_eq!(parse("SELEC 1").unwrap_err().code, "001003");
+    }
+
+    #[test]
+    fn grants() {
+        let s =
+            parse("GRANT CREATE TABLE, USAGE ON SCHEMA db.s TO ROLE r WITH GRANT OPTION").unwrap();
+        assert!(matches!(
+            s,
+            Stmt::Grant {
+                grant_option: true,
+                ..
+            }
+        ));
+        assert!(parse("GRANT SELECT ON DATABASE d TO ROLE r").is_err());
+        let s = parse("grant select on future tables in schema d.s to role r").unwrap();
+        assert!(
+            matches!(s, Stmt::Grant { target: GrantTarget::Future(ref t, true, _), .. } if t == "TABLE")
+        );
+        assert!(matches!(
+            parse("GRANT ROLE a TO ROLE b").unwrap(),
+            Stmt::GrantRole { .. }
+        ));
+    }
+
+    #[test]
+    fn select_names() {
+        let Stmt::Select(items) = parse("select current_role(), 1 as x, current_user").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(items[0].name, "CURRENT_ROLE()");
+        assert_eq!(items[1].name, "X");
+        assert_eq!(items[2].name, "CURRENT_USER");
+    }
+}

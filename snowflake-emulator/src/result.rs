@@ -1,0 +1,82 @@
+//! Query results: typed columns and string cells, as the JSON rowset carries them.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Text,
+    Fixed,
+    Boolean,
+    TimestampLtz,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColType,
+}
+
+pub type Cell = Option<String>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryResult {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl QueryResult {
+    pub fn status(msg: impl Into<String>) -> Self {
+        QueryResult {
+            columns: vec![Column {
+                name: "status".into(),
+                ty: ColType::Text,
+            }],
+            rows: vec![vec![Some(msg.into())]],
+        }
+    }
+
+    pub fn ok() -> Self {
+        Self::status("Statement executed successfully.")
+    }
+
+    /// Columns from `(name, type)` pairs, no rows yet.
+    pub fn with_columns(cols: &[(&str, ColType)]) -> Self {
+        QueryResult {
+            columns: cols
+                .iter()
+                .map(|(n, t)| Column {
+                    name: n.to_string(),
+                    ty: *t,
+                })
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn column_names(&self) -> Vec<&str> {
+        self.columns.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
+/// Timestamp cell for a `timestamp_ltz` column of scale 3: epoch seconds with millis.
+pub fn ts(ms: i64) -> Cell {
+    Some(format!(
+        "{}.{:03}",
+        ms.div_euclid(1000),
+        ms.rem_euclid(1000)
+    ))
+}
+
+pub fn text(s: impl Into<String>) -> Cell {
+    Some(s.into())
+}
+
+pub fn yn(b: bool) -> Cell {
+    Some(if b { "Y" } else { "N" }.into())
+}
+
+pub fn tf(b: bool) -> Cell {
+    Some(if b { "true" } else { "false" }.into())
+}
+
+pub fn num(n: i64) -> Cell {
+    Some(n.to_string())
+}
