@@ -25,6 +25,7 @@ pub mod dotenv;
 pub mod environment;
 pub mod error;
 pub mod graph;
+pub mod live;
 pub mod model;
 pub mod plan;
 pub mod render;
