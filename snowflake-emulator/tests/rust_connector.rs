@@ -1,0 +1,377 @@
+//! The emulator through snowflake-connector-rs: login (password and key pair),
+//! DDL, SHOW read by column name, errors with Snowflake codes, controls.
+
+mod common;
+
+use common::*;
+use snowflake_connector_rs::{AuthConfig, ErrorKind, KeyPairConfig};
+
+#[tokio::test]
+async fn ddl_show_and_errors() {
+    let emu = Emulator::start(&[]);
+    let s = emu.session().await;
+
+    let r = rows(&s, "CREATE DATABASE demo_db COMMENT = 'it''s \\\\ fine'").await;
+    assert_eq!(
+        text(&r[0], "status").as_deref(),
+        Some("Database DEMO_DB successfully created.")
+    );
+    rows(&s, "CREATE TRANSIENT SCHEMA demo_db.\"Mixed\" WITH MANAGED ACCESS DATA_RETENTION_TIME_IN_DAYS = 0").await;
+    rows(&s, "CREATE WAREHOUSE wh WITH WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60 AUTO_RESUME = FALSE INITIALLY_SUSPENDED = TRUE").await;
+    rows(&s, "CREATE ROLE analyst COMMENT = 'reads'").await;
+
+    let dbs = rows(&s, "SHOW DATABASES LIKE 'demo%'").await;
+    assert_eq!(dbs.len(), 1);
+    assert_eq!(text(&dbs[0], "name").as_deref(), Some("DEMO_DB"));
+    assert_eq!(text(&dbs[0], "comment").as_deref(), Some("it's \\ fine"));
+    assert_eq!(text(&dbs[0], "retention_time").as_deref(), Some("1"));
+
+    let schemas = rows(&s, "SHOW SCHEMAS IN DATABASE demo_db").await;
+    let names: Vec<_> = schemas.iter().map(|r| text(r, "name").unwrap()).collect();
+    assert_eq!(names, ["INFORMATION_SCHEMA", "Mixed", "PUBLIC"]);
+    let mixed = &schemas[1];
+    assert_eq!(
+        text(mixed, "options").as_deref(),
+        Some("TRANSIENT, MANAGED ACCESS")
+    );
+    assert_eq!(text(mixed, "retention_time").as_deref(), Some("0"));
+
+    let wh = rows(&s, "SHOW WAREHOUSES LIKE 'WH'").await;
+    assert_eq!(text(&wh[0], "size").as_deref(), Some("X-Small"));
+    assert_eq!(text(&wh[0], "state").as_deref(), Some("SUSPENDED"));
+    assert_eq!(text(&wh[0], "auto_resume").as_deref(), Some("false"));
+    assert_eq!(text(&wh[0], "auto_suspend").as_deref(), Some("60"));
+    assert_eq!(text(&wh[0], "resource_monitor").as_deref(), Some("null"));
+    rows(
+        &s,
+        "ALTER WAREHOUSE wh SET WAREHOUSE_SIZE = 'LARGE' COMMENT = 'big'",
+    )
+    .await;
+    let wh = rows(&s, "SHOW WAREHOUSES LIKE 'wh'").await;
+    assert_eq!(text(&wh[0], "size").as_deref(), Some("Large"));
+    assert_eq!(text(&wh[0], "comment").as_deref(), Some("big"));
+
+    rows(
+        &s,
+        "GRANT USAGE, MONITOR ON DATABASE demo_db TO ROLE analyst",
+    )
+    .await;
+    rows(
+        &s,
+        "GRANT CREATE TABLE ON SCHEMA demo_db.\"Mixed\" TO ROLE analyst WITH GRANT OPTION",
+    )
+    .await;
+    rows(&s, "GRANT ROLE analyst TO ROLE sysadmin").await;
+    let grants = rows(&s, "SHOW GRANTS TO ROLE analyst").await;
+    let privs: Vec<_> = grants
+        .iter()
+        .map(|r| (text(r, "privilege").unwrap(), text(r, "name").unwrap()))
+        .collect();
+    assert!(
+        privs.contains(&("USAGE".into(), "DEMO_DB".into())),
+        "{privs:?}"
+    );
+    assert!(
+        privs.contains(&("CREATE TABLE".into(), "DEMO_DB.\"Mixed\"".into())),
+        "{privs:?}"
+    );
+    let of = rows(&s, "SHOW GRANTS OF ROLE analyst").await;
+    assert_eq!(text(&of[0], "grantee_name").as_deref(), Some("SYSADMIN"));
+
+    // Errors keep Snowflake's codes.
+    assert_eq!(error_code(&s, "CREATE DATABASE demo_db").await.0, "002002");
+    let (code, msg) = error_code(&s, "DROP DATABASE nope").await;
+    assert_eq!(code, "002003");
+    assert!(
+        msg.contains("Database 'NOPE' does not exist or not authorized."),
+        "{msg}"
+    );
+    assert_eq!(error_code(&s, "USE WAREHOUSE nope").await.0, "002043");
+    let (code, msg) = error_code(&s, "CREATE DATABASE x NONSENSE = 1").await;
+    assert_eq!(code, "001003");
+    assert!(
+        msg.contains("syntax error line 1 at position 18 unexpected 'NONSENSE'."),
+        "{msg}"
+    );
+    assert_eq!(error_code(&s, "SELECT * FROM t").await.0, "001003");
+
+    // Drop takes the schemas and the grants with it.
+    rows(&s, "DROP DATABASE demo_db").await;
+    assert!(
+        rows(&s, "SHOW GRANTS TO ROLE analyst")
+            .await
+            .iter()
+            .all(|r| text(r, "granted_on").as_deref() == Some("ROLE"))
+    );
+    let r = rows(&s, "DROP DATABASE IF EXISTS demo_db").await;
+    assert_eq!(
+        text(&r[0], "status").as_deref(),
+        Some("Drop statement executed successfully (DEMO_DB already dropped).")
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_fails() {
+    let emu = Emulator::start(&[]);
+    let err = emu
+        .client("admin", AuthConfig::password("nope"))
+        .create_session()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(
+        err.to_string()
+            .contains("Incorrect username or password was specified."),
+        "{err}"
+    );
+    let err = emu
+        .client("someone", AuthConfig::password("admin"))
+        .create_session()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+}
+
+#[tokio::test]
+async fn key_pair_login() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let public = format!("{dir}/tests/fixtures/rsa_key.pub");
+    let emu = Emulator::start(&["--public-key", &public]);
+    let pem = std::fs::read_to_string(format!("{dir}/tests/fixtures/rsa_key.p8")).unwrap();
+    let s = emu
+        .client("admin", AuthConfig::key_pair(KeyPairConfig::from_pem(pem)))
+        .create_session()
+        .await
+        .unwrap();
+    let r = rows(&s, "SELECT CURRENT_USER() AS u").await;
+    assert_eq!(text(&r[0], "U").as_deref(), Some("ADMIN"));
+
+    let other = std::fs::read_to_string(format!("{dir}/tests/fixtures/other_key.p8")).unwrap();
+    let err = emu
+        .client(
+            "admin",
+            AuthConfig::key_pair(KeyPairConfig::from_pem(other)),
+        )
+        .create_session()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+}
+
+#[tokio::test]
+async fn future_grants_apply_to_new_tables() {
+    let emu = Emulator::start(&[]);
+    let s = emu.session().await;
+    rows(&s, "CREATE DATABASE d").await;
+    rows(&s, "CREATE SCHEMA d.s").await;
+    rows(&s, "CREATE ROLE r").await;
+    rows(
+        &s,
+        "GRANT SELECT, INSERT ON FUTURE TABLES IN SCHEMA d.s TO ROLE r",
+    )
+    .await;
+    rows(
+        &s,
+        "GRANT SELECT ON FUTURE TABLES IN DATABASE d TO ROLE public",
+    )
+    .await;
+    let fut = rows(&s, "SHOW FUTURE GRANTS IN SCHEMA d.s").await;
+    assert_eq!(fut.len(), 2);
+    assert_eq!(text(&fut[0], "name").as_deref(), Some("D.S.<TABLE>"));
+    assert_eq!(text(&fut[0], "grant_on").as_deref(), Some("TABLE"));
+    rows(&s, "CREATE TABLE d.s.t (id INT, name VARCHAR(10))").await;
+    let on = rows(&s, "SHOW GRANTS ON TABLE d.s.t").await;
+    let got: Vec<_> = on
+        .iter()
+        .map(|r| {
+            (
+                text(r, "privilege").unwrap(),
+                text(r, "grantee_name").unwrap(),
+            )
+        })
+        .collect();
+    // Schema-level future grants win over database-level ones.
+    assert_eq!(
+        got,
+        [
+            ("OWNERSHIP".to_string(), "ACCOUNTADMIN".to_string()),
+            ("SELECT".into(), "R".into()),
+            ("INSERT".into(), "R".into())
+        ]
+    );
+    rows(&s, "CREATE TABLE d.public.t2 (id INT)").await;
+    let on = rows(&s, "SHOW GRANTS ON TABLE d.public.t2").await;
+    assert_eq!(text(&on[1], "grantee_name").as_deref(), Some("PUBLIC"));
+    let tables = rows(&s, "SHOW TABLES IN DATABASE d").await;
+    assert_eq!(tables.len(), 2);
+    rows(
+        &s,
+        "REVOKE SELECT ON FUTURE TABLES IN SCHEMA d.s FROM ROLE r",
+    )
+    .await;
+    rows(
+        &s,
+        "REVOKE SELECT ON FUTURE TABLES IN SCHEMA d.s FROM ROLE r",
+    )
+    .await;
+    assert_eq!(rows(&s, "SHOW FUTURE GRANTS IN SCHEMA d.s").await.len(), 1);
+}
+
+#[tokio::test]
+async fn persistence_across_restart() {
+    let dir = std::env::temp_dir().join(format!("sfemu-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("catalog.json");
+    let _ = std::fs::remove_file(&data);
+    let data_s = data.to_str().unwrap().to_string();
+    {
+        let emu = Emulator::start(&["--data", &data_s]);
+        let s = emu.session().await;
+        rows(&s, "CREATE DATABASE kept COMMENT = 'survives'").await;
+        rows(&s, "CREATE ROLE kept_role").await;
+        rows(&s, "GRANT USAGE ON DATABASE kept TO ROLE kept_role").await;
+    }
+    let emu = Emulator::start(&["--data", &data_s]);
+    let s = emu.session().await;
+    let dbs = rows(&s, "SHOW DATABASES LIKE 'KEPT'").await;
+    assert_eq!(text(&dbs[0], "comment").as_deref(), Some("survives"));
+    assert_eq!(rows(&s, "SHOW GRANTS TO ROLE kept_role").await.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn stats_and_faults() {
+    let emu = Emulator::start(&[
+        "--fault",
+        r#"{"match": "CREATE ROLE boom", "code": "000603", "message": "injected", "count": 1}"#,
+    ]);
+    let s = emu.session().await;
+    emu.http("POST", "/emulator/stats/reset", "");
+    rows(&s, "SHOW DATABASES").await;
+    rows(&s, "CREATE DATABASE x").await;
+    let (code, msg) = error_code(&s, "CREATE ROLE boom").await;
+    assert_eq!((code.as_str(), msg.as_str()), ("000603", "injected"));
+    rows(&s, "CREATE ROLE boom").await; // count exhausted
+    let st = emu.stats();
+    assert_eq!(st["statements"], 4);
+    assert_eq!(st["by_kind"]["show"], 1);
+    assert_eq!(st["by_kind"]["create"], 3);
+
+    // Nth statement.
+    let (status, _) = emu.http(
+        "POST",
+        "/emulator/faults",
+        r#"{"nth": 2, "code": "000630", "message": "timeout"}"#,
+    );
+    assert_eq!(status, 200);
+    rows(&s, "SHOW ROLES").await;
+    assert_eq!(error_code(&s, "SHOW ROLES").await.0, "000630");
+    rows(&s, "SHOW ROLES").await;
+
+    // Dropped connection and HTTP 503 surface as network errors in the Rust crate.
+    emu.http(
+        "POST",
+        "/emulator/faults",
+        r#"[{"match": "DROP", "action": "drop", "count": 1}]"#,
+    );
+    let e = s
+        .query("DROP DATABASE x")
+        .await
+        .err()
+        .expect("dropped connection fails");
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+    emu.http(
+        "POST",
+        "/emulator/faults",
+        r#"{"match": "SHOW WAREHOUSES", "action": "503", "count": 1}"#,
+    );
+    let e = s.query("SHOW WAREHOUSES").await.err().expect("503 fails");
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+    // The dropped statement was not executed; with after_execute it is.
+    rows(&s, "SHOW DATABASES LIKE 'X'")
+        .await
+        .first()
+        .expect("x still exists");
+    emu.http(
+        "POST",
+        "/emulator/faults",
+        r#"{"match": "DROP", "action": "drop", "after_execute": true, "count": 1}"#,
+    );
+    assert!(s.query("DROP DATABASE x").await.is_err());
+    assert!(rows(&s, "SHOW DATABASES LIKE 'X'").await.is_empty());
+    let (_, body) = emu.http("DELETE", "/emulator/faults", "");
+    assert_eq!(body, r#"{"faults":[]}"#);
+}
+
+#[tokio::test]
+async fn concurrent_sessions() {
+    let emu = Emulator::start(&["--latency-ms", "20"]);
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let s = emu.session().await;
+        tasks.push(tokio::spawn(async move {
+            for j in 0..5 {
+                rows(&s, &format!("CREATE ROLE r_{i}_{j}")).await;
+            }
+            rows(&s, "SHOW ROLES LIKE 'R\\_%'").await.len()
+        }));
+    }
+    for t in tasks {
+        assert!(t.await.unwrap() >= 5);
+    }
+    // 8 sessions x 6 statements x 20 ms would take about 1 s if serialised.
+    assert!(
+        started.elapsed().as_millis() < 900,
+        "{:?}",
+        started.elapsed()
+    );
+    let s = emu.session().await;
+    assert_eq!(rows(&s, "SHOW ROLES LIKE 'R\\_%'").await.len(), 40);
+    assert_eq!(emu.stats()["logins"], 9);
+}
+
+/// Not a timed test: prints the throughput figure. Run with
+/// `cargo test -p snowflake-emulator --test rust_connector -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn benchmark_10k_sequential_statements() {
+    let emu = Emulator::start(&[]);
+    let s = emu.session().await;
+    rows(&s, "CREATE DATABASE bench").await;
+    let n = 10_000;
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        let sql = if i % 2 == 0 {
+            "SELECT 1".to_string()
+        } else {
+            "SHOW SCHEMAS IN DATABASE bench".to_string()
+        };
+        rows(&s, &sql).await;
+    }
+    let el = t.elapsed();
+    println!(
+        "{n} sequential statements: {:.2} s, {:.0} statements/s",
+        el.as_secs_f64(),
+        n as f64 / el.as_secs_f64()
+    );
+    let t = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let s = emu.session().await;
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..1000 {
+                rows(&s, "SELECT 1").await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let el = t.elapsed();
+    println!(
+        "8 concurrent sessions x 1000 statements: {:.2} s, {:.0} statements/s",
+        el.as_secs_f64(),
+        8000.0 / el.as_secs_f64()
+    );
+}
