@@ -104,9 +104,7 @@ pub fn like(pattern: &str, text: &str) -> bool {
                 }
             }
             P::One => {
-                for j in 1..=t.len() {
-                    next[j] = dp[j - 1];
-                }
+                next[1..].copy_from_slice(&dp[..t.len()]);
             }
             P::Ch(c) => {
                 let lc: Vec<char> = c.to_lowercase().collect();
@@ -1448,16 +1446,16 @@ impl Exec<'_> {
                 if *in_schema {
                     let (d, s) = self.schema_path(n, "GRANT")?;
                     self.schema_exists(&d, &s)?;
-                    if ty == "TABLE" {
-                        if let Some(sc) = self.cat.databases[&d].schemas.get(&s) {
-                            for t in sc.tables.keys() {
-                                out.push(Target::Object(
-                                    "TABLE".into(),
-                                    d.clone(),
-                                    s.clone(),
-                                    t.clone(),
-                                ));
-                            }
+                    if ty == "TABLE"
+                        && let Some(sc) = self.cat.databases[&d].schemas.get(&s)
+                    {
+                        for t in sc.tables.keys() {
+                            out.push(Target::Object(
+                                "TABLE".into(),
+                                d.clone(),
+                                s.clone(),
+                                t.clone(),
+                            ));
                         }
                     }
                 } else {
@@ -1684,19 +1682,20 @@ impl Exec<'_> {
         for tg in &targets {
             let outbound: Vec<&Grant> =
                 self.cat.grants.iter().filter(|g| g.target == *tg).collect();
-            if copy.is_none() && !matches!(tg, Target::Role(_)) {
-                if let Some(g) = outbound.first() {
-                    return Err(SfError::new(
-                        "003046",
-                        "42501",
-                        format!(
-                            "SQL execution error:\nDependent grant of privilege '{}' on securable '{}' to role '{}' exists. It must be revoked first. More than one dependent grant may exist: use 'SHOW GRANTS' command to view them. To revoke all dependent grants while revoking the current grant use option 'CASCADE'.",
-                            g.privilege,
-                            target_name(tg, &self.account.name),
-                            g.grantee
-                        ),
-                    ));
-                }
+            if copy.is_none()
+                && !matches!(tg, Target::Role(_))
+                && let Some(g) = outbound.first()
+            {
+                return Err(SfError::new(
+                    "003046",
+                    "42501",
+                    format!(
+                        "SQL execution error:\nDependent grant of privilege '{}' on securable '{}' to role '{}' exists. It must be revoked first. More than one dependent grant may exist: use 'SHOW GRANTS' command to view them. To revoke all dependent grants while revoking the current grant use option 'CASCADE'.",
+                        g.privilege,
+                        target_name(tg, &self.account.name),
+                        g.grantee
+                    ),
+                ));
             }
         }
         for tg in targets {
@@ -2161,10 +2160,10 @@ impl Exec<'_> {
                     }
                     None => match (&self.sess.database, &self.sess.schema) {
                         (Some(d), Some(sc)) => {
-                            if let Some(db) = self.cat.databases.get(d) {
-                                if let Some(x) = db.schemas.get(sc) {
-                                    schemas.push((db, x));
-                                }
+                            if let Some(db) = self.cat.databases.get(d)
+                                && let Some(x) = db.schemas.get(sc)
+                            {
+                                schemas.push((db, x));
                             }
                         }
                         (Some(d), None) => {
@@ -2961,6 +2960,89 @@ mod tests {
         assert!(!like("%\\_\\_T\\_ROLE", "A_XT_ROLE"));
         assert!(like("", ""));
         assert!(!like("a", ""));
+    }
+
+    fn run(cat: &mut Catalog, sess: &mut Session, sql: &str) -> Result<QueryResult, SfError> {
+        let account = Account {
+            name: "ACCT".into(),
+            edition: "STANDARD".into(),
+        };
+        Exec {
+            cat,
+            sess,
+            account: &account,
+        }
+        .run(crate::parser::parse(sql)?)
+        .map(|o| o.result)
+    }
+
+    fn session() -> Session {
+        Session {
+            id: 1,
+            user: "ADMIN".into(),
+            role: "ACCOUNTADMIN".into(),
+            secondary_all: true,
+            warehouse: None,
+            database: None,
+            schema: None,
+            params: Params::new(),
+        }
+    }
+
+    #[test]
+    fn ten_thousand_row_limits() {
+        let mut cat = Catalog::new_account("ADMIN");
+        let mut sess = session();
+        for i in 0..10_001 {
+            run(&mut cat, &mut sess, &format!("CREATE DATABASE D{i:05}")).unwrap();
+            run(&mut cat, &mut sess, &format!("CREATE WAREHOUSE W{i:05}")).unwrap();
+        }
+        // Databases: an error without LIMIT, LIMIT capped at 10000, paging with FROM.
+        assert_eq!(
+            run(&mut cat, &mut sess, "SHOW DATABASES").unwrap_err().code,
+            "000903"
+        );
+        assert_eq!(
+            run(&mut cat, &mut sess, "SHOW DATABASES LIMIT 10000")
+                .unwrap()
+                .rows
+                .len(),
+            10_000
+        );
+        let last = run(&mut cat, &mut sess, "SHOW DATABASES LIMIT 10 FROM 'D09999'").unwrap();
+        assert_eq!(last.rows.len(), 1);
+        assert_eq!(
+            run(&mut cat, &mut sess, "SHOW DATABASES LIKE 'D0000_'")
+                .unwrap()
+                .rows
+                .len(),
+            10
+        );
+        // Warehouses: silently truncated.
+        assert_eq!(
+            run(&mut cat, &mut sess, "SHOW WAREHOUSES")
+                .unwrap()
+                .rows
+                .len(),
+            10_000
+        );
+    }
+
+    #[test]
+    fn role_drop_takes_its_grants() {
+        let mut cat = Catalog::new_account("ADMIN");
+        let mut sess = session();
+        for sql in [
+            "CREATE DATABASE D",
+            "CREATE ROLE R",
+            "GRANT USAGE ON DATABASE D TO ROLE R",
+            "GRANT ROLE R TO ROLE SYSADMIN",
+            "DROP ROLE R",
+        ] {
+            run(&mut cat, &mut sess, sql).unwrap();
+        }
+        assert!(cat.grants.is_empty());
+        assert_eq!(cat.role_grants.len(), 4);
     }
 
     #[test]

@@ -81,10 +81,10 @@ impl Faults {
             (Some(p), true) => Some(regex::Regex::new(p).map_err(|e| format!("bad regex: {e}"))?),
             _ => None,
         };
-        if let Some(c) = &spec.code {
-            if c.is_empty() || !c.chars().all(|ch| ch.is_ascii_digit()) {
-                return Err("code must be numeric text, e.g. \"000603\"".into());
-            }
+        if let Some(c) = &spec.code
+            && (c.is_empty() || !c.chars().all(|ch| ch.is_ascii_digit()))
+        {
+            return Err("code must be numeric text, e.g. \"000603\"".into());
         }
         let mut g = self.inner.lock().unwrap();
         g.0 += 1;
@@ -151,7 +151,7 @@ impl Faults {
         }
         // Faults that can never fire again are dropped.
         g.1.retain(|f| {
-            !f.spec.count.is_some_and(|c| f.fired >= c)
+            f.spec.count.is_none_or(|c| f.fired < c)
                 && !f
                     .spec
                     .nth

@@ -52,10 +52,10 @@ pub fn verify(token: &str, pem: &str, _account: &str, user: &str) -> Result<(), 
         return Err("subject does not name the user".into());
     }
     let iss = claims["iss"].as_str().unwrap_or("");
-    if let Some(pos) = iss.find(".SHA256:") {
-        if iss[pos + 1..] != fingerprint(&key)? {
-            return Err("public key fingerprint mismatch".into());
-        }
+    if let Some(pos) = iss.find(".SHA256:")
+        && iss[pos + 1..] != fingerprint(&key)?
+    {
+        return Err("public key fingerprint mismatch".into());
     }
     Ok(())
 }

@@ -492,10 +492,7 @@ impl Parser {
     /// (empty `allowed` accepts any word).
     fn props(&mut self, allowed: &[&str]) -> Result<Vec<Prop>, SfError> {
         let mut out = Vec::new();
-        loop {
-            let Some(w) = self.word_at(0).map(str::to_string) else {
-                break;
-            };
+        while let Some(w) = self.word_at(0).map(str::to_string) {
             if !matches!(self.peek_at(1).tok, Tok::Sym("=")) {
                 break;
             }
@@ -1112,15 +1109,10 @@ impl Parser {
             let start = self.i;
             let expr = self.expr()?;
             let text = render_tokens(&self.toks[start..self.i]);
-            let name = if self.eat_kw("AS") {
-                self.ident()?
-            } else if matches!(self.peek().tok, Tok::Quoted(_))
-                || (matches!(self.peek().tok, Tok::Word { .. }) && !self.is_kw("FROM"))
-            {
-                self.ident()?
-            } else {
-                text
-            };
+            let aliased = self.eat_kw("AS")
+                || matches!(self.peek().tok, Tok::Quoted(_))
+                || (matches!(self.peek().tok, Tok::Word { .. }) && !self.is_kw("FROM"));
+            let name = if aliased { self.ident()? } else { text };
             items.push(SelectItem { expr, name });
             if !self.eat_sym(",") {
                 break;

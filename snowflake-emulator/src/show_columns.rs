@@ -170,7 +170,7 @@ pub const GRANTS_TO_ROLE: &[(&str, ColType)] = &[
     ("granted_by", Text),
 ];
 
-/// SHOW GRANTS ON <object> / ON ACCOUNT.
+/// `SHOW GRANTS ON <object>` and `SHOW GRANTS ON ACCOUNT`.
 pub const GRANTS_ON: &[(&str, ColType)] = &[
     ("created_on", TimestampLtz),
     ("privilege", Text),

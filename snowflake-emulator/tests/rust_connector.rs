@@ -277,15 +277,14 @@ async fn stats_and_faults() {
     let e = s
         .query("DROP DATABASE x")
         .await
-        .err()
-        .expect("dropped connection fails");
+        .expect_err("dropped connection fails");
     assert_eq!(e.kind(), ErrorKind::Network, "{e}");
     emu.http(
         "POST",
         "/emulator/faults",
         r#"{"match": "SHOW WAREHOUSES", "action": "503", "count": 1}"#,
     );
-    let e = s.query("SHOW WAREHOUSES").await.err().expect("503 fails");
+    let e = s.query("SHOW WAREHOUSES").await.expect_err("503 fails");
     assert_eq!(e.kind(), ErrorKind::Network, "{e}");
     // The dropped statement was not executed; with after_execute it is.
     rows(&s, "SHOW DATABASES LIKE 'X'")
