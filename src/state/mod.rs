@@ -1,8 +1,254 @@
-//! Recorded state: the `State` value and its file store (format, atomic
+//! Recorded state: the [`State`] value and its file store (format, atomic
 //! write, backup, lock).
+//!
+//! `state/<stack>.json` records what pudo created in a stack, with each
+//! resource's canonical managed attributes. The file format is a versioned
+//! contract ([`FORMAT_VERSION`], documented in `docs/state.md`); the store
+//! ([`StateStore`]) writes it atomically, keeps the previous version as
+//! `<stack>.json.backup`, and guards writers with `<stack>.lock`.
+
+mod lock;
+mod store;
+
+pub use lock::{LockInfo, StateLock};
+pub use store::{LockedStore, StateStore};
+
+use crate::model::{Attrs, ResourceId, StackName};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the state file format this pudo reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The folder (under the project root) that holds state files.
+pub const STATE_DIR: &str = "state";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("state file `{0}` is not readable")]
-    Unreadable(String),
+    #[error("cannot {action} `{path}`: {source}")]
+    Io {
+        action: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "state file `{path}` is corrupt: {message}\n  hint: it was left untouched; restore it from git or from `{path}.backup`"
+    )]
+    Corrupt { path: String, message: String },
+    #[error(
+        "state file `{path}` has format version {found}, newer than the {FORMAT_VERSION} this pudo understands\n  hint: upgrade pudo; the file was left untouched"
+    )]
+    NewerFormat { path: String, found: u64 },
+    #[error(
+        "state file `{path}` belongs to stack `{found}`, not `{expected}`\n  hint: was it copied or renamed by hand? The file was left untouched"
+    )]
+    WrongStack {
+        path: String,
+        found: String,
+        expected: String,
+    },
+    #[error(
+        "the state of stack `{stack}` is locked by {holder}\n  hint: wait for that run to finish; if it is gone (crashed, machine lost), run `pudo state unlock -e {stack}`"
+    )]
+    Locked {
+        stack: String,
+        holder: Box<LockInfo>,
+    },
+    #[error(
+        "the lock `{path}` is unreadable: {message}\n  hint: if no pudo run is active, `pudo state unlock` removes it"
+    )]
+    BadLock { path: String, message: String },
+    #[error(
+        "the state on disk changed since it was read (lineage `{expected}` -> `{found}`)\n  hint: another process wrote it without the lock; plan again"
+    )]
+    LineageChanged { expected: String, found: String },
+    #[error("no resource at address `{address}` in the state of stack `{stack}`{}", did_you_mean(.suggestion))]
+    UnknownAddress {
+        address: String,
+        stack: String,
+        suggestion: Option<String>,
+    },
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!("\n  hint: did you mean `{s}`?"))
+        .unwrap_or_default()
+}
+
+/// One recorded resource: its identity, its address (redundant with the id,
+/// kept for people and `grep`), and its canonical managed attributes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedResource {
+    pub address: String,
+    pub id: ResourceId,
+    pub attrs: Attrs,
+}
+
+/// The recorded state of one stack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    pub format_version: u32,
+    /// Random id fixed when the state was first written; a saved plan or a
+    /// lock-less writer with another lineage is talking about another state.
+    pub lineage: String,
+    /// +1 on every write.
+    pub serial: u64,
+    /// The pudo version that last wrote the file.
+    pub pudo_version: String,
+    pub stack: StackName,
+    /// Addresses of changes an apply started but had not recorded when the
+    /// file was written. After a crash, the next apply runs these changes'
+    /// idempotent `recovery_sql` (see `docs/state.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<String>,
+    /// By id; written as an array in id order.
+    #[serde(with = "resources_as_list")]
+    pub resources: BTreeMap<ResourceId, RecordedResource>,
+}
+
+impl State {
+    /// The state of a stack nothing was recorded for yet (serial 0, a
+    /// fresh lineage that becomes permanent on the first write).
+    pub fn empty(stack: &StackName) -> State {
+        State {
+            format_version: FORMAT_VERSION,
+            lineage: new_lineage(),
+            serial: 0,
+            pudo_version: env!("CARGO_PKG_VERSION").to_string(),
+            stack: stack.clone(),
+            pending: Vec::new(),
+            resources: BTreeMap::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    pub fn get(&self, id: &ResourceId) -> Option<&RecordedResource> {
+        self.resources.get(id)
+    }
+
+    pub fn contains(&self, id: &ResourceId) -> bool {
+        self.resources.contains_key(id)
+    }
+
+    pub fn by_address(&self, address: &str) -> Option<&RecordedResource> {
+        self.resources.values().find(|r| r.address == address)
+    }
+
+    /// Records (or replaces) a resource with its attributes.
+    pub fn upsert(&mut self, id: ResourceId, attrs: Attrs) {
+        let address = id.address();
+        self.resources
+            .insert(id.clone(), RecordedResource { address, id, attrs });
+    }
+
+    pub fn remove(&mut self, id: &ResourceId) -> Option<RecordedResource> {
+        self.resources.remove(id)
+    }
+
+    /// Records the outcome of a successful change: its `after` attributes,
+    /// or its removal for a drop. Clears its pending mark.
+    pub fn record(&mut self, change: &crate::plan::Change) {
+        match &change.after {
+            Some(after) if change.action != crate::plan::Action::Drop => {
+                self.upsert(change.id.clone(), after.clone())
+            }
+            _ => {
+                self.remove(&change.id);
+            }
+        }
+        self.pending.retain(|a| a != &change.address);
+    }
+
+    /// Marks a change as started (see [`State::pending`]).
+    pub fn begin(&mut self, address: &str) {
+        if !self.pending.iter().any(|a| a == address) {
+            self.pending.push(address.to_string());
+        }
+    }
+
+    /// Serialized form (what the store writes).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a state always serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// A random id: 128 bits from the OS (uuid v4).
+pub fn new_lineage() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+mod resources_as_list {
+    use super::RecordedResource;
+    use crate::model::ResourceId;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(
+        map: &BTreeMap<ResourceId, RecordedResource>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<ResourceId, RecordedResource>, D::Error> {
+        let list = Vec::<RecordedResource>::deserialize(deserializer)?;
+        let mut map = BTreeMap::new();
+        for mut resource in list {
+            // The id is the truth; the address is derived from it.
+            resource.address = resource.id.address();
+            if map.insert(resource.id.clone(), resource).is_some() {
+                return Err(serde::de::Error::custom("a resource is recorded twice"));
+            }
+        }
+        Ok(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Ident, Value};
+
+    #[test]
+    fn state_round_trips_and_lists_resources_in_id_order() {
+        let stack = StackName::for_environment("DEV");
+        let mut state = State::empty(&stack);
+        let mut attrs = Attrs::new();
+        attrs.insert("comment".into(), Value::Text("it's \"x\"\n".into()));
+        state.upsert(
+            ResourceId::Role {
+                name: Ident::parse("R").unwrap(),
+            },
+            attrs,
+        );
+        state.upsert(
+            ResourceId::Database {
+                name: Ident::parse("\"lower\"").unwrap(),
+            },
+            Attrs::new(),
+        );
+        let json = state.to_json();
+        let back: State = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, state);
+        let addresses: Vec<_> = back
+            .resources
+            .values()
+            .map(|r| r.address.as_str())
+            .collect();
+        assert_eq!(addresses, vec!["database.\"lower\"", "role.R"]);
+        assert!(!json.contains("pending"));
+    }
 }

@@ -1,0 +1,972 @@
+//! desired x recorded -> Plan. Pure: no files, no network.
+
+use super::{Action, AttrDiff, Basis, Blocker, Change, FORMAT_VERSION, Plan, Summary};
+use crate::graph::{Graph, GraphError};
+use crate::model::{Attrs, Model, Resource, ResourceId, StackName, Value, attr};
+use crate::sql::{self, Step};
+use crate::state::State;
+use sha2::{Digest, Sha256};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+
+/// Compares the desired resources `stack` owns in `desired` with the
+/// stack's `recorded` state. For an environment's stack, `shared_recorded`
+/// is the shared stack's state: shared objects the environment depends on
+/// must be recorded there, or the plan carries a blocker.
+///
+/// The only error is a dependency cycle.
+pub fn diff(
+    desired: &Model,
+    stack: &StackName,
+    recorded: &State,
+    shared_recorded: Option<&State>,
+) -> Result<Plan, GraphError> {
+    let own: BTreeMap<&ResourceId, &Resource> =
+        desired.owned_by(stack).map(|r| (&r.id, r)).collect();
+
+    // Nodes: everything desired or recorded in this stack.
+    let ids: Vec<&ResourceId> = {
+        let mut ids: Vec<&ResourceId> = own.keys().copied().collect();
+        ids.extend(recorded.resources.keys().filter(|id| !own.contains_key(id)));
+        ids
+    };
+    let graph = Graph::build(ids.iter().copied());
+    let creation = graph.creation_order()?;
+
+    let mut blockers = Vec::new();
+    let mut warnings = Vec::new();
+
+    // 1. Each resource's own action.
+    let mut steps: HashMap<&ResourceId, (Step, Vec<AttrDiff>, String)> = HashMap::new();
+    for &id in &creation {
+        match (own.get(id), recorded.get(id)) {
+            (Some(_), None) => {
+                steps.insert(
+                    id,
+                    (Step::Create, Vec::new(), "not in the recorded state".into()),
+                );
+            }
+            (Some(want), Some(have)) => {
+                let diffs = compare(id, &have.attrs, &want.attrs);
+                if diffs.is_empty() {
+                    continue;
+                }
+                let forcing: Vec<&str> = diffs
+                    .iter()
+                    .filter(|d| d.forces_replacement)
+                    .map(|d| d.name.as_str())
+                    .collect();
+                if forcing.is_empty() {
+                    let names: Vec<&str> = diffs.iter().map(|d| d.name.as_str()).collect();
+                    steps.insert(
+                        id,
+                        (Step::Update, diffs.clone(), update_reason(&diffs, &names)),
+                    );
+                } else {
+                    let reason = format!(
+                        "`{}` cannot change in place: drop and create",
+                        forcing.join("`, `")
+                    );
+                    steps.insert(id, (Step::Replace, diffs, reason));
+                }
+            }
+            (None, Some(_)) => {
+                if let Some(elsewhere) = desired.resources.get(id) {
+                    // Owned by another stack now: dropping it here would
+                    // destroy the other stack's object.
+                    blockers.push(Blocker {
+                        address: id.address(),
+                        message: format!(
+                            "`{}` is recorded in stack `{stack}` but the configuration gives it to stack `{}`",
+                            id.address(),
+                            elsewhere.stack
+                        ),
+                        hint: Some(
+                            "move its entry from the state of one stack to the other before planning"
+                                .into(),
+                        ),
+                    });
+                    continue;
+                }
+                steps.insert(
+                    id,
+                    (
+                        Step::Drop,
+                        Vec::new(),
+                        "recorded, no longer in the configuration".into(),
+                    ),
+                );
+            }
+            (None, None) => unreachable!("every node is desired or recorded"),
+        }
+    }
+
+    // 2. A replaced object takes what lives in it (schemas in a database,
+    //    grants on it) down with its DROP: those are created again.
+    for &id in &creation {
+        let Some((Step::Replace, _, _)) = steps.get(id) else {
+            continue;
+        };
+        let mut stack_of_work: Vec<&ResourceId> = graph.dependents(id);
+        let mut seen: HashSet<&ResourceId> = HashSet::new();
+        while let Some(dependent) = stack_of_work.pop() {
+            if !seen.insert(dependent) || !own.contains_key(dependent) {
+                continue;
+            }
+            if !cascades(id, dependent) {
+                continue;
+            }
+            let current = steps.get(dependent).map(|s| s.0);
+            if matches!(
+                current,
+                Some(Step::Create) | Some(Step::Replace) | Some(Step::Recreate)
+            ) {
+                // Created or replaced anyway, after the parent.
+            } else {
+                let diffs = steps.remove(dependent).map(|s| s.1).unwrap_or_default();
+                steps.insert(
+                    dependent,
+                    (
+                        Step::Recreate,
+                        diffs,
+                        format!("re-created: replacing `{}` drops it", id.address()),
+                    ),
+                );
+            }
+            stack_of_work.extend(graph.dependents(dependent));
+        }
+        if let ResourceId::Database { .. } | ResourceId::Schema { .. } = id {
+            let others: Vec<String> = desired
+                .resources
+                .values()
+                .filter(|r| &r.stack != stack && r.id.references().contains(id))
+                .map(|r| format!("`{}` (stack `{}`)", r.id.address(), r.stack))
+                .collect();
+            if !others.is_empty() {
+                warnings.push(format!(
+                    "replacing `{}` also drops {}, which other stacks then need to create again",
+                    id.address(),
+                    others.join(", ")
+                ));
+            }
+        }
+    }
+
+    // 3. Shared objects this stack needs must be recorded in the shared state.
+    if !stack.is_shared() {
+        let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for resource in own.values() {
+            for reference in resource.id.references() {
+                let Some(owner) = desired.resources.get(&reference) else {
+                    continue;
+                };
+                if &owner.stack == stack {
+                    continue;
+                }
+                let recorded_there = owner.stack.is_shared()
+                    && shared_recorded.is_some_and(|s| s.contains(&reference));
+                if !recorded_there {
+                    missing
+                        .entry(reference.address())
+                        .or_default()
+                        .push(resource.id.address());
+                }
+            }
+        }
+        for (address, needed_by) in missing {
+            let shown: Vec<&str> = needed_by.iter().take(3).map(String::as_str).collect();
+            let more = needed_by.len().saturating_sub(shown.len());
+            blockers.push(Blocker {
+                message: format!(
+                    "`{address}` belongs to stack `shared` and is not in its recorded state; needed by `{}`{}",
+                    shown.join("`, `"),
+                    if more > 0 { format!(" and {more} more") } else { String::new() }
+                ),
+                address,
+                hint: Some("apply the shared stack first: `pudo plan -e shared`, then `pudo apply -e shared`".into()),
+            });
+        }
+    }
+
+    // 4. Changes, with what each waits for.
+    let mut changes: Vec<Change> = Vec::with_capacity(steps.len());
+    let mut rank: HashMap<&ResourceId, usize> = HashMap::with_capacity(creation.len());
+    for (i, &id) in creation.iter().enumerate() {
+        rank.insert(id, i);
+    }
+    let mut ordered_ids: Vec<&ResourceId> = steps.keys().copied().collect();
+    ordered_ids.sort_by_key(|id| rank[id]);
+    let mut index_of: HashMap<&ResourceId, usize> = HashMap::with_capacity(steps.len());
+    for id in &ordered_ids {
+        let (step, diffs, reason) = steps.remove(id).expect("present");
+        let before = recorded.get(id).map(|r| r.attrs.clone());
+        let after = own.get(id).map(|r| r.attrs.clone());
+        let action = match step {
+            Step::Create => Action::Create,
+            Step::Update => Action::Update,
+            Step::Replace | Step::Recreate => Action::Replace,
+            Step::Drop => Action::Drop,
+        };
+        let diffs = if matches!(step, Step::Create | Step::Drop) {
+            whole(before.as_ref(), after.as_ref())
+        } else {
+            diffs
+        };
+        index_of.insert(id, changes.len());
+        changes.push(Change {
+            address: id.address(),
+            id: (*id).clone(),
+            action,
+            sql: sql::plain(step, id, before.as_ref(), after.as_ref()),
+            recovery_sql: sql::recovery(step, id, before.as_ref(), after.as_ref()),
+            before,
+            after,
+            diffs,
+            reason,
+            depends_on: Vec::new(),
+        });
+    }
+    let mut waits: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
+    for (i, id) in ordered_ids.iter().enumerate() {
+        let action = changes[i].action;
+        let mut deps: Vec<usize> = Vec::new();
+        if action == Action::Drop {
+            // Dependents go first.
+            for dependent in graph.dependents(id) {
+                if let Some(&j) = index_of.get(dependent)
+                    && changes[j].action == Action::Drop
+                {
+                    deps.push(j);
+                }
+            }
+        } else {
+            for dependency in graph.dependencies(id) {
+                if let Some(&j) = index_of.get(dependency)
+                    && matches!(changes[j].action, Action::Create | Action::Replace)
+                {
+                    deps.push(j);
+                }
+            }
+            if action == Action::Replace {
+                // Recorded dependents being dropped must go before the DROP.
+                for dependent in graph.dependents(id) {
+                    if let Some(&j) = index_of.get(dependent)
+                        && changes[j].action == Action::Drop
+                    {
+                        deps.push(j);
+                    }
+                }
+            }
+        }
+        deps.sort_unstable();
+        deps.dedup();
+        waits[i] = deps;
+    }
+
+    // 5. Execution order: creates, updates and replaces in creation order,
+    //    drops in reverse creation order and after them, unless something
+    //    must wait for a drop.
+    let order = schedule(&changes, &waits, &rank, &ordered_ids);
+    let mut position = vec![0; changes.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        position[i] = pos;
+    }
+    let addresses: Vec<String> = changes.iter().map(|c| c.address.clone()).collect();
+    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    let mut changes = Vec::with_capacity(slots.len());
+    for &i in &order {
+        let mut change = slots[i].take().expect("each change once");
+        let mut deps: Vec<usize> = waits[i].clone();
+        deps.sort_by_key(|&j| position[j]);
+        change.depends_on = deps.into_iter().map(|j| addresses[j].clone()).collect();
+        changes.push(change);
+    }
+
+    let mut summary = Summary::default();
+    for change in &changes {
+        match change.action {
+            Action::Create => summary.create += 1,
+            Action::Update => summary.update += 1,
+            Action::Replace => summary.replace += 1,
+            Action::Drop => summary.drop += 1,
+        }
+    }
+
+    Ok(Plan {
+        format_version: FORMAT_VERSION,
+        pudo_version: env!("CARGO_PKG_VERSION").to_string(),
+        stack: stack.clone(),
+        environment: if stack.is_shared() {
+            None
+        } else {
+            desired.environment.clone()
+        },
+        branch: None,
+        state: Basis {
+            lineage: recorded.lineage.clone(),
+            serial: recorded.serial,
+            exists: recorded.serial > 0,
+        },
+        config_hash: config_hash(desired, stack),
+        summary,
+        changes,
+        blockers,
+        warnings,
+    })
+}
+
+/// Kahn's algorithm over the change dependencies; among ready changes,
+/// non-drops first in creation order, then drops in reverse creation order.
+fn schedule(
+    changes: &[Change],
+    waits: &[Vec<usize>],
+    rank: &HashMap<&ResourceId, usize>,
+    ids: &[&ResourceId],
+) -> Vec<usize> {
+    let n = changes.len();
+    let mut missing: Vec<usize> = waits.iter().map(Vec::len).collect();
+    let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, deps) in waits.iter().enumerate() {
+        for &j in deps {
+            unblocks[j].push(i);
+        }
+    }
+    let key = |i: usize| {
+        let r = rank[ids[i]];
+        if changes[i].action == Action::Drop {
+            (1u8, usize::MAX - r)
+        } else {
+            (0u8, r)
+        }
+    };
+    let mut ready: BinaryHeap<Reverse<((u8, usize), usize)>> = (0..n)
+        .filter(|&i| missing[i] == 0)
+        .map(|i| Reverse((key(i), i)))
+        .collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse((_, i))) = ready.pop() {
+        order.push(i);
+        for &k in &unblocks[i] {
+            missing[k] -= 1;
+            if missing[k] == 0 {
+                ready.push(Reverse((key(k), k)));
+            }
+        }
+    }
+    debug_assert_eq!(
+        order.len(),
+        n,
+        "change dependencies follow an acyclic graph"
+    );
+    order
+}
+
+/// Does dropping `parent` (being replaced) remove `dependent` with it?
+/// Databases take their schemas and the grants on them; schemas take the
+/// grants on them. A role is never replaced.
+fn cascades(parent: &ResourceId, dependent: &ResourceId) -> bool {
+    match dependent {
+        ResourceId::Schema { .. } => matches!(parent, ResourceId::Database { .. }),
+        ResourceId::Grant { on, .. } => on.object().is_some(),
+        _ => false,
+    }
+}
+
+/// Every attribute on one side, as diffs (for creates and drops).
+fn whole(before: Option<&Attrs>, after: Option<&Attrs>) -> Vec<AttrDiff> {
+    let side = before.or(after).expect("one side");
+    side.iter()
+        .map(|(name, value)| AttrDiff {
+            name: name.clone(),
+            before: before.map(|_| value.clone()),
+            after: after.map(|_| value.clone()),
+            forces_replacement: false,
+        })
+        .collect()
+}
+
+fn update_reason(diffs: &[AttrDiff], names: &[&str]) -> String {
+    let unmanaged: Vec<&str> = diffs
+        .iter()
+        .filter(|d| d.after.is_none())
+        .map(|d| d.name.as_str())
+        .collect();
+    if !unmanaged.is_empty() && unmanaged.len() == diffs.len() {
+        format!("`{}` no longer managed", unmanaged.join("`, `"))
+    } else {
+        format!("`{}` changed", names.join("`, `"))
+    }
+}
+
+/// Attribute differences between a recorded and a desired resource. An
+/// attribute absent from the configuration is unmanaged: it differs only if
+/// it was recorded (then it stops being managed, with UNSET where Snowflake
+/// has one). `initially_suspended` is create-only and never compared; a
+/// change of `transient` forces a replacement.
+pub(crate) fn compare(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<AttrDiff> {
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for name in names {
+        if name == attr::INITIALLY_SUSPENDED {
+            continue;
+        }
+        let (b, a) = (before.get(name), after.get(name));
+        if b == a {
+            continue;
+        }
+        let mut forces_replacement = false;
+        if name == attr::TRANSIENT
+            && matches!(id, ResourceId::Database { .. } | ResourceId::Schema { .. })
+        {
+            // Created without the flag = permanent.
+            let was = matches!(b, Some(Value::Bool(true)));
+            if let Some(Value::Bool(want)) = a {
+                forces_replacement = *want != was;
+            }
+        }
+        out.push(AttrDiff {
+            name: name.clone(),
+            before: b.cloned(),
+            after: a.cloned(),
+            forces_replacement,
+        });
+    }
+    out
+}
+
+/// `sha256:<hex>` of the canonical desired resources `stack` owns (ids and
+/// attributes, in id order). Equal configurations give equal hashes
+/// whatever the YAML looked like.
+pub fn config_hash(desired: &Model, stack: &StackName) -> String {
+    let mut hasher = Sha256::new();
+    for resource in desired.owned_by(stack) {
+        let id = serde_json::to_vec(&resource.id).expect("ids serialize");
+        let attrs = serde_json::to_vec(&resource.attrs).expect("attrs serialize");
+        hasher.update((id.len() as u64).to_le_bytes());
+        hasher.update(&id);
+        hasher.update((attrs.len() as u64).to_le_bytes());
+        hasher.update(&attrs);
+    }
+    let digest = hasher.finalize();
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in digest {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{GrantTarget, Ident};
+
+    fn ident(s: &str) -> Ident {
+        Ident::parse(s).unwrap()
+    }
+    fn text(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+    fn attrs(pairs: &[(&str, Value)]) -> Attrs {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+    fn privs(p: &[&str]) -> Attrs {
+        attrs(&[(
+            attr::PRIVILEGES,
+            Value::List(p.iter().map(|s| s.to_string()).collect()),
+        )])
+    }
+    fn db(n: &str) -> ResourceId {
+        ResourceId::Database { name: ident(n) }
+    }
+    fn schema(d: &str, n: &str) -> ResourceId {
+        ResourceId::Schema {
+            database: ident(d),
+            name: ident(n),
+        }
+    }
+    fn wh(n: &str) -> ResourceId {
+        ResourceId::Warehouse { name: ident(n) }
+    }
+    fn role(n: &str) -> ResourceId {
+        ResourceId::Role { name: ident(n) }
+    }
+    fn grant(r: &str, on: GrantTarget) -> ResourceId {
+        ResourceId::Grant { role: ident(r), on }
+    }
+    fn on_schema(d: &str, s: &str) -> GrantTarget {
+        GrantTarget::Schema {
+            database: ident(d),
+            name: ident(s),
+        }
+    }
+
+    fn dev() -> StackName {
+        StackName::for_environment("DEV")
+    }
+
+    /// The example's shape: a shared database and schema, and DEV's own.
+    fn model() -> Model {
+        let mut m = Model {
+            environment: Some("DEV".into()),
+            ..Model::default()
+        };
+        let mut add = |id: ResourceId, stack: StackName, a: Attrs| {
+            m.resources.insert(
+                id.clone(),
+                Resource {
+                    id,
+                    stack,
+                    attrs: a,
+                    origin: None,
+                },
+            );
+        };
+        add(
+            db("PUDO_MLOPS"),
+            StackName::shared(),
+            attrs(&[(attr::COMMENT, text("mlops"))]),
+        );
+        add(
+            schema("PUDO_MLOPS", "SHARED_DATA"),
+            StackName::shared(),
+            Attrs::new(),
+        );
+        add(
+            schema("PUDO_MLOPS", "PUDO_DEV"),
+            dev(),
+            attrs(&[(attr::TRANSIENT, Value::Bool(false))]),
+        );
+        add(
+            schema("PUDO_MLOPS", "FEATURE_STORE_DEV"),
+            dev(),
+            attrs(&[(attr::COMMENT, text("features"))]),
+        );
+        add(
+            wh("PUDO_DEV_WH"),
+            dev(),
+            attrs(&[
+                (attr::SIZE, text("XSMALL")),
+                (attr::AUTO_SUSPEND, Value::Int(60)),
+                (attr::INITIALLY_SUSPENDED, Value::Bool(true)),
+            ]),
+        );
+        add(role("PUDO_DEV_ROLE"), dev(), Attrs::new());
+        add(
+            grant("PUDO_DEV_ROLE", on_schema("PUDO_MLOPS", "PUDO_DEV")),
+            dev(),
+            privs(&["CREATE TABLE", "USAGE"]),
+        );
+        add(
+            grant("PUDO_DEV_ROLE", on_schema("PUDO_MLOPS", "SHARED_DATA")),
+            dev(),
+            privs(&["USAGE"]),
+        );
+        add(
+            grant(
+                "PUDO_DEV_ROLE",
+                GrantTarget::Warehouse {
+                    name: ident("PUDO_DEV_WH"),
+                },
+            ),
+            dev(),
+            privs(&["USAGE"]),
+        );
+        add(
+            ResourceId::RoleGrant {
+                role: ident("PUDO_DEV_ROLE"),
+                parent: ident("SYSADMIN"),
+            },
+            dev(),
+            Attrs::new(),
+        );
+        m
+    }
+
+    /// The state an apply of `model`'s `stack` would leave.
+    fn applied(model: &Model, stack: &StackName) -> State {
+        let mut state = State::empty(stack);
+        for r in model.owned_by(stack) {
+            state.upsert(r.id.clone(), r.attrs.clone());
+        }
+        state.serial = 3;
+        state
+    }
+
+    fn summary(plan: &Plan) -> Vec<String> {
+        plan.changes
+            .iter()
+            .map(|c| format!("{} {}", c.action.symbol(), c.address))
+            .collect()
+    }
+
+    #[test]
+    fn empty_state_creates_in_dependency_order_and_never_touches_shared() {
+        let m = model();
+        let shared = applied(&m, &StackName::shared());
+        let plan = diff(&m, &dev(), &State::empty(&dev()), Some(&shared)).unwrap();
+        assert_eq!(
+            summary(&plan),
+            vec![
+                "+ role.PUDO_DEV_ROLE",
+                "+ grant.PUDO_DEV_ROLE.schema.PUDO_MLOPS.SHARED_DATA",
+                "+ role_grant.PUDO_DEV_ROLE.SYSADMIN",
+                "+ schema.PUDO_MLOPS.FEATURE_STORE_DEV",
+                "+ schema.PUDO_MLOPS.PUDO_DEV",
+                "+ grant.PUDO_DEV_ROLE.schema.PUDO_MLOPS.PUDO_DEV",
+                "+ warehouse.PUDO_DEV_WH",
+                "+ grant.PUDO_DEV_ROLE.warehouse.PUDO_DEV_WH",
+            ]
+        );
+        assert!(plan.blockers.is_empty());
+        assert_eq!(
+            plan.summary,
+            Summary {
+                create: 8,
+                ..Summary::default()
+            }
+        );
+        let g = plan
+            .change("grant.PUDO_DEV_ROLE.schema.PUDO_MLOPS.PUDO_DEV")
+            .unwrap();
+        assert_eq!(
+            g.depends_on,
+            vec!["role.PUDO_DEV_ROLE", "schema.PUDO_MLOPS.PUDO_DEV"]
+        );
+        assert_eq!(
+            g.sql,
+            vec!["GRANT CREATE TABLE, USAGE ON SCHEMA PUDO_MLOPS.PUDO_DEV TO ROLE PUDO_DEV_ROLE"]
+        );
+        // The shared schema is a dependency, not a change.
+        let s = plan
+            .change("grant.PUDO_DEV_ROLE.schema.PUDO_MLOPS.SHARED_DATA")
+            .unwrap();
+        assert_eq!(s.depends_on, vec!["role.PUDO_DEV_ROLE"]);
+        for (i, deps) in plan.dependency_indices().iter().enumerate() {
+            assert!(deps.iter().all(|&d| d < i), "ordered");
+        }
+        let wh = plan.change("warehouse.PUDO_DEV_WH").unwrap();
+        assert_eq!(
+            wh.sql,
+            vec![
+                "CREATE WAREHOUSE PUDO_DEV_WH WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60 INITIALLY_SUSPENDED = TRUE"
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_shared_dependencies_block_the_env_plan() {
+        let m = model();
+        let plan = diff(
+            &m,
+            &dev(),
+            &State::empty(&dev()),
+            Some(&State::empty(&StackName::shared())),
+        )
+        .unwrap();
+        let blocked: Vec<&str> = plan.blockers.iter().map(|b| b.address.as_str()).collect();
+        assert_eq!(
+            blocked,
+            vec!["database.PUDO_MLOPS", "schema.PUDO_MLOPS.SHARED_DATA"]
+        );
+        assert!(
+            plan.blockers[0]
+                .hint
+                .as_ref()
+                .unwrap()
+                .contains("pudo plan -e shared")
+        );
+        assert!(
+            plan.changes
+                .iter()
+                .all(|c| !c.address.contains("SHARED_DATA") || c.address.starts_with("grant."))
+        );
+
+        let shared = diff(
+            &m,
+            &StackName::shared(),
+            &State::empty(&StackName::shared()),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&shared),
+            vec!["+ database.PUDO_MLOPS", "+ schema.PUDO_MLOPS.SHARED_DATA"]
+        );
+        assert!(shared.blockers.is_empty());
+        assert_eq!(shared.environment, None);
+    }
+
+    #[test]
+    fn identical_config_and_state_give_an_empty_plan() {
+        let m = model();
+        for stack in [dev(), StackName::shared()] {
+            let plan = diff(
+                &m,
+                &stack,
+                &applied(&m, &stack),
+                Some(&applied(&m, &StackName::shared())),
+            )
+            .unwrap();
+            assert!(plan.is_empty(), "{stack}: {:?}", summary(&plan));
+            assert_eq!(plan.state.serial, 3);
+        }
+    }
+
+    #[test]
+    fn updates_set_unset_and_stop_managing() {
+        let m = model();
+        let mut state = applied(&m, &dev());
+        let mut want = m.clone();
+        // Recorded comment and size, now unmanaged; auto_suspend changed;
+        // initially_suspended changed (create-only: ignored).
+        let wh_id = wh("PUDO_DEV_WH");
+        state.upsert(
+            wh_id.clone(),
+            attrs(&[
+                (attr::SIZE, text("XSMALL")),
+                (attr::AUTO_SUSPEND, Value::Int(60)),
+                (attr::COMMENT, text("old")),
+                (attr::INITIALLY_SUSPENDED, Value::Bool(true)),
+            ]),
+        );
+        want.resources.get_mut(&wh_id).unwrap().attrs = attrs(&[
+            (attr::AUTO_SUSPEND, Value::Int(300)),
+            (attr::INITIALLY_SUSPENDED, Value::Bool(false)),
+        ]);
+        let plan = diff(
+            &want,
+            &dev(),
+            &state,
+            Some(&applied(&m, &StackName::shared())),
+        )
+        .unwrap();
+        assert_eq!(summary(&plan), vec!["~ warehouse.PUDO_DEV_WH"]);
+        let c = &plan.changes[0];
+        let names: Vec<&str> = c.diffs.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, vec!["auto_suspend", "comment", "size"]);
+        assert_eq!(
+            c.sql,
+            vec![
+                "ALTER WAREHOUSE PUDO_DEV_WH SET AUTO_SUSPEND = 300",
+                "ALTER WAREHOUSE PUDO_DEV_WH UNSET COMMENT",
+            ]
+        );
+
+        // Only the size stops being managed: a change with no SQL, so the
+        // state forgets it and the next plan is empty.
+        let mut want2 = m.clone();
+        want2
+            .resources
+            .get_mut(&wh_id)
+            .unwrap()
+            .attrs
+            .remove(attr::SIZE);
+        let plan = diff(
+            &want2,
+            &dev(),
+            &applied(&m, &dev()),
+            Some(&applied(&m, &StackName::shared())),
+        )
+        .unwrap();
+        assert_eq!(summary(&plan), vec!["~ warehouse.PUDO_DEV_WH"]);
+        assert!(plan.changes[0].sql.is_empty());
+        assert!(plan.changes[0].reason.contains("no longer managed"));
+    }
+
+    #[test]
+    fn grants_diff_as_privilege_deltas() {
+        let m = model();
+        let mut want = m.clone();
+        let g = grant("PUDO_DEV_ROLE", on_schema("PUDO_MLOPS", "PUDO_DEV"));
+        want.resources.get_mut(&g).unwrap().attrs = privs(&["MONITOR", "USAGE"]);
+        let plan = diff(
+            &want,
+            &dev(),
+            &applied(&m, &dev()),
+            Some(&applied(&m, &StackName::shared())),
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&plan),
+            vec!["~ grant.PUDO_DEV_ROLE.schema.PUDO_MLOPS.PUDO_DEV"]
+        );
+        assert_eq!(
+            plan.changes[0].sql,
+            vec![
+                "GRANT MONITOR ON SCHEMA PUDO_MLOPS.PUDO_DEV TO ROLE PUDO_DEV_ROLE",
+                "REVOKE CREATE TABLE ON SCHEMA PUDO_MLOPS.PUDO_DEV FROM ROLE PUDO_DEV_ROLE",
+            ]
+        );
+    }
+
+    #[test]
+    fn transient_change_replaces_and_recreates_what_lives_inside() {
+        let m = model();
+        let mut want = m.clone();
+        let s = schema("PUDO_MLOPS", "PUDO_DEV");
+        want.resources.get_mut(&s).unwrap().attrs = attrs(&[(attr::TRANSIENT, Value::Bool(true))]);
+        let plan = diff(
+            &want,
+            &dev(),
+            &applied(&m, &dev()),
+            Some(&applied(&m, &StackName::shared())),
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&plan),
+            vec![
+                "-/+ schema.PUDO_MLOPS.PUDO_DEV",
+                "-/+ grant.PUDO_DEV_ROLE.schema.PUDO_MLOPS.PUDO_DEV",
+            ]
+        );
+        assert_eq!(
+            plan.changes[0].sql,
+            vec![
+                "DROP SCHEMA PUDO_MLOPS.PUDO_DEV",
+                "CREATE TRANSIENT SCHEMA PUDO_MLOPS.PUDO_DEV"
+            ]
+        );
+        assert!(plan.changes[0].diffs[0].forces_replacement);
+        // The grant went with the schema: granted again, not dropped again.
+        assert_eq!(
+            plan.changes[1].sql,
+            vec!["GRANT CREATE TABLE, USAGE ON SCHEMA PUDO_MLOPS.PUDO_DEV TO ROLE PUDO_DEV_ROLE"]
+        );
+        assert_eq!(
+            plan.changes[1].depends_on,
+            vec!["schema.PUDO_MLOPS.PUDO_DEV"]
+        );
+        assert_eq!(plan.summary.replace, 2);
+    }
+
+    #[test]
+    fn drops_run_in_reverse_order_after_dependents() {
+        let m = model();
+        let mut want = m.clone();
+        let s = schema("PUDO_MLOPS", "PUDO_DEV");
+        let g = grant("PUDO_DEV_ROLE", on_schema("PUDO_MLOPS", "PUDO_DEV"));
+        want.resources.remove(&s);
+        want.resources.remove(&g);
+        // And a new schema, created before anything is dropped.
+        let n = schema("PUDO_MLOPS", "NEW");
+        want.resources.insert(
+            n.clone(),
+            Resource {
+                id: n,
+                stack: dev(),
+                attrs: Attrs::new(),
+                origin: None,
+            },
+        );
+        let plan = diff(
+            &want,
+            &dev(),
+            &applied(&m, &dev()),
+            Some(&applied(&m, &StackName::shared())),
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&plan),
+            vec![
+                "+ schema.PUDO_MLOPS.NEW",
+                "- grant.PUDO_DEV_ROLE.schema.PUDO_MLOPS.PUDO_DEV",
+                "- schema.PUDO_MLOPS.PUDO_DEV",
+            ]
+        );
+        assert_eq!(
+            plan.changes[2].depends_on,
+            vec!["grant.PUDO_DEV_ROLE.schema.PUDO_MLOPS.PUDO_DEV"]
+        );
+        assert_eq!(plan.changes[2].sql, vec!["DROP SCHEMA PUDO_MLOPS.PUDO_DEV"]);
+        assert_eq!(
+            plan.changes[2].recovery_sql,
+            vec!["DROP SCHEMA IF EXISTS PUDO_MLOPS.PUDO_DEV"]
+        );
+        assert_eq!(
+            plan.changes[1].sql,
+            vec![
+                "REVOKE CREATE TABLE, USAGE ON SCHEMA PUDO_MLOPS.PUDO_DEV FROM ROLE PUDO_DEV_ROLE"
+            ]
+        );
+    }
+
+    #[test]
+    fn replace_waits_for_dropped_dependents() {
+        // Shared stack: the database becomes transient while one of its
+        // recorded schemas is removed from the configuration.
+        let shared = StackName::shared();
+        let m = model();
+        let mut state = applied(&m, &shared);
+        let old = schema("PUDO_MLOPS", "OLD");
+        state.upsert(old.clone(), Attrs::new());
+        let mut want = m.clone();
+        want.resources
+            .get_mut(&db("PUDO_MLOPS"))
+            .unwrap()
+            .attrs
+            .insert(attr::TRANSIENT.into(), Value::Bool(true));
+        let plan = diff(&want, &shared, &state, None).unwrap();
+        assert_eq!(
+            summary(&plan),
+            vec![
+                "- schema.PUDO_MLOPS.OLD",
+                "-/+ database.PUDO_MLOPS",
+                "-/+ schema.PUDO_MLOPS.SHARED_DATA"
+            ]
+        );
+        assert_eq!(plan.changes[1].depends_on, vec!["schema.PUDO_MLOPS.OLD"]);
+        assert!(
+            plan.warnings[0].contains("schema.PUDO_MLOPS.PUDO_DEV"),
+            "{:?}",
+            plan.warnings
+        );
+    }
+
+    #[test]
+    fn a_resource_moved_to_another_stack_is_not_dropped() {
+        let m = model();
+        let mut state = applied(&m, &dev());
+        state.upsert(schema("PUDO_MLOPS", "SHARED_DATA"), Attrs::new());
+        let plan = diff(&m, &dev(), &state, Some(&applied(&m, &StackName::shared()))).unwrap();
+        assert!(plan.is_empty());
+        assert_eq!(plan.blockers.len(), 1);
+        assert!(
+            plan.blockers[0]
+                .message
+                .contains("gives it to stack `shared`")
+        );
+    }
+
+    #[test]
+    fn config_hash_depends_on_content_only() {
+        let m = model();
+        let a = config_hash(&m, &dev());
+        assert_eq!(a, config_hash(&m.clone(), &dev()));
+        assert!(a.starts_with("sha256:") && a.len() == 71);
+        let mut changed = m.clone();
+        changed
+            .resources
+            .get_mut(&role("PUDO_DEV_ROLE"))
+            .unwrap()
+            .attrs
+            .insert(attr::COMMENT.into(), text("x"));
+        assert_ne!(a, config_hash(&changed, &dev()));
+        assert_ne!(a, config_hash(&m, &StackName::shared()));
+    }
+
+    #[test]
+    fn saved_plan_round_trips() {
+        let m = model();
+        let plan = diff(&m, &dev(), &State::empty(&dev()), None).unwrap();
+        let back = Plan::from_json(&plan.to_json(), "p.json").unwrap();
+        assert_eq!(back, plan);
+        let err = Plan::from_json("{\"format_version\": 7}", "p.json").unwrap_err();
+        assert!(err.to_string().contains("plan format 7"));
+    }
+}
