@@ -997,6 +997,9 @@ impl Parser {
             }
             _ => return Err(Self::err_at(&start)),
         };
+        if terse && !matches!(s.what, ShowWhat::Databases | ShowWhat::Schemas) {
+            return Err(Self::err_at(&start));
+        }
         if matches!(
             s.what,
             ShowWhat::Databases | ShowWhat::Schemas | ShowWhat::Tables
