@@ -8,6 +8,10 @@ import pytest
 import snowflake.connector
 from snowflake.connector import DictCursor
 
+# The connector probes cloud metadata endpoints at login (up to seconds of
+# timeouts, and traffic off this machine): turn that off for both major versions.
+os.environ.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
+
 PORT = int(os.environ.get("EMULATOR_PORT", "0"))
 HOST = os.environ.get("EMULATOR_HOST", "127.0.0.1")
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
@@ -17,7 +21,7 @@ def connect(**kwargs):
     if not PORT:
         raise RuntimeError("EMULATOR_PORT is not set: run snowflake-emulator/scripts/conformance")
     args = dict(account="testacct", user="admin", password="admin", host=HOST, port=PORT, protocol="http",
-                login_timeout=20, network_timeout=20)
+                login_timeout=20, network_timeout=20, platform_detection_timeout_seconds=0.0)
     args.update(kwargs)
     return snowflake.connector.connect(**args)
 
