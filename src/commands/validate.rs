@@ -19,7 +19,7 @@ pub fn run(ctx: &Context) -> Result<ExitCode> {
     let mut counts = Vec::new();
     for stack in &stacks {
         match project.resolve(stack) {
-            Ok(model) => counts.push(format!("{stack}: {}", model.owned_by(stack).count())),
+            Ok(model) => counts.push(format!("{stack} {}", model.owned_by(stack).count())),
             Err(diags) => {
                 // The same base-file problem shows up in every environment;
                 // report it once.
@@ -35,7 +35,7 @@ pub fn run(ctx: &Context) -> Result<ExitCode> {
         return Err(all.into());
     }
     eprintln!(
-        "{} configuration is valid ({} resources by stack: {})",
+        "{} configuration is valid: {} stacks (resources: {})",
         crate::render::style::create().apply_to("ok:"),
         stacks.len(),
         counts.join(", ")

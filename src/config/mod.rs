@@ -1,17 +1,47 @@
 //! Configuration: load YAML files (with file/line), merge base and overlay,
 //! expand `${env}` / `${var.x}`, validate into a [`Model`].
 //!
-//! Raw (serde) types never leave this module.
+//! ```text
+//! load (source.rs) -> merge (merge.rs) -> expand + validate (expand.rs, validate.rs) -> Model
+//! ```
+//!
+//! Raw (serde) types never leave this module: the rest of the program sees
+//! [`Project`], [`Model`] and [`Diagnostics`]. Component configurations
+//! (`config/<name>/`) use the same overlay rules through
+//! [`render_component`] and [`diff_component`].
 
 pub mod diagnostics;
+mod expand;
+mod merge;
+mod source;
+mod suggest;
+mod target;
+mod validate;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 
-use crate::model::{Model, Origin, StackName};
+use crate::model::{Model, Origin, ResourceId, StackName};
+use expand::{Expander, Vars};
+use merge::{Merger, normalize_name};
+use source::{At, Files, Kind, Loaded, Node, load_file};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The file under the project root that marks it.
 pub const BASE_FILE: &str = "environments/base.yaml";
+
+/// The folder that holds base.yaml and the overrides.
+pub const ENVIRONMENTS_DIR: &str = "environments";
+
+/// The override file of an environment, relative to the project root.
+pub fn override_file(env: &str) -> String {
+    format!(
+        "{ENVIRONMENTS_DIR}/{}.override.yaml",
+        env.to_ascii_lowercase()
+    )
+}
 
 /// One environment declared under `environments:` in base.yaml.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,21 +62,145 @@ pub struct Project {
     pub environments: Vec<EnvironmentDef>,
     /// Non-fatal findings (e.g. "did you mean" on an override key).
     pub warnings: Diagnostics,
+    files: Files,
+    base: Node,
+    /// Override documents by environment name; absent = empty overlay.
+    overlays: HashMap<String, Node>,
+    shared: OnceLock<Result<Model, Diagnostics>>,
 }
 
 impl Project {
     /// Reads `environments/base.yaml` and every `<env>.override.yaml`.
+    ///
+    /// Syntax errors, a bad `environments:` section and problems with the
+    /// override files are reported here, all of them; everything else is
+    /// checked by [`Project::resolve`].
     pub fn load(root: &Path) -> Result<Project, Diagnostics> {
-        let _ = root;
-        unimplemented!("config loading: in progress (issue 2)")
+        let mut diags = Diagnostics::default();
+        let mut files = Files::default();
+        let base = match load_file(&root.join(BASE_FILE), BASE_FILE, &mut files, &mut diags) {
+            Loaded::Doc(node) => node,
+            Loaded::Failed => return Err(diags),
+        };
+        match &base.kind {
+            Kind::Map(entries) if !entries.is_empty() => {}
+            Kind::Null | Kind::Map(_) => {
+                diags.push(
+                    Diagnostic::error("the file is empty")
+                        .in_file(BASE_FILE, None)
+                        .with_hint(
+                            "declare `environments:` and the resources; see docs/configuration.md",
+                        ),
+                );
+                return Err(diags);
+            }
+            _ => {
+                diags.push(files.place(
+                    Diagnostic::error(format!(
+                        "expected a mapping of sections (environments, vars, databases, ...), found {}",
+                        base.type_name()
+                    )),
+                    base.at,
+                ));
+                return Err(diags);
+            }
+        }
+        let environments = parse_environments(&base, &files, &mut diags);
+
+        let mut overlays = HashMap::new();
+        for env in &environments {
+            let rel = override_file(&env.name);
+            let path = root.join(&rel);
+            if !path.exists() {
+                // A missing override is an empty one.
+                continue;
+            }
+            let node = match load_file(&path, &rel, &mut files, &mut diags) {
+                Loaded::Doc(node) => node,
+                Loaded::Failed => continue,
+            };
+            match &node.kind {
+                Kind::Null => continue,
+                Kind::Map(entries) => {
+                    if let Some(e) = entries.iter().find(|e| e.key == "environments") {
+                        diags.push(
+                            files.place(
+                                Diagnostic::error("environments can only be declared in base.yaml")
+                                    .at_key("environments")
+                                    .with_hint("move this section to environments/base.yaml"),
+                                e.key_at,
+                            ),
+                        );
+                    }
+                }
+                _ => {
+                    diags.push(files.place(
+                        Diagnostic::error(format!(
+                            "expected a mapping (only what differs from base.yaml), found {}",
+                            node.type_name()
+                        )),
+                        node.at,
+                    ));
+                    continue;
+                }
+            }
+            overlays.insert(env.name.clone(), node);
+        }
+        stray_files(root, &environments, &mut diags);
+
+        for env in &environments {
+            if let Some(overlay) = overlays.get(&env.name) {
+                let vars = merged_vars(&base, Some(overlay));
+                let x = Expander::new(Some(&env.name), &vars);
+                for w in merge::overlay_warnings(&base, overlay, &x, &files) {
+                    diags.push(w);
+                }
+            }
+        }
+
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(Project {
+            root: root.to_path_buf(),
+            environments,
+            warnings: diags,
+            files,
+            base,
+            overlays,
+            shared: OnceLock::new(),
+        })
     }
 
     /// The desired resources for a stack: for `shared`, the shared objects;
     /// for an environment's stack, its own objects plus the shared ones it
     /// depends on (tagged with their owning stack).
     pub fn resolve(&self, stack: &StackName) -> Result<Model, Diagnostics> {
-        let _ = stack;
-        unimplemented!("config resolution: in progress (issue 2)")
+        if stack.is_shared() {
+            return self.shared_model().clone();
+        }
+        let Some(env) = self
+            .environments
+            .iter()
+            .find(|e| StackName::for_environment(&e.name) == *stack)
+        else {
+            let names: Vec<&str> = self.environments.iter().map(|e| e.name.as_str()).collect();
+            let mut d = Diagnostics::default();
+            d.push(
+                Diagnostic::error(format!("no environment has the stack `{stack}`"))
+                    .with_hint(format!("environments: {}", names.join(", "))),
+            );
+            return Err(d);
+        };
+        let overlay = self.overlays.get(&env.name);
+        let vars = merged_vars(&self.base, overlay);
+        let x = Expander::new(Some(&env.name), &vars);
+        let merged = self.merged(overlay, x);
+        let model = validate::build_model(&merged, &self.files, Some(&env.name), &vars)?;
+        if let (Ok(shared), Some(overlay)) = (self.shared_model(), overlay) {
+            self.check_shared_unchanged(&model, shared, overlay, &env.name, x)?;
+        }
+        Ok(model)
     }
 
     pub fn environment(&self, name: &str) -> Option<&EnvironmentDef> {
@@ -54,4 +208,505 @@ impl Project {
             .iter()
             .find(|e| e.name.eq_ignore_ascii_case(name))
     }
+
+    /// base.yaml merged with the environment's override and expanded, as
+    /// YAML (`pudo config render environments -e ENV`).
+    pub fn render_environment(&self, env: &str) -> Result<String, Diagnostics> {
+        let Some(def) = self.environment(env) else {
+            let names: Vec<&str> = self.environments.iter().map(|e| e.name.as_str()).collect();
+            let mut d = Diagnostics::default();
+            d.push(
+                Diagnostic::error(format!("unknown environment `{env}`"))
+                    .with_hint(format!("use one of {}", names.join(", "))),
+            );
+            return Err(d);
+        };
+        let overlay = self.overlays.get(&def.name);
+        let vars = merged_vars(&self.base, overlay);
+        let x = Expander::new(Some(&def.name), &vars);
+        let merged = self.merged(overlay, x);
+        let mut errors = Vec::new();
+        let expanded = x.tree(&merged, &mut errors);
+        if !errors.is_empty() {
+            let mut d = Diagnostics::default();
+            for (e, node) in errors {
+                let (message, hint) = e.describe();
+                let mut diag = Diagnostic::error(message);
+                if let Some(hint) = hint {
+                    diag = diag.with_hint(hint);
+                }
+                d.push(self.files.place(diag, node.at));
+            }
+            return Err(d);
+        }
+        Ok(source::render_yaml(&expanded.to_yaml()))
+    }
+
+    fn merged<'a>(&'a self, overlay: Option<&Node>, x: Expander<'_>) -> Cow<'a, Node> {
+        match overlay {
+            Some(o) => Cow::Owned(Merger::project(x).merge(&self.base, o)),
+            None => Cow::Borrowed(&self.base),
+        }
+    }
+
+    fn shared_model(&self) -> &Result<Model, Diagnostics> {
+        self.shared.get_or_init(|| {
+            let vars = merged_vars(&self.base, None);
+            validate::build_model(&self.base, &self.files, None, &vars)
+        })
+    }
+
+    /// Shared objects are identical in every environment: an override may
+    /// not add, change or remove one (directly, or through a variable).
+    fn check_shared_unchanged(
+        &self,
+        model: &Model,
+        shared: &Model,
+        overlay: &Node,
+        env: &str,
+        x: Expander<'_>,
+    ) -> Result<(), Diagnostics> {
+        let mut diags = Diagnostics::default();
+        let mut report = |id: &ResourceId, what: &str| {
+            let (at, path) = find_in_overlay(overlay, id, &x)
+                .or_else(|| {
+                    overlay
+                        .as_map()?
+                        .iter()
+                        .find(|e| e.key == "vars")
+                        .map(|e| (e.key_at, "vars".to_string()))
+                })
+                .unwrap_or((overlay.at, String::new()));
+            let mut d = Diagnostic::error(format!(
+                "`{id}` is shared, so {} cannot {what} it",
+                override_file(env)
+            ))
+            .with_hint(
+                "shared objects are identical in every environment: change them in base.yaml (a variable they use must not differ either)",
+            );
+            if !path.is_empty() {
+                d = d.at_key(path);
+            }
+            diags.push(self.files.place(d, at));
+        };
+        for r in model.resources.values().filter(|r| r.stack.is_shared()) {
+            match shared.resources.get(&r.id) {
+                Some(s) if s.attrs == r.attrs => {}
+                Some(_) => report(&r.id, "change"),
+                None => report(&r.id, "add"),
+            }
+        }
+        for id in shared.resources.keys() {
+            if !model.resources.contains_key(id) {
+                report(id, "remove");
+            }
+        }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
+    }
 }
+
+/// `vars:` of base, with the override's `vars:` applied.
+fn merged_vars(base: &Node, overlay: Option<&Node>) -> Vars {
+    let empty = Node::empty_map(At::default());
+    let base_vars = base.get("vars").unwrap_or(&empty);
+    let merged = match overlay.and_then(|o| o.get("vars")) {
+        Some(o) => Merger::plain().merge(base_vars, o),
+        None => base_vars.clone(),
+    };
+    let mut vars = Vars::new();
+    if let Some(entries) = merged.as_map() {
+        for e in entries {
+            vars.insert(e.key.clone(), e.value.clone());
+        }
+    }
+    vars
+}
+
+/// Where an override writes about resource `id` (for messages).
+fn find_in_overlay(overlay: &Node, id: &ResourceId, x: &Expander<'_>) -> Option<(At, String)> {
+    let find = |section: &Node, name: &str| -> Option<(At, String, Node)> {
+        section.as_map()?.iter().find_map(|e| {
+            (normalize_name(x, &e.key) == name).then(|| (e.key_at, e.key.clone(), e.value.clone()))
+        })
+    };
+    let top = |section: &str, name: &str| -> Option<(At, String, Node)> {
+        let (at, key, node) = find(overlay.get(section)?, name)?;
+        Some((at, format!("{section}.{key}"), node))
+    };
+    let found = match id {
+        ResourceId::Database { name } => top("databases", name.as_str()),
+        ResourceId::Warehouse { name } => top("warehouses", name.as_str()),
+        ResourceId::Role { name }
+        | ResourceId::Grant { role: name, .. }
+        | ResourceId::RoleGrant { role: name, .. } => top("roles", name.as_str()),
+        ResourceId::Schema { database, name } => {
+            let (_, path, db) = top("databases", database.as_str())?;
+            let (at, key, node) = find(db.get("schemas")?, name.as_str())?;
+            Some((at, format!("{path}.schemas.{key}"), node))
+        }
+    };
+    found.map(|(at, path, _)| (at, path))
+}
+
+/// Reads and checks `environments:`.
+fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Vec<EnvironmentDef> {
+    let example = "environments:\n    DEV: { branches: [dev, \"feature/*\"] }\n    PROD: { branches: [main], protected: true }";
+    let Some(section) = base
+        .as_map()
+        .and_then(|m| m.iter().find(|e| e.key == "environments"))
+    else {
+        diags.push(
+            Diagnostic::error("base.yaml declares no environments")
+                .in_file(BASE_FILE, None)
+                .at_key("environments")
+                .with_hint(format!("add, for example:\n    {example}")),
+        );
+        return Vec::new();
+    };
+    let Some(entries) = section.value.as_map().filter(|m| !m.is_empty()) else {
+        diags.push(
+            files.place(
+                Diagnostic::error(format!(
+                    "expected a mapping of environment names, found {}",
+                    section.value.type_name()
+                ))
+                .at_key("environments")
+                .with_hint(format!("for example:\n    {example}")),
+                section.value.at,
+            ),
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<EnvironmentDef> = Vec::new();
+    for e in entries {
+        let path = format!("environments.{}", e.key);
+        let place = |d: Diagnostic, at: At| files.place(d.at_key(path.clone()), at);
+        let valid = e
+            .key
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && e.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let name = e.key.to_ascii_uppercase();
+        if !valid {
+            diags.push(place(
+                Diagnostic::error(format!("`{}` is not a valid environment name", e.key))
+                    .with_hint("use letters, digits and `_`, starting with a letter (e.g. DEV)"),
+                e.key_at,
+            ));
+            continue;
+        }
+        if name == "SHARED" {
+            diags.push(place(
+                Diagnostic::error("`SHARED` is reserved for the shared stack")
+                    .with_hint("choose another environment name"),
+                e.key_at,
+            ));
+            continue;
+        }
+        if out.iter().any(|o| o.name == name) {
+            diags.push(place(
+                Diagnostic::error(format!("environment `{name}` is declared twice")),
+                e.key_at,
+            ));
+            continue;
+        }
+        let mut def = EnvironmentDef {
+            name,
+            branches: Vec::new(),
+            protected: false,
+            origin: Some(Origin {
+                file: BASE_FILE.to_string(),
+                line: e.key_at.line as usize,
+            }),
+        };
+        let fields = match &e.value.kind {
+            Kind::Map(fields) => fields.as_slice(),
+            Kind::Null => &[],
+            _ => {
+                diags.push(place(
+                    Diagnostic::error(format!(
+                        "expected `{{ branches: [...], protected: ... }}`, found {}",
+                        e.value.type_name()
+                    )),
+                    e.value.at,
+                ));
+                continue;
+            }
+        };
+        for f in fields {
+            let fpath = format!("{path}.{}", f.key);
+            match f.key.as_str() {
+                "branches" => {
+                    let items = match &f.value.kind {
+                        Kind::List(items) => items.as_slice(),
+                        Kind::Str(_) => std::slice::from_ref(&f.value),
+                        Kind::Null => &[],
+                        _ => {
+                            diags.push(
+                                files.place(
+                                    Diagnostic::error(format!(
+                                        "expected a list of branch patterns, found {}",
+                                        f.value.type_name()
+                                    ))
+                                    .at_key(fpath.clone()),
+                                    f.value.at,
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    for item in items {
+                        let Some(pattern) = item.as_str() else {
+                            diags.push(
+                                files.place(
+                                    Diagnostic::error(format!(
+                                        "expected a branch pattern, found {}",
+                                        item.type_name()
+                                    ))
+                                    .at_key(fpath.clone()),
+                                    item.at,
+                                ),
+                            );
+                            continue;
+                        };
+                        match crate::environment::branch_matcher(pattern) {
+                            Ok(_) => def.branches.push(pattern.to_string()),
+                            Err(err) => diags.push(files.place(
+                                Diagnostic::error(format!(
+                                    "branch pattern `{pattern}` is not a valid glob: {}",
+                                    err.kind()
+                                ))
+                                .at_key(fpath.clone())
+                                .with_hint("patterns are globs: `main`, `feature/*`, `release/**`; quote them in YAML"),
+                                item.at,
+                            )),
+                        }
+                    }
+                }
+                "protected" => match f.value.kind {
+                    Kind::Bool(b) => def.protected = b,
+                    _ => diags.push(
+                        files.place(
+                            Diagnostic::error(format!(
+                                "expected `true` or `false`, found {}",
+                                f.value.type_name()
+                            ))
+                            .at_key(fpath.clone()),
+                            f.value.at,
+                        ),
+                    ),
+                },
+                other => {
+                    let hint = match suggest::did_you_mean(other, ["branches", "protected"]) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "valid keys: branches, protected".to_string(),
+                    };
+                    diags.push(
+                        files.place(
+                            Diagnostic::error(format!("unknown key `{other}` in an environment"))
+                                .at_key(fpath.clone())
+                                .with_hint(hint),
+                            f.key_at,
+                        ),
+                    );
+                }
+            }
+        }
+        out.push(def);
+    }
+    out
+}
+
+/// Warns about override files that no declared environment reads.
+fn stray_files(root: &Path, environments: &[EnvironmentDef], diags: &mut Diagnostics) {
+    let Ok(dir) = std::fs::read_dir(root.join(ENVIRONMENTS_DIR)) else {
+        return;
+    };
+    let declared: Vec<String> = environments
+        .iter()
+        .map(|e| e.name.to_ascii_lowercase())
+        .collect();
+    let mut names: Vec<String> = dir
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    for name in names {
+        let rel = format!("{ENVIRONMENTS_DIR}/{name}");
+        if let Some(env) = name.strip_suffix(".override.yaml") {
+            if declared.iter().any(|d| d == env) {
+                continue;
+            }
+            let hint = match suggest::did_you_mean(env, declared.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}.override.yaml`?"),
+                None => {
+                    "declare the environment under `environments:` in base.yaml, or delete the file"
+                        .to_string()
+                }
+            };
+            diags.push(
+                Diagnostic::warning(format!(
+                    "`{name}` is not read: no environment `{}` is declared",
+                    env.to_ascii_uppercase()
+                ))
+                .in_file(rel, None)
+                .with_hint(hint),
+            );
+        } else if name.ends_with(".yml") {
+            diags.push(
+                Diagnostic::warning(format!("`{name}` is not read: pudo reads `.yaml` files"))
+                    .in_file(rel, None)
+                    .with_hint("rename it to end in `.yaml`"),
+            );
+        }
+    }
+}
+
+/// One difference between two environments of a component.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyChange {
+    /// Dotted key path (`train_days`, `model.params.depth`).
+    pub path: String,
+    /// The value in the first environment, as one line of YAML.
+    pub before: Option<String>,
+    /// The value in the second.
+    pub after: Option<String>,
+}
+
+/// A component's merged configuration, with warnings.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub yaml: String,
+    pub warnings: Diagnostics,
+}
+
+/// The component in `dir`: `base.yaml` plus `<env>.override.yaml` (which
+/// may be missing), merged with the plain rules. `shown` is how messages
+/// name the folder.
+fn load_component(
+    dir: &Path,
+    shown: &str,
+    env: &str,
+    files: &mut Files,
+    diags: &mut Diagnostics,
+) -> Option<Node> {
+    let base_name = format!("{shown}/base.yaml");
+    let base_path = dir.join("base.yaml");
+    if !base_path.is_file() {
+        diags.push(
+            Diagnostic::error(format!("`{base_name}` does not exist"))
+                .with_hint("a component folder holds base.yaml and <env>.override.yaml files"),
+        );
+        return None;
+    }
+    let base = match load_file(&base_path, &base_name, files, diags) {
+        Loaded::Doc(node) => node,
+        Loaded::Failed => return None,
+    };
+    if base.is_null() {
+        diags.push(Diagnostic::error("the file is empty").in_file(base_name, None));
+        return None;
+    }
+    let over_name = format!("{shown}/{}.override.yaml", env.to_ascii_lowercase());
+    let over_path = dir.join(format!("{}.override.yaml", env.to_ascii_lowercase()));
+    if !over_path.is_file() {
+        return Some(base);
+    }
+    let overlay = match load_file(&over_path, &over_name, files, diags) {
+        Loaded::Doc(node) => node,
+        Loaded::Failed => return None,
+    };
+    if overlay.is_null() {
+        return Some(base);
+    }
+    let mut warnings = Vec::new();
+    merge::plain_warnings(&base, &overlay, "", files, &mut warnings);
+    for w in warnings {
+        diags.push(w);
+    }
+    Some(Merger::plain().merge(&base, &overlay))
+}
+
+/// `pudo config render DIR -e ENV` for a component folder.
+pub fn render_component(dir: &Path, shown: &str, env: &str) -> Result<Rendered, Diagnostics> {
+    let mut files = Files::default();
+    let mut diags = Diagnostics::default();
+    let merged = load_component(dir, shown, env, &mut files, &mut diags);
+    match merged {
+        Some(node) if !diags.has_errors() => Ok(Rendered {
+            yaml: source::render_yaml(&node.to_yaml()),
+            warnings: diags,
+        }),
+        _ => Err(diags),
+    }
+}
+
+/// `pudo config diff DIR A B` for a component folder: every leaf that
+/// differs, in the order of A's keys then B's new ones.
+pub fn diff_component(
+    dir: &Path,
+    shown: &str,
+    a: &str,
+    b: &str,
+) -> Result<(Vec<KeyChange>, Diagnostics), Diagnostics> {
+    let mut files = Files::default();
+    let mut diags = Diagnostics::default();
+    let left = load_component(dir, shown, a, &mut files, &mut diags);
+    let right = load_component(dir, shown, b, &mut files, &mut diags);
+    let (Some(left), Some(right)) = (left, right) else {
+        return Err(diags);
+    };
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let mut changes = Vec::new();
+    diff_nodes(Some(&left), Some(&right), "", &mut changes);
+    Ok((changes, diags))
+}
+
+fn diff_nodes(a: Option<&Node>, b: Option<&Node>, path: &str, out: &mut Vec<KeyChange>) {
+    let child = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (a.map(|n| &n.kind), b.map(|n| &n.kind)) {
+        (Some(Kind::Map(am)), Some(Kind::Map(bm))) => {
+            for ae in am {
+                let be = bm.iter().find(|e| e.key == ae.key);
+                diff_nodes(Some(&ae.value), be.map(|e| &e.value), &child(&ae.key), out);
+            }
+            for be in bm {
+                if !am.iter().any(|e| e.key == be.key) {
+                    diff_nodes(None, Some(&be.value), &child(&be.key), out);
+                }
+            }
+        }
+        (Some(Kind::Map(am)), None) if !am.is_empty() => {
+            for ae in am {
+                diff_nodes(Some(&ae.value), None, &child(&ae.key), out);
+            }
+        }
+        (None, Some(Kind::Map(bm))) if !bm.is_empty() => {
+            for be in bm {
+                diff_nodes(None, Some(&be.value), &child(&be.key), out);
+            }
+        }
+        _ => {
+            let before = a.map(Node::to_inline);
+            let after = b.map(Node::to_inline);
+            if before != after {
+                out.push(KeyChange {
+                    path: path.to_string(),
+                    before,
+                    after,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,250 @@
+//! Project-level tests: load + resolve on the shipped example and on small
+//! projects written to a temporary folder.
+
+use super::*;
+use crate::model::{GrantTarget, Ident, Value, attr};
+
+fn example_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn id(s: &str) -> Ident {
+    Ident::parse(s).unwrap()
+}
+
+/// A project made of `(relative path, text)` files.
+fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Result<Project, Diagnostics>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let project = Project::load(dir.path());
+    (dir, project)
+}
+
+const ENVS: &str = "environments:\n  DEV: { branches: [dev] }\n  PROD: { branches: [main] }\n";
+
+#[test]
+fn example_resolves_every_stack() {
+    let project = Project::load(&example_root()).unwrap();
+    assert!(project.warnings.is_empty(), "{}", project.warnings);
+    let names: Vec<&str> = project
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(names, ["DEV", "STAGING", "PROD"]);
+    assert!(project.environment("prod").unwrap().protected);
+
+    let shared = project.resolve(&StackName::shared()).unwrap();
+    let addresses: Vec<String> = shared.resources.keys().map(|k| k.address()).collect();
+    assert_eq!(
+        addresses,
+        ["database.PUDO_MLOPS", "schema.PUDO_MLOPS.SHARED_DATA"]
+    );
+
+    for (env, size, suspend) in [
+        ("DEV", "XSMALL", 60),
+        ("STAGING", "SMALL", 300),
+        ("PROD", "LARGE", 600),
+    ] {
+        let stack = StackName::for_environment(env);
+        let model = project.resolve(&stack).unwrap();
+        assert_eq!(model.environment.as_deref(), Some(env));
+        let wh = &model.resources[&ResourceId::Warehouse {
+            name: id(&format!("PUDO_{env}_WH")),
+        }];
+        assert_eq!(wh.attrs[attr::SIZE], Value::Text(size.into()), "{env}");
+        assert_eq!(wh.attrs[attr::AUTO_SUSPEND], Value::Int(suspend), "{env}");
+        assert_eq!(wh.stack, stack);
+        // 3 schemas, warehouse, role, 7 grants, 1 role grant.
+        assert_eq!(model.owned_by(&stack).count(), 13, "{env}");
+        assert_eq!(model.owned_by(&StackName::shared()).count(), 2, "{env}");
+        let role = id(&format!("PUDO_{env}_ROLE"));
+        let future = &model.resources[&ResourceId::Grant {
+            role: role.clone(),
+            on: GrantTarget::FutureInSchema {
+                object_type: "TABLES".into(),
+                database: id("PUDO_MLOPS"),
+                schema: id("SHARED_DATA"),
+            },
+        }];
+        assert_eq!(
+            future.attrs[attr::PRIVILEGES],
+            Value::List(vec!["SELECT".into()])
+        );
+        assert!(model.resources.contains_key(&ResourceId::RoleGrant {
+            role,
+            parent: id("SYSADMIN"),
+        }));
+        // Every reference resolves to a declared or external object.
+        for r in model.resources.values() {
+            for target in r.id.references() {
+                assert!(
+                    model.resources.contains_key(&target) || model.external.contains(&target),
+                    "{} -> {target}",
+                    r.id
+                );
+            }
+        }
+    }
+    let prod = project
+        .resolve(&StackName::for_environment("PROD"))
+        .unwrap();
+    let wh = &prod.resources[&ResourceId::Warehouse {
+        name: id("PUDO_PROD_WH"),
+    }];
+    assert_eq!(
+        wh.attrs[attr::COMMENT],
+        Value::Text("PUDO PROD compute (production workloads)".into())
+    );
+    let origin = wh.origin.as_ref().unwrap();
+    assert_eq!(origin.file, "environments/base.yaml");
+    assert!(origin.line > 0);
+}
+
+#[test]
+fn missing_override_is_an_empty_overlay() {
+    let (_dir, project) = project(&[(
+        "environments/base.yaml",
+        &format!("{ENVS}warehouses:\n  W_${{env}}: {{ size: small }}\n"),
+    )]);
+    let project = project.unwrap();
+    let model = project
+        .resolve(&StackName::for_environment("PROD"))
+        .unwrap();
+    assert_eq!(model.resources.len(), 1);
+}
+
+#[test]
+fn override_cannot_change_shared_objects() {
+    let (_dir, project) = project(&[
+        (
+            "environments/base.yaml",
+            &format!(
+                "{ENVS}vars:\n  c: base\ndatabases:\n  DB:\n    shared: true\n    comment: \"${{var.c}}\"\n    schemas:\n      S: {{ shared: true }}\n      X_${{env}}: {{}}\n"
+            ),
+        ),
+        (
+            "environments/prod.override.yaml",
+            "databases:\n  DB:\n    schemas:\n      S: null\n      ONLY_PROD: {}\n",
+        ),
+        ("environments/dev.override.yaml", "vars:\n  c: changed\n"),
+    ]);
+    let project = project.unwrap();
+    let err = project
+        .resolve(&StackName::for_environment("PROD"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("environments/prod.override.yaml:4: `databases.DB.schemas.S`: `schema.DB.S` is shared, so environments/prod.override.yaml cannot remove it"),
+        "{err}"
+    );
+    let err = project
+        .resolve(&StackName::for_environment("DEV"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("environments/dev.override.yaml:1: `vars`: `database.DB` is shared, so environments/dev.override.yaml cannot change it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn override_may_add_env_schemas_to_a_shared_database() {
+    let (_dir, project) = project(&[
+        (
+            "environments/base.yaml",
+            &format!(
+                "{ENVS}databases:\n  DB:\n    shared: true\n    schemas:\n      S: {{ shared: true }}\n"
+            ),
+        ),
+        (
+            "environments/dev.override.yaml",
+            "databases:\n  DB:\n    schemas:\n      SCRATCH: { transient: true }\n",
+        ),
+    ]);
+    let model = project
+        .unwrap()
+        .resolve(&StackName::for_environment("DEV"))
+        .unwrap();
+    let scratch = &model.resources[&ResourceId::Schema {
+        database: id("DB"),
+        name: id("SCRATCH"),
+    }];
+    assert_eq!(scratch.stack.as_str(), "dev");
+    assert_eq!(scratch.attrs[attr::TRANSIENT], Value::Bool(true));
+}
+
+#[test]
+fn load_reports_every_file_problem() {
+    let (_dir, project) = project(&[
+        (
+            "environments/base.yaml",
+            "environments:\n  DEV: { branches: [\"feature/[\"], protect: true }\n  shared: {}\n",
+        ),
+        ("environments/dev.override.yaml", "a: [1, 2\n"),
+        ("environments/qa.override.yaml", "x: 1\n"),
+    ]);
+    let err = project.unwrap_err().to_string();
+    for needle in [
+        "environments/base.yaml:2: `environments.DEV.branches`: branch pattern `feature/[` is not a valid glob",
+        "did you mean `protected`?",
+        "`SHARED` is reserved",
+        "environments/dev.override.yaml:2: YAML syntax error",
+        "warning: environments/qa.override.yaml: `qa.override.yaml` is not read",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn near_miss_override_keys_warn_and_add() {
+    let (_dir, project) = project(&[
+        (
+            "environments/base.yaml",
+            &format!("{ENVS}warehouses:\n  PUDO_${{env}}_WH: {{ size: small }}\n"),
+        ),
+        (
+            "environments/prod.override.yaml",
+            "warehouses:\n  PUDO_PORD_WH: { size: large }\n",
+        ),
+    ]);
+    let project = project.unwrap();
+    let text = project.warnings.to_string();
+    assert!(
+        text.contains("warning: environments/prod.override.yaml:2: `warehouses.PUDO_PORD_WH`: `PUDO_PORD_WH` matches no resource in base.yaml, so it adds a new one\n  hint: did you mean `PUDO_PROD_WH`?"),
+        "{text}"
+    );
+    let model = project
+        .resolve(&StackName::for_environment("PROD"))
+        .unwrap();
+    assert_eq!(model.resources.len(), 2);
+}
+
+#[test]
+fn component_render_and_diff() {
+    let dir = example_root().join("config/training");
+    let prod = render_component(&dir, "config/training", "PROD").unwrap();
+    assert!(prod.yaml.contains("train_days: 365\n"), "{}", prod.yaml);
+    assert!(prod.yaml.contains("learning_rate: 0.01\n"), "{}", prod.yaml);
+    let (changes, _) = diff_component(&dir, "config/training", "DEV", "PROD").unwrap();
+    let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["train_days", "n_estimators", "learning_rate", "max_depth"]
+    );
+    assert_eq!(changes[0].before.as_deref(), Some("30"));
+    assert_eq!(changes[0].after.as_deref(), Some("365"));
+}
+
+#[test]
+fn render_environment_expands() {
+    let project = Project::load(&example_root()).unwrap();
+    let text = project.render_environment("dev").unwrap();
+    assert!(text.contains("PUDO_DEV_WH:"), "{text}");
+    assert!(text.contains("auto_suspend: 60\n"), "{text}");
+    assert!(!text.contains("${"), "{text}");
+}
