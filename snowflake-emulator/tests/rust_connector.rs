@@ -374,3 +374,19 @@ async fn benchmark_10k_sequential_statements() {
         8000.0 / el.as_secs_f64()
     );
 }
+
+#[tokio::test]
+async fn large_results_in_chunks() {
+    let emu = Emulator::start(&["--chunk-rows", "4"]);
+    let s = emu.session().await;
+    for i in 0..10 {
+        rows(&s, &format!("CREATE ROLE chunk_{i:02}")).await;
+    }
+    let names: Vec<_> = rows(&s, "SHOW ROLES LIKE 'CHUNK%'")
+        .await
+        .iter()
+        .map(|r| text(r, "name").unwrap())
+        .collect();
+    let expected: Vec<_> = (0..10).map(|i| format!("CHUNK_{i:02}")).collect();
+    assert_eq!(names, expected);
+}

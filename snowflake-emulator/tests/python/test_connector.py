@@ -231,3 +231,27 @@ def test_gzip_and_session_close_are_handled():
     c.cursor().execute("SHOW ROLES")
     c.close()
     assert c.is_closed()
+
+
+def test_large_results_in_chunks():
+    """With --chunk-rows the emulator serves results beyond the first chunk as
+    downloadable chunks, which the connector fetches itself."""
+    import os
+    import subprocess
+
+    binary = os.environ.get("EMULATOR_BIN")
+    if not binary:
+        pytest.fail("EMULATOR_BIN is not set: run snowflake-emulator/scripts/conformance")
+    proc = subprocess.Popen([binary, "--port", "0", "--chunk-rows", "3"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().strip().rsplit(":", 1)[1])
+        c = connect(port=port)
+        cur = c.cursor()
+        for i in range(10):
+            cur.execute(f"CREATE ROLE CHUNK_{i:02}")
+        names = [r[1] for r in cur.execute("SHOW ROLES LIKE 'CHUNK%'").fetchall()]
+        assert names == [f"CHUNK_{i:02}" for i in range(10)]
+        c.close()
+    finally:
+        proc.kill()
+        proc.wait()
