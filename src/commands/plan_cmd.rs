@@ -1,11 +1,66 @@
-//! `pudo plan`.
+//! `pudo plan`: desired configuration x recorded state -> plan, rendered to
+//! stdout, optionally saved with `--out`.
 
 use super::Context;
 use crate::cli::PlanArgs;
+use crate::environment::Resolution;
 use crate::error::{Error, Result};
+use crate::model::{Model, StackName};
+use crate::plan::{self, Plan};
+use crate::state::StateStore;
+use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Context, args: PlanArgs) -> Result<ExitCode> {
-    let _ = (ctx, args);
-    Err(Error::usage("`plan` is in progress (issue 3)"))
+    if args.refresh {
+        return Err(Error::usage_with_hint(
+            "`pudo plan --refresh` (planning against live Snowflake) is not available yet in this build",
+            "run `pudo plan` to plan against the recorded state in `state/`",
+        ));
+    }
+    let project = ctx.load_project()?;
+    let resolution = ctx.resolve_environment(&project)?;
+    let model = project.resolve(&resolution.stack)?;
+    let plan = build(&project.root, &model, &resolution)?;
+
+    print!("{}", crate::render::plan(&plan, args.format));
+
+    if let Some(out) = &args.out {
+        write_plan_file(&plan, out)?;
+        eprintln!(
+            "Saved the plan to `{}`; `pudo apply {}` applies exactly this plan.",
+            out.display(),
+            out.display()
+        );
+    }
+    if args.detailed_exitcode && !plan.is_empty() {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The plan of `resolution.stack`: reads `state/<stack>.json` (and, for an
+/// environment, `state/shared.json`), diffs, and names the branch.
+pub fn build(root: &Path, model: &Model, resolution: &Resolution) -> Result<Plan> {
+    let stack = &resolution.stack;
+    let recorded = StateStore::new(root, stack).load()?;
+    let shared = if stack.is_shared() {
+        None
+    } else {
+        Some(StateStore::new(root, &StackName::shared()).load()?)
+    };
+    let mut plan = plan::diff(model, stack, &recorded, shared.as_ref())?;
+    plan.environment = resolution.environment.clone();
+    plan.branch = resolution.branch.as_ref().map(|(name, _)| name.clone());
+    Ok(plan)
+}
+
+/// Writes a saved plan (the JSON format, which binds stack, lineage, serial
+/// and config hash).
+pub fn write_plan_file(plan: &Plan, path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io("create the folder of", parent, e))?;
+    }
+    std::fs::write(path, plan.to_json()).map_err(|e| Error::io("write the plan to", path, e))
 }

@@ -7,6 +7,8 @@
 //! (`docs/plan-format.md`, [`FORMAT_VERSION`]).
 
 mod diff;
+#[cfg(test)]
+pub(crate) mod fixtures;
 
 pub use diff::{config_hash, diff};
 
