@@ -98,6 +98,24 @@ pub(crate) enum Scalar {
 }
 
 impl Scalar {
+    /// What was found, with its value when short: "the string `soon`".
+    pub fn describe(&self) -> String {
+        let value = match self {
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Str(s) if s.chars().count() <= 40 => s.clone(),
+            _ => return self.type_name().to_string(),
+        };
+        let kind = match self {
+            Scalar::Bool(_) => "the boolean",
+            Scalar::Int(_) => "the integer",
+            Scalar::Float(_) => "the number",
+            _ => "the string",
+        };
+        format!("{kind} `{value}`")
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Scalar::Null => "nothing (null)",

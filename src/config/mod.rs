@@ -490,9 +490,10 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
                         files.place(
                             Diagnostic::error(format!(
                                 "expected `true` or `false`, found {}",
-                                f.value.type_name()
+                                f.value.describe()
                             ))
-                            .at_key(fpath.clone()),
+                            .at_key(fpath.clone())
+                            .with_hint("YAML booleans are `true` and `false`"),
                             f.value.at,
                         ),
                     ),

@@ -97,6 +97,17 @@ impl Node {
         }
     }
 
+    /// What the value is, with the value when it is a short scalar:
+    /// "the string `yes`".
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Str(s) if s.chars().count() <= 40 => format!("the string `{s}`"),
+            Kind::Int(i) => format!("the integer `{i}`"),
+            Kind::Bool(b) => format!("the boolean `{b}`"),
+            _ => self.type_name().to_string(),
+        }
+    }
+
     /// Converts back to a serde_yaml value (for `config render`).
     pub fn to_yaml(&self) -> serde_yaml::Value {
         use serde_yaml::Value as Y;
@@ -275,6 +286,13 @@ fn syntax_error(e: &serde_yaml::Error, text: &str, name: &str, index: &LineIndex
         );
     } else if message.contains("quoted scalar") {
         hint = Some("a quoted string is not closed".to_string());
+    } else if message.contains("did not find expected key")
+        || message.contains("did not find expected '-' indicator")
+    {
+        hint = Some(
+            "check the indentation: the keys of one mapping (or the `-` items of one list) must line up"
+                .to_string(),
+        );
     } else if message.contains("mapping values are not allowed") {
         hint = Some("quote values that contain `: `".to_string());
     }

@@ -119,7 +119,8 @@ struct Builder<'a> {
     diags: Diagnostics,
     resources: BTreeMap<ResourceId, Resource>,
     /// Where each resource was declared, for "declared twice".
-    declared: HashMap<ResourceId, At>,
+    /// (and whether its name was a template, for "in DEV").
+    declared: HashMap<ResourceId, (At, bool)>,
     external: Vec<ResourceId>,
     external_set: HashSet<ResourceId>,
     refs: Vec<Reference>,
@@ -130,7 +131,11 @@ struct Builder<'a> {
 }
 
 fn join(path: &str, key: &str) -> String {
-    format!("{path}.{key}")
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -213,7 +218,7 @@ impl<'a> Builder<'a> {
                 self.error(
                     node.at,
                     path,
-                    format!("expected `true` or `false`, found {}", other.type_name()),
+                    format!("expected `true` or `false`, found {}", other.describe()),
                     None,
                 );
                 None
@@ -229,7 +234,7 @@ impl<'a> Builder<'a> {
                 self.error(
                     node.at,
                     path,
-                    format!("expected a whole number, found {}", other.type_name()),
+                    format!("expected a whole number, found {}", other.describe()),
                     None,
                 );
                 return None;
@@ -257,7 +262,7 @@ impl<'a> Builder<'a> {
                 self.error(
                     node.at,
                     path,
-                    format!("expected a string, found {}", other.type_name()),
+                    format!("expected a string, found {}", other.describe()),
                     Some("write text, in quotes if it looks like a number".to_string()),
                 );
                 None
@@ -328,12 +333,16 @@ impl<'a> Builder<'a> {
     }
 
     fn insert(&mut self, id: ResourceId, shared: bool, attrs: Attrs, at: At, path: &str) {
-        if let Some(first) = self.declared.get(&id).copied() {
+        let templated = path.contains("${");
+        if let Some((first, first_templated)) = self.declared.get(&id).copied() {
             let place = match first.line {
                 0 => self.files.name(first.file).to_string(),
                 line => format!("{}:{line}", self.files.name(first.file)),
             };
-            let env = self.env.map(|e| format!(" in {e}")).unwrap_or_default();
+            let env = match self.env {
+                Some(e) if templated || first_templated => format!(" in {e}"),
+                _ => String::new(),
+            };
             self.error(
                 at,
                 path,
@@ -342,7 +351,7 @@ impl<'a> Builder<'a> {
             );
             return;
         }
-        self.declared.insert(id.clone(), at);
+        self.declared.insert(id.clone(), (at, templated));
         let resource = Resource {
             id: id.clone(),
             stack: self.stack(shared),
