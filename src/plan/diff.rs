@@ -210,8 +210,17 @@ pub fn diff(
         let diffs = if matches!(step, Step::Create | Step::Drop) {
             whole(before.as_ref(), after.as_ref())
         } else if step == Step::Recreate && diffs.is_empty() {
-            // Nothing differs: show what is created again.
-            whole(None, after.as_ref())
+            // Nothing differs: show what is created again, unchanged.
+            after
+                .iter()
+                .flatten()
+                .map(|(name, value)| AttrDiff {
+                    name: name.clone(),
+                    before: before.as_ref().and_then(|b| b.get(name)).cloned(),
+                    after: Some(value.clone()),
+                    forces_replacement: false,
+                })
+                .collect()
         } else {
             diffs
         };
@@ -306,9 +315,9 @@ pub fn diff(
         },
         branch: None,
         state: Basis {
-            lineage: recorded.lineage.clone(),
+            lineage: (!recorded.lineage.is_empty()).then(|| recorded.lineage.clone()),
             serial: recorded.serial,
-            exists: recorded.serial > 0,
+            exists: !recorded.lineage.is_empty(),
         },
         config_hash: config_hash(desired, stack),
         summary,

@@ -140,5 +140,6 @@ pub fn applied(model: &Model, stack: &StackName) -> State {
         state.upsert(r.id.clone(), r.attrs.clone());
     }
     state.serial = 3;
+    state.lineage = "00000000-0000-4000-8000-000000000000".into();
     state
 }

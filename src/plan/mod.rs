@@ -122,7 +122,8 @@ pub struct Blocker {
 /// The state a plan was computed against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Basis {
-    pub lineage: String,
+    /// `None` when the stack had no state file yet.
+    pub lineage: Option<String>,
     pub serial: u64,
     /// False when no state file existed (the stack was empty).
     pub exists: bool,

@@ -45,9 +45,14 @@ pub fn plan(plan: &Plan) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "{} this plan drops {} object(s) (replaced ones are dropped, then created again): {}",
+            "{} this plan drops {} object(s){}: {}",
             style::drop().apply_to("warning:"),
             dropped.len(),
+            if plan.summary.replace > 0 {
+                " (replaced ones are dropped, then created again)"
+            } else {
+                ""
+            },
             dropped
                 .iter()
                 .map(|a| format!("`{a}`"))
@@ -99,15 +104,22 @@ fn resource(change: &Change, out: &mut String) {
         Action::Replace => "must be replaced".to_string(),
         Action::Drop => "will be DROPPED".to_string(),
     };
+    // Creates and ordinary updates explain themselves; say why otherwise.
+    let why = match change.action {
+        Action::Create => String::new(),
+        Action::Update if !change.sql.is_empty() => String::new(),
+        _ => format!(" ({})", change.reason),
+    };
     let _ = writeln!(
         out,
         "  {}",
-        style::muted().apply_to(format!("# {} {what} ({})", change.address, change.reason))
+        style::muted().apply_to(format!("# {} {what}{why}", change.address))
     );
     let symbol = format!("{:>3}", change.action.symbol());
+    let open = if change.diffs.is_empty() { "" } else { " {" };
     let _ = writeln!(
         out,
-        "{} {} {{",
+        "{} {}{open}",
         st.apply_to(symbol),
         if change.action == Action::Drop {
             style::drop().apply_to(change.address.clone())
@@ -119,7 +131,11 @@ fn resource(change: &Change, out: &mut String) {
     for diff in &change.diffs {
         attribute(change.action, diff, width, out);
     }
-    let _ = writeln!(out, "    }}\n");
+    if change.diffs.is_empty() {
+        out.push('\n');
+    } else {
+        let _ = writeln!(out, "    }}\n");
+    }
 }
 
 fn attribute(action: Action, diff: &AttrDiff, width: usize, out: &mut String) {
@@ -139,11 +155,27 @@ fn attribute(action: Action, diff: &AttrDiff, width: usize, out: &mut String) {
     match (&diff.before, &diff.after) {
         (None, Some(after)) => {
             if is_long(after) {
-                let _ = writeln!(out, "      {} {name} = <<EOT", st.apply_to(symbol));
+                let _ = writeln!(out, "      {} {name} = <<EOT{forces}", st.apply_to(symbol));
                 long_text_lines(None, Some(after), out);
             } else {
-                let _ = writeln!(out, "      {} {name} = {}", st.apply_to(symbol), after);
+                let _ = writeln!(
+                    out,
+                    "      {} {name} = {after}{forces}",
+                    st.apply_to(symbol)
+                );
             }
+        }
+        (Some(before), Some(after)) if before == after => {
+            // Unchanged, shown for context (an object created again).
+            let _ = writeln!(
+                out,
+                "        {name} = {}",
+                if is_long(after) {
+                    short(after)
+                } else {
+                    after.to_string()
+                }
+            );
         }
         (Some(before), None) => {
             let note = if action == Action::Drop {

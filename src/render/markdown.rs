@@ -21,19 +21,25 @@ pub fn plan(plan: &Plan) -> String {
         .map(|b| format!(" · branch `{}`", code(b)))
         .unwrap_or_default();
     let _ = writeln!(out, "### pudo plan: stack `{}`{env}{branch}\n", plan.stack);
+    let basis = match &plan.state.lineage {
+        Some(lineage) => format!(
+            "state serial {} (lineage `{}`)",
+            plan.state.serial,
+            short(lineage)
+        ),
+        None => "an empty stack (no state file yet)".to_string(),
+    };
     let _ = writeln!(
         out,
-        "Planned against state serial {} (lineage `{}`), configuration `{}`.\n",
-        plan.state.serial,
-        plan.state.lineage,
-        short_hash(&plan.config_hash)
+        "Planned against {basis}, configuration `{}`.\n",
+        short(&plan.config_hash)
     );
 
     for blocker in &plan.blockers {
         let hint = blocker
             .hint
             .as_deref()
-            .map(|h| format!(" {}", cell(h)))
+            .map(|h| format!("\n>\n> hint: {}", cell(h)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -100,10 +106,10 @@ fn details(change: &Change, out: &mut String) {
     let _ = writeln!(
         out,
         "<details><summary>{} <code>{}</code> {}: {}</summary>\n",
-        icon(change.action),
+        html_icon(change.action),
         html(&change.address),
         change.action,
-        html(&change.reason)
+        html_code_spans(&change.reason)
     );
     if !change.diffs.is_empty() {
         let _ = writeln!(out, "| attribute | before | after |");
@@ -191,9 +197,35 @@ fn icon(action: Action) -> &'static str {
     }
 }
 
-fn short_hash(hash: &str) -> &str {
-    let end = hash.len().min("sha256:".len() + 12);
-    &hash[..end]
+/// The first 8 characters of a lineage, or of a hash after its `sha256:`.
+fn html_icon(action: Action) -> &'static str {
+    match action {
+        Action::Create => "🟢 <code>+</code>",
+        Action::Update => "🟡 <code>~</code>",
+        Action::Replace => "🟣 <code>-/+</code>",
+        Action::Drop => "🔴 <code>-</code>",
+    }
+}
+
+/// HTML-escaped text with `code` spans turned into `<code>` (markdown is
+/// not rendered inside `<summary>`).
+fn html_code_spans(text: &str) -> String {
+    html(text)
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect()
+}
+
+fn short(id: &str) -> &str {
+    let skip = if id.starts_with("sha256:") { 7 } else { 0 };
+    id.get(..(skip + 8).min(id.len())).unwrap_or(id)
 }
 
 /// Text inside a code span: a backtick would end it, so it becomes `'`.

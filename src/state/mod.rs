@@ -90,8 +90,9 @@ pub struct RecordedResource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     pub format_version: u32,
-    /// Random id fixed when the state was first written; a saved plan or a
-    /// lock-less writer with another lineage is talking about another state.
+    /// Random id fixed when the state is first written (empty until then);
+    /// a saved plan or a writer with another lineage is talking about
+    /// another state.
     pub lineage: String,
     /// +1 on every write.
     pub serial: u64,
@@ -109,12 +110,12 @@ pub struct State {
 }
 
 impl State {
-    /// The state of a stack nothing was recorded for yet (serial 0, a
-    /// fresh lineage that becomes permanent on the first write).
+    /// The state of a stack nothing was recorded for yet: serial 0, no
+    /// lineage (the first write draws one, fixed from then on).
     pub fn empty(stack: &StackName) -> State {
         State {
             format_version: FORMAT_VERSION,
-            lineage: new_lineage(),
+            lineage: String::new(),
             serial: 0,
             pudo_version: env!("CARGO_PKG_VERSION").to_string(),
             stack: stack.clone(),

@@ -169,13 +169,20 @@ impl LockedStore {
                 found: state.lineage.clone(),
             });
         }
-        let previous = (state.serial, state.pudo_version.clone());
+        let previous = (
+            state.serial,
+            state.pudo_version.clone(),
+            state.lineage.clone(),
+        );
+        if state.lineage.is_empty() {
+            state.lineage = super::new_lineage();
+        }
         state.serial += 1;
         state.format_version = FORMAT_VERSION;
         state.pudo_version = env!("CARGO_PKG_VERSION").to_string();
         let result = self.write(state);
         if result.is_err() {
-            (state.serial, state.pudo_version) = previous;
+            (state.serial, state.pudo_version, state.lineage) = previous;
         } else {
             self.basis = Some(Some(state.lineage.clone()));
         }
@@ -304,9 +311,11 @@ mod tests {
         let store = StateStore::in_dir(dir.path(), &stack());
         let mut locked = store.lock("pudo test").unwrap();
         let mut state = locked.load().unwrap();
-        let lineage = state.lineage.clone();
+        assert_eq!(state.lineage, "");
         state.upsert(role("A"), Attrs::new());
         locked.save(&mut state).unwrap();
+        let lineage = state.lineage.clone();
+        assert_eq!(lineage.len(), 36);
         assert_eq!(state.serial, 1);
         assert!(!store.backup_path().exists());
         state.upsert(role("B"), Attrs::new());
