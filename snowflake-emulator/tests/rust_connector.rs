@@ -390,3 +390,99 @@ async fn large_results_in_chunks() {
     let expected: Vec<_> = (0..10).map(|i| format!("CHUNK_{i:02}")).collect();
     assert_eq!(names, expected);
 }
+
+#[tokio::test]
+async fn session_endpoints_over_raw_http() {
+    use serde_json::{Value, json};
+    let emu = Emulator::start(&[]);
+    let post = |path: &str, token: Option<&str>, body: Value| -> Value {
+        let (status, text) = emu.http_auth("POST", path, token, &body.to_string());
+        assert_eq!(status, 200, "{path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    };
+    let login = post(
+        "/session/v1/login-request?roleName=sysadmin",
+        None,
+        json!({"data": {"ACCOUNT_NAME": "acct", "LOGIN_NAME": "ADMIN", "PASSWORD": "admin"}}),
+    );
+    assert_eq!(login["success"], true);
+    assert_eq!(login["data"]["sessionInfo"]["roleName"], "SYSADMIN");
+    let token = login["data"]["token"].as_str().unwrap().to_string();
+    let master = login["data"]["masterToken"].as_str().unwrap().to_string();
+    let q = |token: &str| {
+        post(
+            "/queries/v1/query-request?requestId=1",
+            Some(token),
+            json!({"sqlText": "SELECT CURRENT_ROLE()"}),
+        )
+    };
+    assert_eq!(q(&token)["data"]["rowset"], json!([["SYSADMIN"]]));
+    assert_eq!(
+        post("/session/heartbeat", Some(&token), json!({}))["success"],
+        true
+    );
+    assert_eq!(
+        post("/telemetry/send", Some(&token), json!({"logs": []}))["success"],
+        true
+    );
+    assert_eq!(
+        post(
+            "/queries/v1/abort-request",
+            Some(&token),
+            json!({"requestId": "x"})
+        )["success"],
+        true
+    );
+    // Renewal: the old session token stops working, the new one keeps the session.
+    let renewed = post(
+        "/session/token-request",
+        Some(&master),
+        json!({"oldSessionToken": token, "requestType": "RENEW"}),
+    );
+    let new_token = renewed["data"]["sessionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(q(&token)["code"], "390104");
+    assert_eq!(q(&new_token)["data"]["rowset"], json!([["SYSADMIN"]]));
+    // Close.
+    assert_eq!(
+        post("/session?delete=true", Some(&new_token), json!({}))["success"],
+        true
+    );
+    assert_eq!(q(&new_token)["code"], "390104");
+    // Login errors.
+    let bad = post(
+        "/session/v1/login-request",
+        None,
+        json!({"data": {"LOGIN_NAME": "admin", "PASSWORD": "x"}}),
+    );
+    assert_eq!(
+        (bad["success"].clone(), bad["code"].clone()),
+        (json!(false), json!("390100"))
+    );
+    let bad_role = post(
+        "/session/v1/login-request?roleName=NOPE",
+        None,
+        json!({"data": {"LOGIN_NAME": "admin", "PASSWORD": "admin"}}),
+    );
+    assert_eq!(bad_role["code"], "390189");
+    // A gzip body is accepted.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(
+        &mut gz,
+        br#"{"data": {"LOGIN_NAME": "admin", "PASSWORD": "admin"}}"#,
+    )
+    .unwrap();
+    let body = gz.finish().unwrap();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+    let head = format!(
+        "POST /session/v1/login-request HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    std::io::Write::write_all(&mut s, head.as_bytes()).unwrap();
+    std::io::Write::write_all(&mut s, &body).unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut s, &mut out).unwrap();
+    assert!(out.contains(r#""success":true"#), "{out}");
+}

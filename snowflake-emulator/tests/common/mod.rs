@@ -18,7 +18,10 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(extra: &[&str]) -> Emulator {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_snowflake-emulator"))
+        // SNOWFLAKE_EMULATOR_BIN lets the benchmark measure another build (e.g. --release).
+        let bin = std::env::var("SNOWFLAKE_EMULATOR_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_snowflake-emulator").to_string());
+        let mut child = Command::new(bin)
             .args(["--port", "0"])
             .args(extra)
             .stdout(Stdio::piped())
@@ -54,10 +57,24 @@ impl Emulator {
 
     /// A raw HTTP request to a control endpoint; returns (status, body).
     pub fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        self.http_auth(method, path, None, body)
+    }
+
+    /// A raw HTTP request with an optional `Snowflake Token="..."` authorization.
+    pub fn http_auth(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let auth = token
+            .map(|t| format!("Authorization: Snowflake Token=\"{t}\"\r\n"))
+            .unwrap_or_default();
         write!(
             s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .unwrap();
