@@ -86,7 +86,10 @@ impl Faults {
         {
             return Err("code must be numeric text, e.g. \"000603\"".into());
         }
-        let mut g = self.inner.lock().unwrap();
+        let mut g = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         g.0 += 1;
         let id = g.0;
         g.1.push(Fault {
@@ -100,11 +103,18 @@ impl Faults {
     }
 
     pub fn clear(&self) {
-        self.inner.lock().unwrap().1.clear();
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+            .clear();
     }
 
     pub fn json(&self) -> Json {
-        let g = self.inner.lock().unwrap();
+        let g = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let list: Vec<Json> =
             g.1.iter()
                 .map(|f| {
@@ -121,7 +131,10 @@ impl Faults {
 
     /// Count a statement against every fault; return the first that fires.
     pub fn check(&self, sql: &str) -> Option<Fired> {
-        let mut g = self.inner.lock().unwrap();
+        let mut g = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut fired = None;
         for f in g.1.iter_mut() {
             f.seen += 1;

@@ -94,7 +94,10 @@ async fn run(args: Args) -> Result<(), String> {
         addr.ip().to_string()
     };
     let url = format!("http://{host}:{}", addr.port());
-    *state.base_url.lock().unwrap() = url.clone();
+    *state
+        .base_url
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = url.clone();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {url}").map_err(|e| e.to_string())?;

@@ -286,7 +286,11 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, D
         }
         (Method::POST, "/session") => {
             if let Some(t) = token_of(&req) {
-                state.sessions.lock().unwrap().remove(&t);
+                state
+                    .sessions
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(&t);
             }
             ok(&json!({"success": true, "code": null, "message": null, "data": null}))
         }
@@ -328,7 +332,10 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, D
                 .collect();
             let chunk = (parts.len() == 2)
                 .then(|| {
-                    let chunks = state.chunks.lock().unwrap();
+                    let chunks = state
+                        .chunks
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     chunks.get(parts[0]).and_then(|c| {
                         parts[1]
                             .parse::<usize>()
@@ -416,7 +423,10 @@ async fn login(state: &State, req: Request<Incoming>) -> Resp {
         params: Default::default(),
     };
     {
-        let cat = state.catalog.lock().unwrap();
+        let cat = state
+            .catalog
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let account = Account {
             name: account_name.clone(),
             edition: state.config.edition.clone(),
@@ -486,16 +496,20 @@ async fn login(state: &State, req: Request<Incoming>) -> Resp {
         .lock()
         .unwrap()
         .insert(master.clone(), token.clone());
-    state.sessions.lock().unwrap().insert(
-        token.clone(),
-        Arc::new(Mutex::new(SessionEntry {
-            sess,
-            account: Account {
-                name: account_name,
-                edition: state.config.edition.clone(),
-            },
-        })),
-    );
+    state
+        .sessions
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(
+            token.clone(),
+            Arc::new(Mutex::new(SessionEntry {
+                sess,
+                account: Account {
+                    name: account_name,
+                    edition: state.config.edition.clone(),
+                },
+            })),
+        );
     ok(&json!({
         "success": true, "code": null, "message": null,
         "data": {
@@ -524,13 +538,19 @@ async fn renew(state: &State, req: Request<Incoming>) -> Resp {
     let master = token_of(&req).unwrap_or_default();
     let body = body_json(req).await.unwrap_or(Json::Null);
     let old = body["oldSessionToken"].as_str().unwrap_or("").to_string();
-    let mut masters = state.masters.lock().unwrap();
+    let mut masters = state
+        .masters
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(current) = masters.get(&master).cloned() else {
         return ok(
             &json!({"success": false, "code": "390114", "message": "Authentication token has expired. The user must authenticate again.", "data": null}),
         );
     };
-    let mut sessions = state.sessions.lock().unwrap();
+    let mut sessions = state
+        .sessions
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(entry) = sessions
         .remove(if old.is_empty() { &current } else { &old })
         .or_else(|| sessions.remove(&current))
@@ -594,8 +614,14 @@ fn rowtype(r: &QueryResult) -> Json {
 
 async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropConnection> {
     let qid = query_id();
-    let Some(entry) = token_of(&req).and_then(|t| state.sessions.lock().unwrap().get(&t).cloned())
-    else {
+    let Some(entry) = token_of(&req).and_then(|t| {
+        state
+            .sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&t)
+            .cloned()
+    }) else {
         return Ok(ok(&json!({
             "success": false, "code": "390104", "message": "User must login again to access the service.", "data": null
         })));
@@ -632,10 +658,15 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
         }
     }
     let outcome = {
-        let mut guard = entry.lock().unwrap();
+        let mut guard = entry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let SessionEntry { sess, account } = &mut *guard;
         parsed.and_then(|stmt| {
-            let mut cat = state.catalog.lock().unwrap();
+            let mut cat = state
+                .catalog
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let out = Exec {
                 cat: &mut cat,
                 sess,
@@ -672,7 +703,11 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
         // First chunk inline, the rest as downloadable chunks.
         let rest = rows.split_off(chunk_rows);
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let base = state.base_url.lock().unwrap().clone();
+        let base = state
+            .base_url
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         let mut metas = Vec::new();
         let mut bodies = Vec::new();
         for (i, part) in rest.chunks(chunk_rows).enumerate() {
@@ -687,7 +722,11 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
             }));
             bodies.push(b);
         }
-        state.chunks.lock().unwrap().insert(id, bodies);
+        state
+            .chunks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, bodies);
         data["chunks"] = Json::Array(metas);
         data["returned"] = json!(rows.len());
     }
