@@ -82,7 +82,7 @@ impl<'a> Merger<'a> {
             (Kind::List(items), Kind::List(over)) if pos == Pos::Grants => {
                 self.apply_grants(items, over)
             }
-            _ => *target = overlay.clone(),
+            _ => *target = without_nulls(overlay),
         }
     }
 
@@ -130,7 +130,7 @@ impl<'a> Merger<'a> {
                     if removed[i] {
                         // Removed earlier in this override, then written again.
                         removed[i] = false;
-                        entries[i].value = o.value.clone();
+                        entries[i].value = without_nulls(&o.value);
                     } else {
                         self.apply(
                             &mut entries[i].value,
@@ -144,7 +144,10 @@ impl<'a> Merger<'a> {
                 (None, false) => {
                     index.insert(self.key_of(pos, &o.key), entries.len());
                     removed.push(false);
-                    entries.push(o.clone());
+                    entries.push(Entry {
+                        value: without_nulls(&o.value),
+                        ..o.clone()
+                    });
                 }
             }
         }
@@ -198,6 +201,28 @@ impl<'a> Merger<'a> {
             keep
         });
         items.extend(added);
+    }
+}
+
+/// A value an override brings in where base has nothing to merge it with:
+/// its `null` map entries remove nothing, so they are dropped (lists are
+/// values and stay as written).
+fn without_nulls(node: &Node) -> Node {
+    match &node.kind {
+        Kind::Map(entries) => Node::new(
+            Kind::Map(
+                entries
+                    .iter()
+                    .filter(|e| !e.value.is_null())
+                    .map(|e| Entry {
+                        value: without_nulls(&e.value),
+                        ..e.clone()
+                    })
+                    .collect(),
+            ),
+            node.at,
+        ),
+        _ => node.clone(),
     }
 }
 

@@ -710,4 +710,6 @@ fn diff_nodes(a: Option<&Node>, b: Option<&Node>, path: &str, out: &mut Vec<KeyC
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
