@@ -17,6 +17,7 @@
 //! validation, the graph, the diff and SQL generation are pure functions of
 //! values.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1,6 +1,7 @@
 //! One module per command. Each takes the [`Context`] and its arguments and
 //! returns the exit code; errors go back to `main` to be printed.
 
+pub mod apply_cmd;
 pub mod config_cmd;
 pub mod env_cmd;
 pub mod graph_cmd;
@@ -52,8 +53,23 @@ impl Context {
 
     /// The environment and stack to work on: `--env`, else the git branch.
     pub fn resolve_environment(&self, project: &Project) -> Result<Resolution> {
+        self.resolve_environment_or(project, None)
+    }
+
+    /// Like [`Context::resolve_environment`], with `default` standing in
+    /// for `--env` when it is not given (a saved plan names its stack).
+    pub fn resolve_environment_or(
+        &self,
+        project: &Project,
+        default: Option<&crate::model::StackName>,
+    ) -> Result<Resolution> {
+        let flag = self
+            .global
+            .env
+            .clone()
+            .or_else(|| default.map(|s| s.as_str().to_string()));
         Ok(environment::resolve(
-            self.global.env.as_deref(),
+            flag.as_deref(),
             &project.root,
             &project.environments,
             &|name| std::env::var(name).ok(),
@@ -82,6 +98,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Env => env_cmd::run(&ctx),
         Command::Config(cmd) => config_cmd::run(&ctx, cmd),
         Command::Plan(args) => plan_cmd::run(&ctx, args),
+        Command::Apply(args) => apply_cmd::run(&ctx, args),
         Command::State(cmd) => state_cmd::run(&ctx, cmd),
         Command::Graph(args) => graph_cmd::run(&ctx, args),
         other => Err(Error::usage(format!(

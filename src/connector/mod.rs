@@ -66,7 +66,7 @@ impl<'a> RowView<'a> {
 }
 
 /// What went wrong talking to Snowflake. Messages never hold a secret.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum ConnectorError {
     #[error("connection settings: {message}\n  hint: {hint}")]
     Settings { message: String, hint: String },

@@ -1,0 +1,270 @@
+//! `pudo apply`: run a plan's changes through the connector along the
+//! dependency graph, recording state as they succeed.
+//!
+//! Durability rule: *nothing that was applied is ever missing from state*.
+//! Before the first statement runs, every change of the plan is marked
+//! pending in the state file (one save). From then on, finished changes are
+//! recorded and saved by a background writer (saves coalesce when changes
+//! finish faster than a save takes). If the process dies anywhere, every
+//! change whose result is not on disk is still marked pending, and the next
+//! apply runs its idempotent recovery SQL (see `docs/state.md`).
+
+pub mod executor;
+
+use crate::connector::{Connector, ConnectorError};
+use crate::plan::{Action, Change, Plan};
+use crate::state::{LockedStore, State, StateError};
+use executor::{Job, Outcome};
+use std::collections::BTreeSet;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// How one change ended.
+#[derive(Debug)]
+pub enum ChangeResult {
+    Applied {
+        elapsed: Duration,
+    },
+    Failed {
+        /// The statement that failed.
+        sql: String,
+        error: ConnectorError,
+    },
+    NotAttempted,
+}
+
+/// The outcome of a whole apply.
+#[derive(Debug)]
+pub struct Report {
+    /// One result per plan change, in plan order.
+    pub results: Vec<ChangeResult>,
+    pub statements: usize,
+    pub elapsed: Duration,
+    /// Saves of the state file during the run.
+    pub saves: usize,
+}
+
+impl Report {
+    pub fn applied(&self) -> usize {
+        self.count(|r| matches!(r, ChangeResult::Applied { .. }))
+    }
+    pub fn failed(&self) -> usize {
+        self.count(|r| matches!(r, ChangeResult::Failed { .. }))
+    }
+    pub fn not_attempted(&self) -> usize {
+        self.count(|r| matches!(r, ChangeResult::NotAttempted))
+    }
+    fn count(&self, f: impl Fn(&ChangeResult) -> bool) -> usize {
+        self.results.iter().filter(|r| f(r)).count()
+    }
+}
+
+/// Receives progress events (a bar on a terminal, lines otherwise).
+pub trait Progress: Sync {
+    fn started(&self, change: &Change);
+    fn finished(&self, change: &Change, result: &ChangeResult);
+}
+
+/// Errors that stop an apply before or outside a change.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// Runs `plan` against `connector`, `parallelism` changes at a time.
+/// `state` is the stack's state as loaded under `store`'s lock; it is
+/// updated and saved as changes finish.
+pub fn apply(
+    plan: &Plan,
+    state: State,
+    store: &mut LockedStore,
+    connector: &dyn Connector,
+    parallelism: usize,
+    progress: &dyn Progress,
+) -> Result<(Report, State), ApplyError> {
+    let started = Instant::now();
+    let in_flight: BTreeSet<String> = state.pending.iter().cloned().collect();
+    let jobs: Vec<Job> = plan
+        .changes
+        .iter()
+        .zip(plan.dependency_indices())
+        .map(|(change, depends_on)| Job {
+            depends_on,
+            // A change that was running when an earlier apply died runs its
+            // idempotent form.
+            statements: if in_flight.contains(&change.address) {
+                change.recovery_sql.clone()
+            } else {
+                change.sql.clone()
+            },
+        })
+        .collect();
+
+    // Write-ahead: mark every change pending, durably, before any SQL.
+    let mut state = state;
+    let planned: BTreeSet<&str> = plan.changes.iter().map(|c| c.address.as_str()).collect();
+    // Marks of changes no longer planned (the config moved on) are stale.
+    state.pending.retain(|a| planned.contains(a.as_str()));
+    for change in &plan.changes {
+        state.begin(&change.address);
+    }
+    store.save(&mut state)?;
+    let mut saves = 1;
+
+    let writer = Writer {
+        inner: Mutex::new(WriterState {
+            state,
+            dirty: false,
+            done: false,
+            error: None,
+            saves: 0,
+        }),
+        wake: Condvar::new(),
+    };
+    let results: Mutex<Vec<Option<ChangeResult>>> =
+        Mutex::new((0..plan.changes.len()).map(|_| None).collect());
+
+    std::thread::scope(|scope| {
+        let saver = scope.spawn(|| writer.run(store));
+        let on_start = |i: usize| progress.started(&plan.changes[i]);
+        let on_finish = |i: usize, outcome: &Outcome| {
+            let change = &plan.changes[i];
+            let result = match outcome {
+                Outcome::Succeeded { elapsed } => ChangeResult::Applied { elapsed: *elapsed },
+                Outcome::Failed { statement, error } => ChangeResult::Failed {
+                    sql: jobs[i]
+                        .statements
+                        .get(*statement)
+                        .cloned()
+                        .unwrap_or_default(),
+                    error: error.clone(),
+                },
+                Outcome::NotAttempted => ChangeResult::NotAttempted,
+            };
+            {
+                let mut w = writer.inner.lock().unwrap();
+                match outcome {
+                    Outcome::Succeeded { .. } => w.state.record(change),
+                    // The first statement was refused by Snowflake: nothing
+                    // of this change happened, so it is not in flight.
+                    Outcome::Failed {
+                        statement: 0,
+                        error: ConnectorError::Sql { .. },
+                    } => w.state.pending.retain(|a| a != &change.address),
+                    // Partly applied, or unknown (network): stays pending.
+                    _ => {}
+                }
+                w.dirty = true;
+            }
+            writer.wake.notify_all();
+            progress.finished(change, &result);
+            results.lock().unwrap()[i] = Some(result);
+        };
+        let outcomes = executor::run(&jobs, parallelism, connector, &on_start, &on_finish);
+        // Changes never started are not in flight.
+        {
+            let mut w = writer.inner.lock().unwrap();
+            for (change, outcome) in plan.changes.iter().zip(&outcomes) {
+                if matches!(outcome, Outcome::NotAttempted) {
+                    w.state.pending.retain(|a| a != &change.address);
+                }
+            }
+            w.dirty = true;
+            w.done = true;
+        }
+        writer.wake.notify_all();
+        saver.join().expect("the state writer does not panic");
+    });
+
+    let w = writer.inner.into_inner().unwrap();
+    saves += w.saves;
+    if let Some(e) = w.error {
+        return Err(e.into());
+    }
+    let results: Vec<ChangeResult> = results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.unwrap_or(ChangeResult::NotAttempted))
+        .collect();
+    let statements = results
+        .iter()
+        .zip(&jobs)
+        .map(|(r, job)| match r {
+            ChangeResult::Applied { .. } => job.statements.len(),
+            ChangeResult::Failed { sql, .. } => {
+                job.statements.iter().position(|s| s == sql).unwrap_or(0) + 1
+            }
+            ChangeResult::NotAttempted => 0,
+        })
+        .sum();
+    Ok((
+        Report {
+            results,
+            statements,
+            elapsed: started.elapsed(),
+            saves,
+        },
+        w.state,
+    ))
+}
+
+/// The state being written, shared by the workers and the saver thread.
+struct Writer {
+    inner: Mutex<WriterState>,
+    wake: Condvar,
+}
+
+struct WriterState {
+    state: State,
+    dirty: bool,
+    done: bool,
+    error: Option<StateError>,
+    saves: usize,
+}
+
+impl Writer {
+    /// Saves whenever something changed, until told it is done (then saves
+    /// once more if needed). A save failure is kept and reported at the end;
+    /// pending marks on disk still cover everything not recorded.
+    fn run(&self, store: &mut LockedStore) {
+        loop {
+            let mut snapshot = {
+                let mut w = self.inner.lock().unwrap();
+                while !w.dirty && !w.done {
+                    w = self.wake.wait(w).unwrap();
+                }
+                if !w.dirty && w.done {
+                    return;
+                }
+                w.dirty = false;
+                w.state.clone()
+            };
+            let outcome = store.save(&mut snapshot);
+            let mut w = self.inner.lock().unwrap();
+            match outcome {
+                Ok(()) => {
+                    w.saves += 1;
+                    w.state.serial = snapshot.serial;
+                }
+                Err(e) => {
+                    w.error.get_or_insert(e);
+                    return;
+                }
+            }
+            if w.done && !w.dirty {
+                return;
+            }
+        }
+    }
+}
+
+/// The drops (and replaces, which drop first) of a plan, for the
+/// `--allow-drop` refusal.
+pub fn destructive(plan: &Plan) -> Vec<&Change> {
+    plan.changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Drop | Action::Replace))
+        .collect()
+}
