@@ -1,6 +1,10 @@
 //! The one integration test binary: runs the real `pudo` binary in
-//! temporary project copies and snapshots what it prints.
+//! temporary project copies and snapshots what it prints. End-to-end tests
+//! (apply, drift) run against the snowflake-emulator.
 
+mod apply;
 mod config;
+mod drift;
+mod emulator;
 mod plan;
 mod support;

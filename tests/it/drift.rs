@@ -1,0 +1,1 @@
+//! End-to-end drift, plan --refresh and import against the emulator.
