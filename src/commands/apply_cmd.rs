@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     )?;
     let model = project.resolve(&resolution.stack)?;
     let stack = resolution.stack.clone();
-    let mut store = StateStore::new(&project.root, &stack).lock("pudo apply")?;
+    let mut store = lock_taking_over_stale(&StateStore::new(&project.root, &stack))?;
     let state = store.load()?;
 
     let plan = match saved {
@@ -145,6 +145,23 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Takes the state lock. A lock whose holder was a process of this machine
+/// that no longer runs (killed, crashed) is taken over with a warning: its
+/// holder cannot be writing. Any other held lock refuses the run.
+fn lock_taking_over_stale(store: &StateStore) -> Result<crate::state::LockedStore> {
+    match store.lock("pudo apply") {
+        Err(crate::state::StateError::Locked { holder, .. }) if holder.is_stale_here() => {
+            eprintln!(
+                "{} taking over the lock of {holder}, which no longer runs on this host",
+                style::warning().apply_to("warning:")
+            );
+            store.force_unlock()?;
+            Ok(store.lock("pudo apply")?)
+        }
+        other => Ok(other?),
+    }
 }
 
 /// PROD (any protected environment) applies only from a branch that maps to

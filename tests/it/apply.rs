@@ -1,1 +1,631 @@
-//! End-to-end apply against the emulator.
+//! End-to-end apply against the emulator, through the real connector.
+//! Objects are checked independently with SHOW queries sent straight to the
+//! emulator, not through pudo's state.
+
+use crate::emulator::Emulator;
+use crate::support::{TempProject, pudo_in};
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+/// A copy of the example in a git repository on `main` (which maps to the
+/// protected PROD, so the shared stack may be applied), plus an emulator.
+fn setup(emulator_args: &[&str]) -> Option<(Emulator, TempProject)> {
+    let emu = Emulator::start(emulator_args)?;
+    let project = TempProject::example();
+    git(project.path(), &["init", "-q", "-b", "main"]);
+    Some((emu, project))
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+fn run(emu: &Emulator, project: &TempProject, args: &[&str]) -> Output {
+    let mut cmd = pudo_in(project.path());
+    cmd.args(args);
+    for (k, v) in emu.env() {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[track_caller]
+fn ok(out: Output) -> Output {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    out
+}
+
+fn apply(emu: &Emulator, project: &TempProject, env: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["apply", "-e", env, "--auto-approve"];
+    args.extend_from_slice(extra);
+    run(emu, project, &args)
+}
+
+fn plan_exit(emu: &Emulator, project: &TempProject, env: &str) -> (i32, String) {
+    let out = run(emu, project, &["plan", "-e", env, "--detailed-exitcode"]);
+    (out.status.code().unwrap_or(-1), text(&out))
+}
+
+#[track_caller]
+fn assert_plan_empty(emu: &Emulator, project: &TempProject, env: &str) {
+    let (code, out) = plan_exit(emu, project, env);
+    assert_eq!(code, 0, "plan for {env} is not empty:\n{out}");
+}
+
+fn state(project: &TempProject, stack: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(project.path().join(format!("state/{stack}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn addresses(state: &serde_json::Value) -> Vec<String> {
+    state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["address"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn show(emu: &Emulator, sql: &str) -> Vec<std::collections::BTreeMap<String, Option<String>>> {
+    emu.sql(sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn cell(row: &std::collections::BTreeMap<String, Option<String>>, col: &str) -> String {
+    row.get(col).cloned().flatten().unwrap_or_default()
+}
+
+#[test]
+fn apply_shared_then_dev_from_an_empty_account() {
+    let Some((emu, project)) = setup(&[]) else {
+        return;
+    };
+    ok(apply(&emu, &project, "shared", &[]));
+    ok(apply(&emu, &project, "dev", &[]));
+    assert_plan_empty(&emu, &project, "dev");
+    assert_plan_empty(&emu, &project, "shared");
+
+    // Independently, through SHOW.
+    let schemas = emu.names("SHOW SCHEMAS IN DATABASE PUDO_MLOPS");
+    for s in [
+        "SHARED_DATA",
+        "FEATURE_STORE_DEV",
+        "MODEL_REGISTRY_DEV",
+        "PUDO_DEV",
+    ] {
+        assert!(schemas.contains(&s.to_string()), "{s} missing: {schemas:?}");
+    }
+    let warehouses = show(&emu, "SHOW WAREHOUSES LIKE 'PUDO_DEV_WH'");
+    assert_eq!(warehouses.len(), 1);
+    assert_eq!(cell(&warehouses[0], "size"), "X-Small");
+    assert_eq!(cell(&warehouses[0], "auto_suspend"), "60");
+    assert!(
+        emu.names("SHOW ROLES")
+            .contains(&"PUDO_DEV_ROLE".to_string())
+    );
+    let grants = show(&emu, "SHOW GRANTS TO ROLE PUDO_DEV_ROLE");
+    let has = |privilege: &str, on: &str, name: &str| {
+        grants.iter().any(|g| {
+            cell(g, "privilege") == privilege
+                && cell(g, "granted_on") == on
+                && cell(g, "name") == name
+        })
+    };
+    assert!(has("USAGE", "WAREHOUSE", "PUDO_DEV_WH"), "{grants:?}");
+    assert!(has("OPERATE", "WAREHOUSE", "PUDO_DEV_WH"));
+    assert!(has(
+        "CREATE TABLE",
+        "SCHEMA",
+        "PUDO_MLOPS.FEATURE_STORE_DEV"
+    ));
+    assert!(has("USAGE", "DATABASE", "PUDO_MLOPS"));
+    let future = show(&emu, "SHOW FUTURE GRANTS IN SCHEMA PUDO_MLOPS.SHARED_DATA");
+    assert!(
+        future
+            .iter()
+            .any(|g| cell(g, "privilege") == "SELECT" && cell(g, "grantee_name") == "PUDO_DEV_ROLE"),
+        "{future:?}"
+    );
+    let of = show(&emu, "SHOW GRANTS OF ROLE PUDO_DEV_ROLE");
+    assert!(
+        of.iter().any(|g| cell(g, "grantee_name") == "SYSADMIN"),
+        "{of:?}"
+    );
+    // Nothing of another environment.
+    assert!(!schemas.contains(&"PUDO_PROD".to_string()));
+}
+
+#[test]
+fn an_environment_before_the_shared_stack_is_refused() {
+    let Some((emu, project)) = setup(&[]) else {
+        return;
+    };
+    let out = apply(&emu, &project, "dev", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("shared"), "{}", text(&out));
+    assert_eq!(
+        emu.names("SHOW DATABASES")
+            .contains(&"PUDO_MLOPS".to_string()),
+        false
+    );
+}
+
+#[test]
+fn override_changes_plan_exactly_that_change() {
+    let Some((emu, project)) = setup(&[]) else {
+        return;
+    };
+    ok(apply(&emu, &project, "shared", &[]));
+    ok(apply(&emu, &project, "dev", &[]));
+
+    // Warehouse size.
+    project.write(
+        "environments/dev.override.yaml",
+        "vars:\n  warehouse_size: SMALL\n  auto_suspend: 60\n",
+    );
+    let out = ok(run(&emu, &project, &["plan", "-e", "dev"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Plan: 0 to create, 1 to update, 0 to replace, 0 to drop."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("warehouse.PUDO_DEV_WH"), "{stdout}");
+    ok(apply(&emu, &project, "dev", &[]));
+    assert_plan_empty(&emu, &project, "dev");
+    assert_eq!(
+        cell(&show(&emu, "SHOW WAREHOUSES LIKE 'PUDO_DEV_WH'")[0], "size"),
+        "Small"
+    );
+
+    // A grant added and one removed on the warehouse: a privilege delta.
+    project.write(
+        "environments/dev.override.yaml",
+        "vars:\n  warehouse_size: SMALL\n  auto_suspend: 60\nroles:\n  PUDO_${env}_ROLE:\n    grants:\n      - { on: \"warehouse PUDO_${env}_WH\", privileges: [USAGE, MONITOR] }\n",
+    );
+    let out = ok(run(
+        &emu,
+        &project,
+        &["plan", "-e", "dev", "--format", "json"],
+    ));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{plan:#}");
+    let sql: Vec<&str> = changes[0]["sql"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        sql.iter()
+            .any(|s| s.starts_with("GRANT MONITOR ON WAREHOUSE")),
+        "{sql:?}"
+    );
+    assert!(
+        sql.iter()
+            .any(|s| s.starts_with("REVOKE OPERATE ON WAREHOUSE")),
+        "{sql:?}"
+    );
+    assert!(
+        !sql.iter().any(|s| s.contains("USAGE")),
+        "no revoke-all-then-grant: {sql:?}"
+    );
+    ok(apply(&emu, &project, "dev", &[]));
+    assert_plan_empty(&emu, &project, "dev");
+    let privileges: Vec<String> = show(&emu, "SHOW GRANTS ON WAREHOUSE PUDO_DEV_WH")
+        .iter()
+        .filter(|g| cell(g, "grantee_name") == "PUDO_DEV_ROLE")
+        .map(|g| cell(g, "privilege"))
+        .collect();
+    assert!(
+        privileges.contains(&"MONITOR".to_string()),
+        "{privileges:?}"
+    );
+    assert!(
+        !privileges.contains(&"OPERATE".to_string()),
+        "{privileges:?}"
+    );
+}
+
+#[test]
+fn drops_need_allow_drop() {
+    let Some((emu, project)) = setup(&[]) else {
+        return;
+    };
+    ok(apply(&emu, &project, "shared", &[]));
+    ok(apply(&emu, &project, "dev", &[]));
+    // Remove MODEL_REGISTRY_<ENV> (and its grant) in DEV only.
+    project.write(
+        "environments/dev.override.yaml",
+        "vars:\n  warehouse_size: XSMALL\n  auto_suspend: 60\ndatabases:\n  PUDO_MLOPS:\n    schemas:\n      MODEL_REGISTRY_${env}: null\nroles:\n  PUDO_${env}_ROLE:\n    grants:\n      - { on: \"schema PUDO_MLOPS.MODEL_REGISTRY_${env}\", remove: true }\n",
+    );
+    let refused = apply(&emu, &project, "dev", &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    let message = text(&refused);
+    assert!(message.contains("--allow-drop"), "{message}");
+    assert!(
+        message.contains("schema.PUDO_MLOPS.MODEL_REGISTRY_DEV"),
+        "{message}"
+    );
+    assert!(
+        emu.names("SHOW SCHEMAS IN DATABASE PUDO_MLOPS")
+            .contains(&"MODEL_REGISTRY_DEV".to_string())
+    );
+
+    ok(apply(&emu, &project, "dev", &["--allow-drop"]));
+    assert!(
+        !emu.names("SHOW SCHEMAS IN DATABASE PUDO_MLOPS")
+            .contains(&"MODEL_REGISTRY_DEV".to_string())
+    );
+    assert_plan_empty(&emu, &project, "dev");
+}
+
+#[test]
+fn a_failed_statement_records_exactly_what_succeeded() {
+    for k in [1u64, 4, 9] {
+        let Some((emu, project)) = setup(&[]) else {
+            return;
+        };
+        ok(apply(&emu, &project, "shared", &[]));
+        emu.control(
+            "POST",
+            "/emulator/faults",
+            Some(&format!(
+                r#"{{"nth": {k}, "action": "error", "code": "000603", "message": "injected failure", "count": 1}}"#
+            )),
+        );
+        let out = apply(&emu, &project, "dev", &["--parallelism", "1"]);
+        let message = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{message}");
+        assert!(message.contains("injected failure"), "{message}");
+        assert!(
+            message.contains("000603"),
+            "keeps Snowflake's code: {message}"
+        );
+        assert!(message.contains("Not attempted"), "{message}");
+
+        let recorded = state(&project, "dev");
+        let recorded_addresses = addresses(&recorded);
+        assert_eq!(
+            recorded_addresses.len() as u64,
+            k - 1,
+            "k={k}: {recorded_addresses:?}"
+        );
+        assert!(
+            recorded.get("pending").is_none(),
+            "a refused statement is not in flight: {recorded:#}"
+        );
+        // What the state says exists, exists.
+        let live_schemas = emu.names("SHOW SCHEMAS IN DATABASE PUDO_MLOPS");
+        for address in &recorded_addresses {
+            if let Some(name) = address.strip_prefix("schema.PUDO_MLOPS.") {
+                assert!(live_schemas.contains(&name.to_string()), "{address}");
+            }
+        }
+        ok(apply(&emu, &project, "dev", &[]));
+        assert_plan_empty(&emu, &project, "dev");
+    }
+}
+
+#[test]
+fn killed_applies_resume_cleanly() {
+    // The DEV apply takes about 13 statements x 40 ms at parallelism 2; kill
+    // it at many points, then apply again: no error, and nothing left.
+    let mut caught_mid_run = 0;
+    for delay_ms in [0u64, 30, 60, 90, 120, 160, 200, 250, 320, 400] {
+        let Some((emu, project)) = setup(&["--latency-ms", "40"]) else {
+            return;
+        };
+        ok(apply(&emu, &project, "shared", &[]));
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pudo"));
+        cmd.current_dir(project.path())
+            .args(["apply", "-e", "dev", "--auto-approve", "--parallelism", "2"])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in emu.env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let state_file = project.path().join("state/dev.json");
+        if state_file.exists() && state(&project, "dev").get("pending").is_some() {
+            caught_mid_run += 1;
+        }
+
+        let out = apply(&emu, &project, "dev", &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "after a kill at {delay_ms} ms: {}",
+            text(&out)
+        );
+        assert_plan_empty(&emu, &project, "dev");
+        assert!(state(&project, "dev").get("pending").is_none());
+    }
+    assert!(
+        caught_mid_run >= 3,
+        "only {caught_mid_run} kill points landed mid-apply: the test would not exercise recovery"
+    );
+}
+
+#[test]
+fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
+    let Some((emu, project)) = setup(&["--latency-ms", "150"]) else {
+        return;
+    };
+    ok(apply(&emu, &project, "shared", &[]));
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pudo"));
+    cmd.current_dir(project.path())
+        .args(["apply", "-e", "dev", "--auto-approve", "--parallelism", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in emu.env() {
+        cmd.env(k, v);
+    }
+    let mut first = cmd.spawn().unwrap();
+    // Wait until the first run holds the lock.
+    let lock = project.path().join("state/dev.lock");
+    for _ in 0..200 {
+        if lock.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(lock.exists(), "the first apply took the lock");
+    let second = apply(&emu, &project, "dev", &[]);
+    let message = text(&second);
+    assert_eq!(second.status.code(), Some(1), "{message}");
+    assert!(message.contains("locked by"), "{message}");
+    assert!(
+        message.contains(&format!("pid {}", first.id())),
+        "names the holder: {message}"
+    );
+    assert!(first.wait().unwrap().success());
+    assert_plan_empty(&emu, &project, "dev");
+}
+
+#[test]
+fn a_saved_plan_is_refused_after_the_state_moved_on() {
+    let Some((emu, project)) = setup(&[]) else {
+        return;
+    };
+    ok(apply(&emu, &project, "shared", &[]));
+    let plan_file = project.path().join("dev.plan.json");
+    ok(run(
+        &emu,
+        &project,
+        &["plan", "-e", "dev", "--out", plan_file.to_str().unwrap()],
+    ));
+    // Someone applies first.
+    ok(apply(&emu, &project, "dev", &[]));
+    let out = run(
+        &emu,
+        &project,
+        &["apply", plan_file.to_str().unwrap(), "--auto-approve"],
+    );
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    assert!(message.contains("stale"), "{message}");
+    assert!(message.contains("serial"), "{message}");
+
+    // A fresh saved plan applies (here: nothing to do after a change).
+    project.write(
+        "environments/dev.override.yaml",
+        "vars:\n  warehouse_size: MEDIUM\n  auto_suspend: 60\n",
+    );
+    ok(run(
+        &emu,
+        &project,
+        &["plan", "-e", "dev", "--out", plan_file.to_str().unwrap()],
+    ));
+    ok(run(
+        &emu,
+        &project,
+        &["apply", plan_file.to_str().unwrap(), "--auto-approve"],
+    ));
+    assert_plan_empty(&emu, &project, "dev");
+    // And a config edit after planning makes the plan stale too.
+    ok(run(
+        &emu,
+        &project,
+        &["plan", "-e", "dev", "--out", plan_file.to_str().unwrap()],
+    ));
+    project.write(
+        "environments/dev.override.yaml",
+        "vars:\n  warehouse_size: LARGE\n  auto_suspend: 60\n",
+    );
+    let out = run(
+        &emu,
+        &project,
+        &["apply", plan_file.to_str().unwrap(), "--auto-approve"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("configuration"), "{}", text(&out));
+}
+
+#[test]
+fn prod_is_refused_from_a_feature_branch() {
+    let Some((emu, project)) = setup(&[]) else {
+        return;
+    };
+    ok(apply(&emu, &project, "shared", &[]));
+    git(project.path(), &["checkout", "-q", "-b", "feature/x"]);
+    let out = apply(&emu, &project, "prod", &[]);
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    assert!(message.contains("PROD is protected"), "{message}");
+    assert!(message.contains("feature/x"), "{message}");
+    let out = apply(&emu, &project, "shared", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        !emu.names("SHOW WAREHOUSES")
+            .contains(&"PUDO_PROD_WH".to_string())
+    );
+    // DEV is fine from a feature branch.
+    ok(apply(&emu, &project, "dev", &[]));
+}
+
+#[test]
+fn without_a_terminal_apply_needs_auto_approve() {
+    let Some((emu, project)) = setup(&[]) else {
+        return;
+    };
+    let out = run(&emu, &project, &["apply", "-e", "shared"]);
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    assert!(message.contains("--auto-approve"), "{message}");
+    assert!(
+        emu.names("SHOW DATABASES")
+            .iter()
+            .all(|d| d != "PUDO_MLOPS")
+    );
+}
+
+const HOSTILE: &str = r#"environments:
+  DEV: { branches: [dev, "feature/*"] }
+  PROD: { branches: [main], protected: true }
+databases:
+  '"odd.db"':
+    shared: true
+    comment: "it's a \"db\" with \\ backslash'; DROP DATABASE PUDO_MLOPS; --"
+    schemas:
+      '"lower_${env}"': { comment: "line one\nline two; it''s fine" }
+      '"Mixed Case ${env}"': {}
+warehouses:
+  '"wh ${env}"': { size: x-small, auto_suspend: 0, comment: "'; DROP WAREHOUSE x; --" }
+roles:
+  '"role""quote_${env}"':
+    comment: "O'Brien \\ \"quoted\""
+    member_of: [SYSADMIN]
+    grants:
+      - { on: 'database "odd.db"', privileges: [usage] }
+      - { on: 'schema "odd.db"."lower_${env}"', privileges: [usage, create table] }
+      - { on: 'warehouse "wh ${env}"', privileges: [usage] }
+      - { on: 'future tables in schema "odd.db"."lower_${env}"', privileges: [select] }
+"#;
+
+#[test]
+fn hostile_names_and_comments_round_trip() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = TempProject::example();
+    std::fs::remove_dir_all(project.path().join("environments")).unwrap();
+    project.write("environments/base.yaml", HOSTILE);
+    git(project.path(), &["init", "-q", "-b", "main"]);
+    let out = run(&emu, &project, &["validate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    ok(apply(&emu, &project, "shared", &[]));
+    ok(apply(&emu, &project, "dev", &[]));
+    assert_plan_empty(&emu, &project, "dev");
+    assert_plan_empty(&emu, &project, "shared");
+
+    let dbs = show(&emu, "SHOW DATABASES");
+    let db = dbs
+        .iter()
+        .find(|d| cell(d, "name") == "odd.db")
+        .expect("odd.db exists");
+    assert_eq!(
+        cell(db, "comment"),
+        "it's a \"db\" with \\ backslash'; DROP DATABASE PUDO_MLOPS; --"
+    );
+    let schemas = emu.names("SHOW SCHEMAS IN DATABASE \"odd.db\"");
+    assert!(schemas.contains(&"lower_DEV".to_string()), "{schemas:?}");
+    assert!(
+        schemas.contains(&"Mixed Case DEV".to_string()),
+        "{schemas:?}"
+    );
+    assert!(
+        emu.names("SHOW ROLES")
+            .contains(&"role\"quote_DEV".to_string())
+    );
+    assert!(emu.names("SHOW WAREHOUSES").contains(&"wh DEV".to_string()));
+}
+
+#[test]
+fn no_secret_reaches_output_plan_or_state() {
+    let password = "Pw-9f3k-never-print";
+    let passphrase = "S3cr3t-passphrase-do-not-print";
+    let Some((emu, project)) = setup(&["--password", password]) else {
+        return;
+    };
+    let pudo = |args: &[&str], password_override: Option<&str>| {
+        let mut cmd = pudo_in(project.path());
+        cmd.args(args);
+        for (k, v) in emu.env() {
+            cmd.env(k, v);
+        }
+        cmd.env("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", passphrase);
+        if let Some(p) = password_override {
+            cmd.env("SNOWFLAKE_PASSWORD", p);
+        }
+        cmd.output().unwrap()
+    };
+    let mut outputs = vec![
+        pudo(&["env", "-e", "dev"], None),
+        pudo(&["apply", "-e", "shared", "--auto-approve"], None),
+        pudo(&["plan", "-e", "dev", "--out", "plan.json"], None),
+        pudo(&["apply", "plan.json", "--auto-approve"], None),
+        pudo(&["plan", "-e", "dev", "--format", "json"], None),
+        pudo(&["plan", "-e", "dev", "--format", "markdown"], None),
+    ];
+    let env_out = String::from_utf8_lossy(&outputs[0].stdout).to_string();
+    assert!(env_out.contains("(set)"), "{env_out}");
+    assert_eq!(outputs[3].status.code(), Some(0), "{}", text(&outputs[3]));
+    // A wrong password fails the login, and is not echoed either.
+    project.write(
+        "environments/dev.override.yaml",
+        "vars:\n  warehouse_size: LARGE\n",
+    );
+    let wrong = "Wrong-pw-also-secret";
+    let bad = pudo(&["apply", "-e", "dev", "--auto-approve"], Some(wrong));
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert!(text(&bad).contains("login"), "{}", text(&bad));
+    outputs.push(bad);
+
+    for out in &outputs {
+        let all = text(out);
+        for secret in [password, passphrase, wrong] {
+            assert!(!all.contains(secret), "secret printed:\n{all}");
+        }
+    }
+    for file in walk(project.path()) {
+        let content = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).to_string();
+        for secret in [password, passphrase, wrong] {
+            assert!(!content.contains(secret), "secret in {}", file.display());
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.ends_with(".git") {
+            continue;
+        }
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -20,6 +20,8 @@ pub struct Emulator {
     child: Child,
     pub host: String,
     pub port: u16,
+    /// The password logins must use (`--password`, else the default).
+    pub password: String,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -63,7 +65,13 @@ impl Emulator {
             .strip_prefix("listening on http://")
             .unwrap_or_else(|| panic!("unexpected first line from the emulator: {line:?}"));
         let (host, port) = addr.rsplit_once(':').unwrap();
+        let password = args
+            .iter()
+            .position(|a| *a == "--password")
+            .and_then(|i| args.get(i + 1))
+            .map_or(PASSWORD.to_string(), |p| p.to_string());
         Some(Emulator {
+            password,
             child,
             host: host.to_string(),
             port: port.parse().unwrap(),
@@ -84,19 +92,26 @@ impl Emulator {
             ("SNOWFLAKE_URL", self.url()),
             ("SNOWFLAKE_ACCOUNT", "pudo_test".to_string()),
             ("SNOWFLAKE_USER", USER.to_string()),
-            ("SNOWFLAKE_PASSWORD", PASSWORD.to_string()),
+            ("SNOWFLAKE_PASSWORD", self.password.clone()),
         ]
     }
 
     /// Runs SQL through snowflake-connector-rs directly (not through pudo)
     /// and returns rows as maps from column name to text.
-    pub fn sql(&self, sql: &str) -> Result<Vec<std::collections::BTreeMap<String, Option<String>>>, String> {
+    pub fn sql(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<std::collections::BTreeMap<String, Option<String>>>, String> {
         use snowflake_connector_rs as sf;
         self.runtime.block_on(async {
-            let config = sf::ClientConfig::new(USER, "pudo_test", sf::AuthConfig::password(PASSWORD))
-                .with_endpoint(sf::EndpointConfig::custom_base_url(
-                    url::Url::parse(&self.url()).unwrap(),
-                ));
+            let config = sf::ClientConfig::new(
+                USER,
+                "pudo_test",
+                sf::AuthConfig::password(self.password.clone()),
+            )
+            .with_endpoint(sf::EndpointConfig::custom_base_url(
+                url::Url::parse(&self.url()).unwrap(),
+            ));
             let client = sf::Client::new(config).map_err(|e| e.to_string())?;
             let session = client.create_session().await.map_err(|e| e.to_string())?;
             let rows: Vec<sf::DynamicRow> = session
@@ -155,7 +170,10 @@ impl Emulator {
             head.starts_with("HTTP/1.1 2"),
             "{method} {path} failed: {head}"
         );
-        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
             dechunk(rest)
         } else {
             rest.to_string()
