@@ -157,10 +157,9 @@ fn an_environment_before_the_shared_stack_is_refused() {
     let out = apply(&emu, &project, "dev", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("shared"), "{}", text(&out));
-    assert_eq!(
-        emu.names("SHOW DATABASES")
-            .contains(&"PUDO_MLOPS".to_string()),
-        false
+    assert!(
+        !emu.names("SHOW DATABASES")
+            .contains(&"PUDO_MLOPS".to_string())
     );
 }
 
