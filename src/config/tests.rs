@@ -248,3 +248,79 @@ fn render_environment_expands() {
     assert!(text.contains("auto_suspend: 60\n"), "{text}");
     assert!(!text.contains("${"), "{text}");
 }
+
+/// Timing of a large project against the bare YAML parse (run with
+/// `cargo test --release -p pudo --lib perf_large_project -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn perf_large_project() {
+    use std::fmt::Write;
+    use std::time::Instant;
+    let mut text = String::from(ENVS);
+    text.push_str("vars:\n  size: XSMALL\ndatabases:\n");
+    for d in 0..100 {
+        writeln!(text, "  DB_{d}:\n    comment: database {d}\n    schemas:").unwrap();
+        for s in 0..100 {
+            writeln!(text, "      S_{s}_${{env}}: {{ comment: schema {s} }}").unwrap();
+        }
+    }
+    text.push_str("warehouses:\n");
+    for w in 0..5000 {
+        writeln!(
+            text,
+            "  WH_{w}_${{env}}: {{ size: \"${{var.size}}\", auto_suspend: 60, auto_resume: true }}"
+        )
+        .unwrap();
+    }
+    text.push_str("roles:\n");
+    for r in 0..5000 {
+        let d = r % 100;
+        writeln!(
+            text,
+            "  ROLE_{r}_${{env}}:\n    member_of: [SYSADMIN]\n    grants:\n      - {{ on: database DB_{d}, privileges: [USAGE] }}\n      - {{ on: \"schema DB_{d}.S_{}_${{env}}\", privileges: [USAGE, CREATE TABLE] }}\n      - {{ on: \"warehouse WH_{r}_${{env}}\", privileges: [USAGE] }}",
+            r % 100
+        )
+        .unwrap();
+    }
+    let overlay = "vars:\n  size: LARGE\nwarehouses:\n  WH_1_PROD: { auto_suspend: 600 }\n";
+    let (dir, _) = project(&[
+        ("environments/base.yaml", &text),
+        ("environments/prod.override.yaml", overlay),
+    ]);
+    let start = Instant::now();
+    let _: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let parse = start.elapsed();
+    let start = Instant::now();
+    let project = Project::load(dir.path()).unwrap();
+    let load = start.elapsed();
+    let start = Instant::now();
+    let model = project
+        .resolve(&StackName::for_environment("PROD"))
+        .unwrap();
+    let resolve = start.elapsed();
+    let overlay_node = &project.overlays["PROD"];
+    let vars = merged_vars(&project.base, Some(overlay_node));
+    let x = Expander::new(Some("PROD"), &vars);
+    let start = Instant::now();
+    let merged = Merger::project(x).merge(&project.base, overlay_node);
+    let merge_time = start.elapsed();
+    let start = Instant::now();
+    let cloned = project.base.clone();
+    let clone_time = start.elapsed();
+    drop(cloned);
+    let start = Instant::now();
+    let _ = validate::build_model(&merged, &project.files, Some("PROD"), &vars).unwrap();
+    let build_time = start.elapsed();
+    let start = Instant::now();
+    let _ = validate::build_model(&project.base, &project.files, None, &vars).unwrap();
+    let shared_time = start.elapsed();
+    eprintln!(
+        "merge {merge_time:?} (clone {clone_time:?}), build {build_time:?}, shared {shared_time:?}"
+    );
+    eprintln!(
+        "{} bytes, {} resources: serde_yaml parse {parse:?}, load {load:?}, resolve PROD {resolve:?}, ratio {:.2}",
+        text.len(),
+        model.resources.len(),
+        (load + resolve).as_secs_f64() / parse.as_secs_f64()
+    );
+}

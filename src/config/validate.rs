@@ -12,6 +12,7 @@ use crate::model::{
     attr, canonical,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
 
 /// Top-level keys of an environments file.
 pub(crate) const TOP_KEYS: &[&str] = &[
@@ -78,7 +79,6 @@ pub(crate) fn build_model(
         x: Expander::new(env, vars),
         diags: Diagnostics::default(),
         resources: BTreeMap::new(),
-        declared: HashMap::new(),
         external: Vec::new(),
         external_set: HashSet::new(),
         refs: Vec::new(),
@@ -103,13 +103,23 @@ pub(crate) fn build_model(
     })
 }
 
-/// A reference to check once everything is declared.
-struct Reference {
+/// A reference to check once everything is declared. Its key path is
+/// `roles.<role>.<field>[<index>]` (`.on` for grants), kept in parts.
+struct Reference<'a> {
     from: ResourceId,
     from_shared: bool,
     to: ResourceId,
     at: At,
-    path: String,
+    role_key: &'a str,
+    field: &'static str,
+    index: usize,
+}
+
+impl Reference<'_> {
+    fn path(&self) -> String {
+        let on = if self.field == "grants" { ".on" } else { "" };
+        format!("roles.{}.{}[{}]{on}", self.role_key, self.field, self.index)
+    }
 }
 
 struct Builder<'a> {
@@ -118,25 +128,78 @@ struct Builder<'a> {
     x: Expander<'a>,
     diags: Diagnostics,
     resources: BTreeMap<ResourceId, Resource>,
-    /// Where each resource was declared, for "declared twice".
-    /// (and whether its name was a template, for "in DEV").
-    declared: HashMap<ResourceId, (At, bool)>,
     external: Vec<ResourceId>,
     external_set: HashSet<ResourceId>,
-    refs: Vec<Reference>,
+    refs: Vec<Reference<'a>>,
     /// role -> parent, with where it was written.
     member_edges: Vec<(Ident, Ident, At)>,
     /// Declared roles in order.
     roles: Vec<Ident>,
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+/// Whether `env` stands as a word part in `text` (`PUDO_DEV_WH`).
+fn names_env(text: &str, env: &str) -> bool {
+    text.match_indices(env).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + env.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// A key path built as validation walks the document and turned into text
+/// only for a message (`roles.PUDO_${env}_ROLE.grants[2].on`).
+#[derive(Clone, Copy)]
+enum KeyPath<'a> {
+    Root,
+    Key(&'a KeyPath<'a>, &'a str),
+    Index(&'a KeyPath<'a>, usize),
+}
+
+impl<'a> KeyPath<'a> {
+    fn key(&'a self, key: &'a str) -> KeyPath<'a> {
+        KeyPath::Key(self, key)
+    }
+
+    fn index(&'a self, i: usize) -> KeyPath<'a> {
+        KeyPath::Index(self, i)
+    }
+
+    /// The last key (for messages about that key).
+    fn last_key(&self) -> &str {
+        match self {
+            KeyPath::Root => "",
+            KeyPath::Key(_, key) => key,
+            KeyPath::Index(parent, _) => parent.last_key(),
+        }
+    }
+
+    /// Whether a key on the way is a template (`PUDO_${env}_WH`).
+    fn templated(&self) -> bool {
+        match self {
+            KeyPath::Root => false,
+            KeyPath::Key(parent, key) => key.contains("${") || parent.templated(),
+            KeyPath::Index(parent, _) => parent.templated(),
+        }
     }
 }
+
+impl fmt::Display for KeyPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyPath::Root => Ok(()),
+            KeyPath::Key(KeyPath::Root, key) => f.write_str(key),
+            KeyPath::Key(parent, key) => write!(f, "{parent}.{key}"),
+            KeyPath::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+static VARS: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "vars");
+static EXTERNAL: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "external");
+static DATABASES: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "databases");
+static WAREHOUSES: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "warehouses");
+static ROLES: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "roles");
 
 impl<'a> Builder<'a> {
     fn only_shared(&self) -> bool {
@@ -150,15 +213,15 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn error(&mut self, at: At, path: &str, message: String, hint: Option<String>) {
-        let mut d = Diagnostic::error(message).at_key(path);
+    fn error(&mut self, at: At, path: &dyn fmt::Display, message: String, hint: Option<String>) {
+        let mut d = Diagnostic::error(message).at_key(path.to_string());
         if let Some(hint) = hint {
             d = d.with_hint(hint);
         }
         self.diags.push(self.files.place(d, at));
     }
 
-    fn expand_error(&mut self, at: At, path: &str, e: ExpandError) {
+    fn expand_error(&mut self, at: At, path: &KeyPath<'_>, e: ExpandError) {
         let (message, hint) = e.describe();
         self.error(at, path, message, hint);
     }
@@ -169,21 +232,26 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn unknown_key(&mut self, e: &Entry, path: &str, what: &str, allowed: &[&str]) {
+    fn unknown_key(&mut self, e: &Entry, path: &KeyPath<'_>, what: &str, allowed: &[&str]) {
         let hint = match did_you_mean(&e.key, allowed.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("valid keys: {}", allowed.join(", ")),
         };
         self.error(
             e.key_at,
-            &join(path, &e.key),
+            &path.key(&e.key),
             format!("unknown key `{}` in {what}", e.key),
             Some(hint),
         );
     }
 
     /// The entries of a mapping; `null` is an empty mapping.
-    fn map_of<'n>(&mut self, node: &'n Node, path: &str, what: &str) -> Option<&'n [Entry]> {
+    fn map_of<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &KeyPath<'_>,
+        what: &str,
+    ) -> Option<&'n [Entry]> {
         match &node.kind {
             Kind::Map(entries) => Some(entries),
             Kind::Null => Some(&[]),
@@ -199,7 +267,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn scalar(&mut self, node: &Node, path: &str, x: Expander<'_>) -> Option<Scalar> {
+    fn scalar(&mut self, node: &Node, path: &KeyPath<'_>, x: Expander<'_>) -> Option<Scalar> {
         match x.scalar(node) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -209,7 +277,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn read_bool(&mut self, node: &Node, path: &str, x: Expander<'_>) -> Option<bool> {
+    fn read_bool(&mut self, node: &Node, path: &KeyPath<'_>, x: Expander<'_>) -> Option<bool> {
         match self.scalar(node, path, x)? {
             Scalar::Bool(b) => Some(b),
             Scalar::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
@@ -226,7 +294,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn read_int(&mut self, node: &Node, path: &str, x: Expander<'_>, min: i64) -> Option<i64> {
+    fn read_int(
+        &mut self,
+        node: &Node,
+        path: &KeyPath<'_>,
+        x: Expander<'_>,
+        min: i64,
+    ) -> Option<i64> {
         let value = match self.scalar(node, path, x)? {
             Scalar::Int(i) => i,
             Scalar::Str(s) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok()?,
@@ -241,7 +315,7 @@ impl<'a> Builder<'a> {
             }
         };
         if value < min {
-            let key = path.rsplit('.').next().unwrap_or(path);
+            let key = path.last_key();
             let hint = (key == attr::AUTO_SUSPEND)
                 .then(|| "seconds of inactivity before suspending; 0 means never".to_string());
             self.error(
@@ -255,7 +329,7 @@ impl<'a> Builder<'a> {
         Some(value)
     }
 
-    fn read_text(&mut self, node: &Node, path: &str, x: Expander<'_>) -> Option<String> {
+    fn read_text(&mut self, node: &Node, path: &KeyPath<'_>, x: Expander<'_>) -> Option<String> {
         match self.scalar(node, path, x)? {
             Scalar::Str(s) => Some(s),
             other => {
@@ -274,7 +348,7 @@ impl<'a> Builder<'a> {
     fn read_keyword(
         &mut self,
         node: &Node,
-        path: &str,
+        path: &KeyPath<'_>,
         x: Expander<'_>,
         canon: fn(&str) -> Option<&'static str>,
         what: &str,
@@ -296,7 +370,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A resource name (a map key), expanded and parsed.
-    fn name(&mut self, e: &Entry, path: &str, x: Expander<'_>) -> Option<Ident> {
+    fn name(&mut self, e: &Entry, path: &KeyPath<'_>, x: Expander<'_>) -> Option<Ident> {
         let expanded = match x.text(&e.key) {
             Ok(k) => k,
             Err(err) => {
@@ -322,50 +396,57 @@ impl<'a> Builder<'a> {
     }
 
     /// `shared:` of a resource (false when absent or invalid).
-    fn shared_flag(&mut self, node: &Node, path: &str) -> bool {
+    fn shared_flag(&mut self, node: &Node, path: &KeyPath<'_>) -> bool {
         match node.get("shared") {
             Some(v) => {
                 let x = self.x;
-                self.read_bool(v, &join(path, "shared"), x).unwrap_or(false)
+                self.read_bool(v, &path.key("shared"), x).unwrap_or(false)
             }
             None => false,
         }
     }
 
-    fn insert(&mut self, id: ResourceId, shared: bool, attrs: Attrs, at: At, path: &str) {
-        let templated = path.contains("${");
-        if let Some((first, first_templated)) = self.declared.get(&id).copied() {
-            let place = match first.line {
-                0 => self.files.name(first.file).to_string(),
-                line => format!("{}:{line}", self.files.name(first.file)),
-            };
-            let env = match self.env {
-                Some(e) if templated || first_templated => format!(" in {e}"),
-                _ => String::new(),
-            };
-            self.error(
-                at,
-                path,
-                format!("`{id}` is declared twice{env}: here and at {place}"),
-                Some("two entries expand to the same name; rename or remove one".to_string()),
-            );
-            return;
-        }
-        self.declared.insert(id.clone(), (at, templated));
-        let resource = Resource {
-            id: id.clone(),
-            stack: self.stack(shared),
-            attrs,
-            origin: Some(Origin {
-                file: self.files.name(at.file).to_string(),
-                line: at.line as usize,
-            }),
+    fn insert(&mut self, id: ResourceId, shared: bool, attrs: Attrs, at: At, path: &KeyPath<'_>) {
+        use std::collections::btree_map::Entry as Slot;
+        let stack = self.stack(shared);
+        let origin = Origin {
+            file: self.files.name(at.file).to_string(),
+            line: at.line as usize,
         };
-        self.resources.insert(id, resource);
+        let first = match self.resources.entry(id) {
+            Slot::Vacant(slot) => {
+                let id = slot.key().clone();
+                slot.insert(Resource {
+                    id,
+                    stack,
+                    attrs,
+                    origin: Some(origin),
+                });
+                return;
+            }
+            Slot::Occupied(slot) => (slot.key().clone(), slot.get().origin.clone()),
+        };
+        let (id, first) = first;
+        let place = match first {
+            Some(Origin { file, line: 0 }) => file,
+            Some(Origin { file, line }) => format!("{file}:{line}"),
+            None => "another place".to_string(),
+        };
+        // Name the environment when the name comes from it (`PUDO_DEV_WH`).
+        let env = match self.env {
+            Some(e) if path.templated() || names_env(&id.address(), e) => format!(" in {e}"),
+            _ => String::new(),
+        };
+        self.error(
+            at,
+            path,
+            format!("`{id}` is declared twice{env}: here and at {place}"),
+            Some("two entries expand to the same name; rename or remove one".to_string()),
+        );
     }
 
-    fn document(&mut self, doc: &Node) {
-        let Some(entries) = self.map_of(doc, "(top level)", "sections") else {
+    fn document(&mut self, doc: &'a Node) {
+        let Some(entries) = self.map_of(doc, &KeyPath::Root, "sections") else {
             return;
         };
         for e in entries {
@@ -377,17 +458,17 @@ impl<'a> Builder<'a> {
                 "databases" => self.databases(e),
                 "warehouses" => self.warehouses(e),
                 "roles" => self.roles(e),
-                _ => self.unknown_key(e, "", "the top level", TOP_KEYS),
+                _ => self.unknown_key(e, &KeyPath::Root, "the top level", TOP_KEYS),
             }
         }
     }
 
     fn vars(&mut self, e: &Entry) {
-        let Some(entries) = self.map_of(&e.value, "vars", "variables") else {
+        let Some(entries) = self.map_of(&e.value, &VARS, "variables") else {
             return;
         };
         for v in entries {
-            let path = join("vars", &v.key);
+            let path = VARS.key(&v.key);
             let valid = v
                 .key
                 .chars()
@@ -414,13 +495,13 @@ impl<'a> Builder<'a> {
     }
 
     fn externals(&mut self, e: &Entry) {
-        let Some(entries) = self.map_of(&e.value, "external", "object kinds") else {
+        let Some(entries) = self.map_of(&e.value, &EXTERNAL, "object kinds") else {
             return;
         };
         for kind in entries {
-            let path = join("external", &kind.key);
+            let path = EXTERNAL.key(&kind.key);
             if !EXTERNAL_KEYS.contains(&kind.key.as_str()) {
-                self.unknown_key(kind, "external", "`external`", EXTERNAL_KEYS);
+                self.unknown_key(kind, &EXTERNAL, "`external`", EXTERNAL_KEYS);
                 continue;
             }
             let items = match &kind.value.kind {
@@ -484,11 +565,11 @@ impl<'a> Builder<'a> {
     }
 
     fn databases(&mut self, section: &Entry) {
-        let Some(entries) = self.map_of(&section.value, "databases", "databases") else {
+        let Some(entries) = self.map_of(&section.value, &DATABASES, "databases") else {
             return;
         };
         for e in entries {
-            let path = join("databases", &e.key);
+            let path = DATABASES.key(&e.key);
             let shared = self.shared_flag(&e.value, &path);
             if self.only_shared() && !shared {
                 continue;
@@ -501,7 +582,7 @@ impl<'a> Builder<'a> {
             let mut attrs = Attrs::new();
             let mut schemas = None;
             for f in fields {
-                let p = join(&path, &f.key);
+                let p = path.key(&f.key);
                 match f.key.as_str() {
                     "shared" => {}
                     "comment" => {
@@ -537,13 +618,19 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn schemas(&mut self, section: &Entry, database: &Ident, db_shared: bool, db_path: &str) {
-        let path = join(db_path, "schemas");
-        let Some(entries) = self.map_of(&section.value, &path, "schemas") else {
+    fn schemas(
+        &mut self,
+        section: &Entry,
+        database: &Ident,
+        db_shared: bool,
+        db_path: &KeyPath<'_>,
+    ) {
+        let section_path = db_path.key("schemas");
+        let Some(entries) = self.map_of(&section.value, &section_path, "schemas") else {
             return;
         };
         for e in entries {
-            let path = join(&path, &e.key);
+            let path = section_path.key(&e.key);
             let shared = self.shared_flag(&e.value, &path);
             if shared && !db_shared {
                 if !self.only_shared() {
@@ -568,7 +655,7 @@ impl<'a> Builder<'a> {
             };
             let mut attrs = Attrs::new();
             for f in fields {
-                let p = join(&path, &f.key);
+                let p = path.key(&f.key);
                 match f.key.as_str() {
                     "shared" => {}
                     "comment" => {
@@ -610,12 +697,12 @@ impl<'a> Builder<'a> {
     }
 
     fn warehouses(&mut self, section: &Entry) {
-        let Some(entries) = self.map_of(&section.value, "warehouses", "warehouses") else {
+        let Some(entries) = self.map_of(&section.value, &WAREHOUSES, "warehouses") else {
             return;
         };
         let sizes = canonical::warehouse_sizes().collect::<Vec<_>>().join(", ");
         for e in entries {
-            let path = join("warehouses", &e.key);
+            let path = WAREHOUSES.key(&e.key);
             let shared = self.shared_flag(&e.value, &path);
             if self.only_shared() && !shared {
                 continue;
@@ -627,7 +714,7 @@ impl<'a> Builder<'a> {
             };
             let mut attrs = Attrs::new();
             for f in fields {
-                let p = join(&path, &f.key);
+                let p = path.key(&f.key);
                 let v = &f.value;
                 let value = match f.key.as_str() {
                     "shared" => continue,
@@ -680,7 +767,7 @@ impl<'a> Builder<'a> {
                 let at = e.value.get("min_cluster_count").map_or(e.key_at, |n| n.at);
                 self.error(
                     at,
-                    &join(&path, "min_cluster_count"),
+                    &path.key("min_cluster_count"),
                     format!(
                         "`min_cluster_count` ({min}) is larger than `max_cluster_count` ({max})"
                     ),
@@ -699,12 +786,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn roles(&mut self, section: &Entry) {
-        let Some(entries) = self.map_of(&section.value, "roles", "roles") else {
+    fn roles(&mut self, section: &'a Entry) {
+        let Some(entries) = self.map_of(&section.value, &ROLES, "roles") else {
             return;
         };
         for e in entries {
-            let path = join("roles", &e.key);
+            let path = ROLES.key(&e.key);
             let shared = self.shared_flag(&e.value, &path);
             if self.only_shared() && !shared {
                 continue;
@@ -718,7 +805,7 @@ impl<'a> Builder<'a> {
             let mut member_of = None;
             let mut grants = None;
             for f in fields {
-                let p = join(&path, &f.key);
+                let p = path.key(&f.key);
                 match f.key.as_str() {
                     "shared" => {}
                     "comment" => {
@@ -733,7 +820,7 @@ impl<'a> Builder<'a> {
             }
             let Some(name) = name else { continue };
             let role_id = ResourceId::Role { name: name.clone() };
-            if self.declared.contains_key(&role_id) {
+            if self.resources.contains_key(&role_id) {
                 // Reported by insert; its grants would only repeat the error.
                 self.insert(role_id, shared, attrs, e.key_at, &path);
                 continue;
@@ -741,10 +828,10 @@ impl<'a> Builder<'a> {
             self.insert(role_id, shared, attrs, e.key_at, &path);
             self.roles.push(name.clone());
             if let Some(f) = member_of {
-                self.member_of(f, &name, shared, &path, x);
+                self.member_of(f, &name, shared, &path, &e.key, x);
             }
             if let Some(f) = grants {
-                self.grants(f, &name, shared, &path, x);
+                self.grants(f, &name, shared, &path, &e.key, x);
             }
         }
     }
@@ -754,10 +841,11 @@ impl<'a> Builder<'a> {
         f: &Entry,
         role: &Ident,
         shared: bool,
-        role_path: &str,
+        role_path: &KeyPath<'_>,
+        role_key: &'a str,
         x: Expander<'_>,
     ) {
-        let path = join(role_path, "member_of");
+        let path = role_path.key("member_of");
         let items = match &f.value.kind {
             Kind::List(items) => items.as_slice(),
             Kind::Null => &[],
@@ -772,7 +860,7 @@ impl<'a> Builder<'a> {
             }
         };
         for (i, item) in items.iter().enumerate() {
-            let p = format!("{path}[{i}]");
+            let p = path.index(i);
             let Some(text) = self.read_text(item, &p, x) else {
                 continue;
             };
@@ -787,7 +875,7 @@ impl<'a> Builder<'a> {
                 role: role.clone(),
                 parent: parent.clone(),
             };
-            if self.declared.contains_key(&id) {
+            if self.resources.contains_key(&id) {
                 continue;
             }
             self.refs.push(Reference {
@@ -797,15 +885,25 @@ impl<'a> Builder<'a> {
                     name: parent.clone(),
                 },
                 at: item.at,
-                path: p.clone(),
+                role_key,
+                field: "member_of",
+                index: i,
             });
             self.member_edges.push((role.clone(), parent, item.at));
             self.insert(id, shared, Attrs::new(), item.at, &p);
         }
     }
 
-    fn grants(&mut self, f: &Entry, role: &Ident, shared: bool, role_path: &str, x: Expander<'_>) {
-        let path = join(role_path, "grants");
+    fn grants(
+        &mut self,
+        f: &Entry,
+        role: &Ident,
+        shared: bool,
+        role_path: &KeyPath<'_>,
+        role_key: &'a str,
+        x: Expander<'_>,
+    ) {
+        let path = role_path.key("grants");
         let items = match &f.value.kind {
             Kind::List(items) => items.as_slice(),
             Kind::Null => &[],
@@ -820,7 +918,7 @@ impl<'a> Builder<'a> {
             }
         };
         for (i, item) in items.iter().enumerate() {
-            let p = format!("{path}[{i}]");
+            let p = path.index(i);
             let Some(fields) = item.as_map() else {
                 self.error(
                     item.at,
@@ -847,7 +945,7 @@ impl<'a> Builder<'a> {
             let mut saw_on = false;
             let mut saw_privileges = false;
             for g in fields {
-                let gp = join(&p, &g.key);
+                let gp = p.key(&g.key);
                 match g.key.as_str() {
                     "on" => {
                         saw_on = true;
@@ -908,7 +1006,9 @@ impl<'a> Builder<'a> {
                     from_shared: shared,
                     to: object,
                     at: item.at,
-                    path: join(&p, "on"),
+                    role_key,
+                    field: "grants",
+                    index: i,
                 });
             }
             let mut attrs = Attrs::new();
@@ -920,7 +1020,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn privileges(&mut self, node: &Node, path: &str, x: Expander<'_>) -> Option<Vec<String>> {
+    fn privileges(
+        &mut self,
+        node: &Node,
+        path: &KeyPath<'_>,
+        x: Expander<'_>,
+    ) -> Option<Vec<String>> {
         let items = match &node.kind {
             Kind::List(items) => items,
             _ => {
@@ -947,7 +1052,7 @@ impl<'a> Builder<'a> {
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let p = format!("{path}[{i}]");
+            let p = path.index(i);
             let Some(text) = self.read_text(item, &p, x) else {
                 ok = false;
                 continue;
@@ -995,7 +1100,7 @@ impl<'a> Builder<'a> {
                         );
                         self.error(
                             r.at,
-                            &r.path,
+                            &r.path(),
                             message,
                             Some(
                                 "a shared object may only refer to shared or external objects"
@@ -1006,7 +1111,7 @@ impl<'a> Builder<'a> {
                 }
                 None => {
                     let (message, hint) = self.undeclared(&r.to);
-                    self.error(r.at, &r.path, message, Some(hint));
+                    self.error(r.at, &r.path(), message, Some(hint));
                 }
             }
         }
