@@ -23,6 +23,7 @@ pub mod commands;
 pub mod config;
 pub mod connector;
 pub mod dotenv;
+pub mod drift;
 pub mod environment;
 pub mod error;
 pub mod graph;

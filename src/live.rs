@@ -7,7 +7,8 @@
 //! managed database, `SHOW GRANTS TO ROLE` and `SHOW GRANTS OF ROLE` per
 //! managed role, `SHOW FUTURE GRANTS IN SCHEMA|DATABASE` per container that
 //! holds managed future grants. They run concurrently on a bounded pool of
-//! sessions.
+//! sessions. A per-object query on an object that no longer exists (a role
+//! or schema dropped outside pudo) reads as empty, not as an error.
 
 use crate::connector::{Connector, ConnectorError, Rows, Session};
 use crate::model::{Attrs, GrantTarget, Ident, ResourceId, Value, attr, canonical};
@@ -23,13 +24,16 @@ pub const SHOW_PAGE: usize = 10_000;
 pub struct Live {
     /// Every requested resource that exists, with its readable attributes.
     pub resources: BTreeMap<ResourceId, Attrs>,
-    /// Privilege grants and memberships found on managed roles that were
-    /// not asked about (granted outside pudo on other objects).
+    /// Privilege grants and memberships that the grant queries returned but
+    /// that were not asked about (granted outside pudo, or another stack's).
     pub other_grants: BTreeMap<ResourceId, Attrs>,
-    /// Every name the account-wide listings returned, by kind (`database`,
-    /// `warehouse`, `role`), for reporting unmanaged objects.
-    pub all_names: BTreeMap<&'static str, BTreeSet<Ident>>,
+    /// Every database, schema, warehouse and role the listings returned
+    /// (whether asked about or not), for reporting unmanaged objects.
+    pub listed: BTreeSet<ResourceId>,
+    /// Statements run (pages included; logins not).
     pub queries: usize,
+    /// Sessions opened.
+    pub sessions: usize,
     pub elapsed: Duration,
 }
 
@@ -72,10 +76,15 @@ impl Query {
     fn pages_with_limit(&self) -> bool {
         matches!(self, Query::Databases | Query::Roles | Query::Schemas(_))
     }
+
+    /// A query about one named object (which may have been dropped).
+    fn is_per_object(&self) -> bool {
+        !matches!(self, Query::Databases | Query::Warehouses | Query::Roles)
+    }
 }
 
-/// The queries needed to read `ids` (plus the account-wide listings asked
-/// for by `unmanaged`).
+/// The queries needed to read `ids` (plus, for `unmanaged`, the
+/// account-wide listings and the schemas of every database in `ids`).
 fn plan_queries(ids: &[ResourceId], unmanaged: bool) -> BTreeSet<Query> {
     let mut queries = BTreeSet::new();
     if unmanaged {
@@ -83,8 +92,11 @@ fn plan_queries(ids: &[ResourceId], unmanaged: bool) -> BTreeSet<Query> {
     }
     for id in ids {
         match id {
-            ResourceId::Database { .. } => {
+            ResourceId::Database { name } => {
                 queries.insert(Query::Databases);
+                if unmanaged {
+                    queries.insert(Query::Schemas(name.clone()));
+                }
             }
             ResourceId::Schema { database, .. } => {
                 queries.insert(Query::Schemas(database.clone()));
@@ -92,8 +104,13 @@ fn plan_queries(ids: &[ResourceId], unmanaged: bool) -> BTreeSet<Query> {
             ResourceId::Warehouse { .. } => {
                 queries.insert(Query::Warehouses);
             }
-            ResourceId::Role { .. } => {
-                queries.insert(Query::Roles);
+            ResourceId::Role { name } => {
+                // Grants and memberships made outside pudo show up here.
+                queries.extend([
+                    Query::Roles,
+                    Query::GrantsTo(name.clone()),
+                    Query::GrantsOf(name.clone()),
+                ]);
             }
             ResourceId::Grant { role, on } => match on {
                 GrantTarget::FutureInSchema {
@@ -128,6 +145,7 @@ pub fn read(
     let queries: Vec<Query> = plan_queries(ids, unmanaged).into_iter().collect();
     let results: Mutex<Vec<(Query, Rows, usize)>> = Mutex::new(Vec::new());
     let next = Mutex::new(0usize);
+    let sessions = Mutex::new(0usize);
     let failure: Mutex<Option<ConnectorError>> = Mutex::new(None);
     let workers = pool.clamp(1, queries.len().max(1));
     std::thread::scope(|scope| {
@@ -147,8 +165,17 @@ pub fn read(
                     let outcome = (|| {
                         if session.is_none() {
                             session = Some(connector.open()?);
+                            *sessions.lock().unwrap() += 1;
                         }
-                        run_paged(session.as_mut().unwrap().as_mut(), &query)
+                        let session = session.as_mut().expect("opened above").as_mut();
+                        match run_paged(session, &query) {
+                            // The role, schema or database is gone: it has
+                            // no grants and no schemas.
+                            Err(e) if query.is_per_object() && is_missing_object(&e) => {
+                                Ok((Rows::default(), 1))
+                            }
+                            other => other,
+                        }
                     })();
                     match outcome {
                         Ok((rows, count)) => results.lock().unwrap().push((query, rows, count)),
@@ -164,9 +191,15 @@ pub fn read(
     if let Some(e) = failure.into_inner().unwrap() {
         return Err(e);
     }
-    let mut live = Live::default();
+    let mut live = Live {
+        sessions: sessions.into_inner().unwrap(),
+        ..Live::default()
+    };
     let wanted: BTreeSet<&ResourceId> = ids.iter().collect();
-    for (query, rows, count) in results.into_inner().unwrap() {
+    let mut results = results.into_inner().unwrap();
+    // Results arrive in completion order; fold them in a fixed order.
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    for (query, rows, count) in results {
         live.queries += count;
         absorb(&mut live, &wanted, &query, &rows);
     }
@@ -174,26 +207,39 @@ pub fn read(
     Ok(live)
 }
 
+/// Snowflake's "does not exist or not authorized" (`002003`) and the
+/// `002043` that SHOW ... IN gives for a missing container.
+fn is_missing_object(e: &ConnectorError) -> bool {
+    matches!(e.code(), Some("002003") | Some("002043"))
+}
+
 /// Runs a SHOW, following pages when a result is full. Returns all rows and
 /// the number of statements it took.
 fn run_paged(session: &mut dyn Session, query: &Query) -> Result<(Rows, usize), ConnectorError> {
     let base = query.sql();
-    if !query.pages_with_limit() {
+    if *query == Query::Warehouses {
         let rows = session.execute(&base)?;
-        if rows.len() < SHOW_PAGE || *query != Query::Warehouses {
+        if rows.len() < SHOW_PAGE {
             return Ok((rows, 1));
         }
         // SHOW WAREHOUSES silently stops at 10,000 rows and takes no LIMIT:
-        // split the listing by the first character of the name instead.
+        // split the listing by name prefix (LIKE is case-insensitive), and
+        // split a prefix again while its part is full.
         let mut all = Rows {
             columns: rows.columns.clone(),
             rows: Vec::new(),
         };
         let mut count = 1;
         let mut seen = BTreeSet::new();
-        for first in partition_prefixes() {
-            let page = session.execute(&format!("{base} LIKE '{}%'", like_escape(&first)))?;
+        let mut prefixes: Vec<String> = partition_alphabet().map(String::from).collect();
+        while let Some(prefix) = prefixes.pop() {
+            let pattern: String = prefix.chars().map(like_escape).collect();
+            let page = session.execute(&format!("{base} LIKE '{}%'", sql_literal(&pattern)))?;
             count += 1;
+            if page.len() >= SHOW_PAGE && prefix.chars().count() < 8 {
+                prefixes.extend(partition_alphabet().map(|c| format!("{prefix}{c}")));
+                continue;
+            }
             for row in page.rows {
                 if seen.insert(row.clone()) {
                     all.rows.push(row);
@@ -201,6 +247,9 @@ fn run_paged(session: &mut dyn Session, query: &Query) -> Result<(Rows, usize), 
             }
         }
         return Ok((all, count));
+    }
+    if !query.pages_with_limit() {
+        return Ok((session.execute(&base)?, 1));
     }
     let mut all: Option<Rows> = None;
     let mut count = 0;
@@ -218,7 +267,7 @@ fn run_paged(session: &mut dyn Session, query: &Query) -> Result<(Rows, usize), 
         match &mut all {
             None => all = Some(page),
             Some(rows) => {
-                // FROM is inclusive of a name equal to the cursor: skip it.
+                // FROM may include a name equal to the cursor: skip it.
                 let skip = from.clone();
                 rows.rows.extend(
                     page.rows
@@ -235,18 +284,22 @@ fn run_paged(session: &mut dyn Session, query: &Query) -> Result<(Rows, usize), 
     Ok((all.unwrap_or_default(), count))
 }
 
-/// First characters a name can start with, for splitting SHOW WAREHOUSES.
-fn partition_prefixes() -> Vec<String> {
-    let mut prefixes: Vec<String> = ('A'..='Z').map(String::from).collect();
-    prefixes.extend(('0'..='9').map(String::from));
-    prefixes.extend(["\\_", "$", "\"", " "].map(String::from));
-    prefixes
+/// Characters a name can start (or continue) with, for splitting SHOW
+/// WAREHOUSES by `LIKE 'prefix%'`. Quoted names that start with any other
+/// character are not reached past the first 10,000 rows.
+fn partition_alphabet() -> impl Iterator<Item = char> {
+    ('A'..='Z').chain('0'..='9').chain(['_', '$'])
 }
 
-fn like_escape(s: &str) -> String {
-    s.replace('\'', "''")
+/// One character as a LIKE pattern that matches only itself.
+fn like_escape(c: char) -> String {
+    match c {
+        '_' | '%' | '\\' => format!("\\{c}"),
+        _ => c.to_string(),
+    }
 }
 
+/// Text for inside a single-quoted SQL string literal.
 fn sql_literal(s: &str) -> String {
     s.replace('\\', "\\\\").replace('\'', "''")
 }
@@ -267,10 +320,8 @@ fn absorb(live: &mut Live, wanted: &BTreeSet<&ResourceId>, query: &Query, rows: 
                     continue;
                 };
                 let name = Ident::from_canonical(name);
-                live.all_names
-                    .entry("database")
-                    .or_default()
-                    .insert(name.clone());
+                live.listed
+                    .insert(ResourceId::Database { name: name.clone() });
                 let mut attrs = Attrs::new();
                 put_comment(&mut attrs, row.get("comment"));
                 let options = row.get("options").unwrap_or_default().to_ascii_uppercase();
@@ -315,6 +366,7 @@ fn absorb(live: &mut Live, wanted: &BTreeSet<&ResourceId>, query: &Query, rows: 
                     database: db,
                     name: Ident::from_canonical(name),
                 };
+                live.listed.insert(id.clone());
                 keep(live, id, attrs);
             }
         }
@@ -324,10 +376,8 @@ fn absorb(live: &mut Live, wanted: &BTreeSet<&ResourceId>, query: &Query, rows: 
                     continue;
                 };
                 let name = Ident::from_canonical(name);
-                live.all_names
-                    .entry("warehouse")
-                    .or_default()
-                    .insert(name.clone());
+                live.listed
+                    .insert(ResourceId::Warehouse { name: name.clone() });
                 keep(live, ResourceId::Warehouse { name }, warehouse_attrs(row));
             }
         }
@@ -337,10 +387,7 @@ fn absorb(live: &mut Live, wanted: &BTreeSet<&ResourceId>, query: &Query, rows: 
                     continue;
                 };
                 let name = Ident::from_canonical(name);
-                live.all_names
-                    .entry("role")
-                    .or_default()
-                    .insert(name.clone());
+                live.listed.insert(ResourceId::Role { name: name.clone() });
                 let mut attrs = Attrs::new();
                 put_comment(&mut attrs, row.get("comment"));
                 keep(live, ResourceId::Role { name }, attrs);
@@ -360,6 +407,17 @@ fn absorb(live: &mut Live, wanted: &BTreeSet<&ResourceId>, query: &Query, rows: 
                 // Ownership comes with creating an object; pudo does not
                 // manage it as a privilege.
                 if privilege == "OWNERSHIP" {
+                    continue;
+                }
+                // A role granted to this role (its USAGE): a membership.
+                if on == "ROLE" {
+                    if let [child] = split_qualified(name).as_slice() {
+                        let id = ResourceId::RoleGrant {
+                            role: Ident::from_canonical(child.clone()),
+                            parent: role.clone(),
+                        };
+                        keep(live, id, Attrs::new());
+                    }
                     continue;
                 }
                 let Some(target) = parse_target(on, name) else {
@@ -490,11 +548,11 @@ fn warehouse_attrs(row: crate::connector::RowView<'_>) -> Attrs {
     attrs
 }
 
-/// An empty comment is no comment.
+/// SHOW prints an unset comment as an empty string (or NULL): both read
+/// as `""`, which is also what `comment: ""` in the configuration means.
 fn put_comment(attrs: &mut Attrs, comment: Option<&str>) {
-    if let Some(c) = comment.filter(|c| !c.is_empty()) {
-        attrs.insert(attr::COMMENT.into(), Value::Text(c.to_string()));
-    }
+    let text = comment.unwrap_or_default().to_string();
+    attrs.insert(attr::COMMENT.into(), Value::Text(text));
 }
 
 fn put_int(attrs: &mut Attrs, name: &str, text: Option<&str>) {
@@ -664,6 +722,93 @@ mod tests {
             live.other_grants.len(),
             1,
             "the warehouse grant was not asked for"
+        );
+    }
+
+    /// An account with more than 10,000 roles and warehouses, answering
+    /// SHOW like Snowflake: ROLES pages with `LIMIT n FROM 'name'`
+    /// (exclusive here), WAREHOUSES stops silently at 10,000 rows and
+    /// filters with a case-insensitive `LIKE 'prefix%'`.
+    struct BigAccount {
+        roles: Vec<String>,
+        warehouses: Vec<String>,
+    }
+
+    struct BigSession<'a>(&'a BigAccount, std::sync::Arc<Mutex<Vec<String>>>);
+
+    impl Connector for BigAccount {
+        fn open(&self) -> Result<Box<dyn Session>, ConnectorError> {
+            unreachable!("the test calls run_paged directly")
+        }
+    }
+
+    fn names(list: impl Iterator<Item = String>) -> Rows {
+        Rows {
+            columns: vec!["name".into()],
+            rows: list.take(SHOW_PAGE).map(|n| vec![Some(n)]).collect(),
+        }
+    }
+
+    impl Session for BigSession<'_> {
+        fn execute(&mut self, sql: &str) -> Result<Rows, ConnectorError> {
+            self.1.lock().unwrap().push(sql.to_string());
+            if let Some(rest) = sql.strip_prefix("SHOW ROLES LIMIT 10000") {
+                let from = rest
+                    .strip_prefix(" FROM '")
+                    .map(|f| f.trim_end_matches('\''));
+                return Ok(names(
+                    self.0
+                        .roles
+                        .iter()
+                        .filter(|n| from.is_none_or(|f| n.as_str() > f))
+                        .cloned(),
+                ));
+            }
+            if sql == "SHOW WAREHOUSES" {
+                return Ok(names(self.0.warehouses.iter().cloned()));
+            }
+            let pattern = sql
+                .strip_prefix("SHOW WAREHOUSES LIKE '")
+                .and_then(|p| p.strip_suffix("%'"))
+                .expect("a query this test knows");
+            let prefix = pattern.replace("\\\\_", "_").to_ascii_uppercase();
+            Ok(names(
+                self.0
+                    .warehouses
+                    .iter()
+                    .filter(|n| n.to_ascii_uppercase().starts_with(&prefix))
+                    .cloned(),
+            ))
+        }
+    }
+
+    #[test]
+    fn pages_past_ten_thousand_rows() {
+        let account = BigAccount {
+            roles: (0..25_000).map(|i| format!("ROLE_{i:05}")).collect(),
+            warehouses: (0..23_000)
+                .map(|i| format!("WH_{i:05}"))
+                .chain(["a_lower".to_string(), "_UNDERSCORE".to_string()])
+                .collect(),
+        };
+        let log = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut session = BigSession(&account, log.clone());
+        let (rows, count) = run_paged(&mut session, &Query::Roles).unwrap();
+        assert_eq!(rows.len(), 25_000);
+        assert_eq!(count, 3);
+        let (rows, count) = run_paged(&mut session, &Query::Warehouses).unwrap();
+        let mut got: Vec<String> = rows.rows.iter().map(|r| r[0].clone().unwrap()).collect();
+        got.sort();
+        let mut want = account.warehouses.clone();
+        want.sort();
+        assert_eq!(got, want, "every warehouse, once");
+        // 38-way splits of the full prefixes W, WH, WH_, WH_0, WH_1.
+        assert!(count < 250, "{count} statements");
+        assert!(
+            log.lock()
+                .unwrap()
+                .contains(&"SHOW WAREHOUSES LIKE '\\\\_%'".to_string()),
+            "an underscore is escaped for LIKE and for the string literal"
         );
     }
 

@@ -3,8 +3,10 @@
 
 pub mod apply_cmd;
 pub mod config_cmd;
+pub mod drift_cmd;
 pub mod env_cmd;
 pub mod graph_cmd;
+pub mod import_cmd;
 pub mod plan_cmd;
 pub mod state_cmd;
 pub mod validate;
@@ -101,23 +103,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Apply(args) => apply_cmd::run(&ctx, args),
         Command::State(cmd) => state_cmd::run(&ctx, cmd),
         Command::Graph(args) => graph_cmd::run(&ctx, args),
-        other => Err(Error::usage(format!(
-            "`{}` is not available yet in this build",
-            command_name(&other)
-        ))),
-    }
-}
-
-fn command_name(cmd: &Command) -> &'static str {
-    match cmd {
-        Command::Validate => "validate",
-        Command::Env => "env",
-        Command::Config(_) => "config",
-        Command::Plan(_) => "plan",
-        Command::Apply(_) => "apply",
-        Command::Drift(_) => "drift",
-        Command::Import(_) => "import",
-        Command::State(_) => "state",
-        Command::Graph(_) => "graph",
+        Command::Drift(args) => drift_cmd::run(&ctx, args),
+        Command::Import(args) => import_cmd::run(&ctx, args),
     }
 }

@@ -13,10 +13,7 @@ use std::process::ExitCode;
 
 pub fn run(ctx: &Context, args: PlanArgs) -> Result<ExitCode> {
     if args.refresh {
-        return Err(Error::usage_with_hint(
-            "`pudo plan --refresh` (planning against live Snowflake) is not available yet in this build",
-            "run `pudo plan` to plan against the recorded state in `state/`",
-        ));
+        return super::drift_cmd::plan_refresh(ctx, &args);
     }
     let project = ctx.load_project()?;
     let resolution = ctx.resolve_environment(&project)?;

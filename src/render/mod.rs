@@ -3,6 +3,7 @@
 //! Renderers take values and return text; commands decide where it goes
 //! (data to stdout, messages to stderr).
 
+pub mod drift;
 pub mod human;
 pub mod markdown;
 pub mod style;
