@@ -669,3 +669,107 @@ fn drift_queries_do_not_grow_with_warehouses() {
     // SHOW WAREHOUSES, SHOW ROLES, SHOW GRANTS TO / OF ROLE.
     assert_eq!(small, (4, 4));
 }
+
+/// About 1,000 resources across 50 roles: one database, 150 schemas, 289
+/// warehouses, 50 roles each member of SYSADMIN, 460 grants (10 of them
+/// future grants).
+fn benchmark_config() -> String {
+    let mut yaml = String::from(
+        "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  BENCH_${env}:\n    schemas:\n",
+    );
+    for s in 0..150 {
+        yaml.push_str(&format!("      S_{s:03}: {{ comment: schema {s} }}\n"));
+    }
+    yaml.push_str("warehouses:\n");
+    for w in 0..289 {
+        yaml.push_str(&format!(
+            "  WH_{w:03}_${{env}}: {{ size: X-Small, auto_suspend: 60, comment: \"warehouse {w}\" }}\n"
+        ));
+    }
+    yaml.push_str("roles:\n");
+    for r in 0..50 {
+        yaml.push_str(&format!(
+            "  ROLE_{r:02}_${{env}}:\n    comment: role {r}\n    member_of: [SYSADMIN]\n    grants:\n      - {{ on: \"database BENCH_${{env}}\", privileges: [USAGE] }}\n"
+        ));
+        for s in 3 * r..3 * r + 3 {
+            yaml.push_str(&format!(
+                "      - {{ on: \"schema BENCH_${{env}}.S_{s:03}\", privileges: [USAGE, CREATE TABLE] }}\n"
+            ));
+        }
+        for w in 5 * r..5 * r + 5 {
+            yaml.push_str(&format!(
+                "      - {{ on: \"warehouse WH_{w:03}_${{env}}\", privileges: [USAGE, OPERATE] }}\n"
+            ));
+        }
+        if r % 5 == 0 {
+            yaml.push_str(&format!(
+                "      - {{ on: \"future tables in schema BENCH_${{env}}.S_{:03}\", privileges: [SELECT] }}\n",
+                3 * r
+            ));
+        }
+    }
+    yaml
+}
+
+/// The drift benchmark of `docs/benchmarks.md`:
+/// `cargo build --workspace && cargo test --test it drift_benchmark -- --ignored --nocapture`.
+/// Applies about 1,000 resources across 50 roles to an emulator without
+/// latency (persisted with `--data`), restarts it at `--latency-ms 100`,
+/// and times `pudo drift` and `pudo plan --refresh` end to end (process
+/// start, logins and queries), with the statements the emulator counted.
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+fn drift_benchmark() {
+    let data = tempfile::tempdir().unwrap();
+    let data_file = data.path().join("catalog.json");
+    let data_arg = data_file.to_str().unwrap();
+    let project = custom(&benchmark_config());
+    {
+        let Some(emu) = Emulator::start(&["--data", data_arg]) else {
+            return;
+        };
+        ok(
+            &project,
+            &emu,
+            &["apply", "-e", "dev", "--auto-approve", "--parallelism", "8"],
+        );
+    }
+    let resources = serde_json::from_str::<Value>(
+        &std::fs::read_to_string(project.path().join("state/dev.json")).unwrap(),
+    )
+    .unwrap()["resources"]
+        .as_array()
+        .unwrap()
+        .len();
+    let emu = Emulator::start(&["--data", data_arg, "--latency-ms", "100"]).unwrap();
+    println!(
+        "drift benchmark: {resources} recorded resources, 50 roles, emulator --latency-ms 100"
+    );
+    for args in [
+        &["drift", "-e", "dev"][..],
+        &["drift", "-e", "dev", "--unmanaged"][..],
+        &["plan", "-e", "dev", "--refresh", "--detailed-exitcode"][..],
+    ] {
+        for run in 1..=3 {
+            emu.control("POST", "/emulator/stats/reset", None);
+            let started = std::time::Instant::now();
+            let out = ok(&project, &emu, args);
+            let wall = started.elapsed();
+            let stats = emu.stats();
+            let read_line = String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .find(|l| l.starts_with("Read live state"))
+                .unwrap_or_default()
+                .to_string();
+            println!(
+                "  pudo {:<42} run {run}: {:>5} ms wall, {} statements ({} SHOW), {} logins | {read_line}",
+                args.join(" "),
+                wall.as_millis(),
+                stats["statements"],
+                stats["by_kind"]["show"],
+                stats["logins"],
+            );
+            assert!(wall.as_secs_f64() < 3.0, "target: under 3 s");
+        }
+    }
+}
