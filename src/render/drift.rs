@@ -214,7 +214,11 @@ pub fn refresh(refresh: &Refresh, format: OutputFormat) -> String {
             style::heading().apply_to("Planned against live Snowflake (--refresh):")
         );
     }
-    let bullet = if markdown { "- " } else { "  " };
+    let (bullet, nested) = if markdown {
+        ("- ", "  - ")
+    } else {
+        ("  ", "    ")
+    };
     let attrs = |names: &[String]| {
         if names.is_empty() {
             String::new()
@@ -247,7 +251,7 @@ pub fn refresh(refresh: &Refresh, format: OutputFormat) -> String {
             } else {
                 attrs(&c.drifted)
             };
-            let _ = writeln!(out, "{bullet}  `{}`{what}", code(&c.address));
+            let _ = writeln!(out, "{nested}`{}`{what}", code(&c.address));
         }
     }
     if !config.is_empty() {
@@ -259,7 +263,7 @@ pub fn refresh(refresh: &Refresh, format: OutputFormat) -> String {
         for c in &config {
             let _ = writeln!(
                 out,
-                "{bullet}  `{}`{}",
+                "{nested}`{}`{}",
                 code(&c.address),
                 attrs(&c.configured)
             );
