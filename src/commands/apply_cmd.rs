@@ -167,7 +167,7 @@ fn lock_taking_over_stale(store: &StateStore) -> Result<crate::state::LockedStor
 /// PROD (any protected environment) applies only from a branch that maps to
 /// it; the shared stack only from a branch that maps to a protected
 /// environment.
-fn check_protection(project: &Project, resolution: &Resolution) -> Result<()> {
+pub(crate) fn check_protection(project: &Project, resolution: &Resolution) -> Result<()> {
     let branch = resolution
         .branch
         .as_ref()

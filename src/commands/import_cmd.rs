@@ -22,6 +22,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     }
     let project = ctx.load_project()?;
     let resolution = ctx.resolve_environment(&project)?;
+    // Import writes the stack's state: the same branch rules as apply.
+    super::apply_cmd::check_protection(&project, &resolution)?;
     let stack = resolution.stack.clone();
     let model = project.resolve(&stack)?;
     let declared: BTreeMap<String, &Resource> = model
