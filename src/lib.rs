@@ -7,13 +7,16 @@
 //!    --merge base+overlay--> merged raw --expand ${env} ${var.x}--> validate --> Model (desired)
 //! git branch (or --env, or CI variables) --resolve--> environment / stack
 //! .env, .env.<env>, process env --> Connection (secrets in a redacting type)
-//! state/<stack>.json --> State (recorded)
-//! Model x State --diff--> Plan { changes in graph order }
+//! state/<stack>.json --> State (recorded)        live SHOW queries --> Live (normalized)
+//! Model x State (x Live) --diff--> Plan { changes in graph order }
 //! Plan --render--> human | json | markdown | mermaid        Plan --sql--> statements
+//! apply: walk the graph (bounded parallelism) -> Connector -> State saved after every step
+//! drift: State x Live --compare--> drift report
 //! ```
 //!
-//! Only [`config`] loading, the [`state`] store, [`environment`] (git) and
-//! [`dotenv`] touch files or the process environment; merge, expansion,
+//! Only [`config`] loading, the [`state`] store, [`environment`] (git),
+//! [`dotenv`], the [`connector`] (and so [`live`] and [`apply`]) touch files,
+//! the network or the process environment; merge, expansion,
 //! validation, the graph, the diff and SQL generation are pure functions of
 //! values.
 
