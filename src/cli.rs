@@ -75,7 +75,7 @@ pub enum Command {
     /// (secrets shown only as set/unset).
     Env,
 
-    /// Inspect a component's configuration (base.yaml + <env>.override.yaml).
+    /// Inspect a component's configuration (`base.yaml` + `<env>.override.yaml`).
     #[command(subcommand)]
     Config(ConfigCommand),
 
@@ -105,7 +105,7 @@ pub enum ConfigCommand {
     ///
     /// Example: pudo config render config/training -e PROD
     Render {
-        /// The component folder (holds base.yaml and <env>.override.yaml).
+        /// The component folder (holds `base.yaml` and `<env>.override.yaml`).
         dir: PathBuf,
     },
     /// Show what differs between two environments of a component.
