@@ -1,13 +1,13 @@
 //! desired x recorded -> Plan. Pure: no files, no network.
 
 use super::{Action, AttrDiff, Basis, Blocker, Change, FORMAT_VERSION, Plan, Summary};
-use crate::graph::{Graph, GraphError};
+use crate::graph::{FastMap, Graph, GraphError};
 use crate::model::{Attrs, Model, Resource, ResourceId, StackName, Value, attr};
 use crate::sql::{self, Step};
-use crate::state::State;
+use crate::state::{RecordedResource, State};
 use sha2::{Digest, Sha256};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 
 /// Compares the desired resources `stack` owns in `desired` with the
 /// stack's `recorded` state. For an environment's stack, `shared_recorded`
@@ -21,7 +21,7 @@ pub fn diff(
     recorded: &State,
     shared_recorded: Option<&State>,
 ) -> Result<Plan, GraphError> {
-    let own: BTreeMap<&ResourceId, &Resource> =
+    let own: FastMap<&ResourceId, &Resource> =
         desired.owned_by(stack).map(|r| (&r.id, r)).collect();
 
     // Nodes: everything desired or recorded in this stack.
@@ -31,23 +31,30 @@ pub fn diff(
         ids
     };
     let graph = Graph::build(ids.iter().copied());
-    let creation = graph.creation_order()?;
+    let n = graph.len();
+    // Everything below works on node numbers: plain vectors instead of maps
+    // keyed by ids (hashing and comparing ids dominated at 10,000 nodes).
+    let creation = graph.creation_order_indices()?;
+    let mut rank = vec![0usize; n];
+    for (pos, &i) in creation.iter().enumerate() {
+        rank[i] = pos;
+    }
+    let wanted: Vec<Option<&Resource>> = (0..n).map(|i| own.get(graph.id(i)).copied()).collect();
+    let have: Vec<Option<&RecordedResource>> = (0..n).map(|i| recorded.get(graph.id(i))).collect();
 
     let mut blockers = Vec::new();
     let mut warnings = Vec::new();
 
     // 1. Each resource's own action.
-    let mut steps: HashMap<&ResourceId, (Step, Vec<AttrDiff>, String)> = HashMap::new();
-    for &id in &creation {
-        match (own.get(id), recorded.get(id)) {
+    let mut steps: Vec<Option<(Step, Vec<AttrDiff>, String)>> = vec![None; n];
+    for &i in &creation {
+        let id = graph.id(i);
+        match (wanted[i], have[i]) {
             (Some(_), None) => {
-                steps.insert(
-                    id,
-                    (Step::Create, Vec::new(), "not in the recorded state".into()),
-                );
+                steps[i] = Some((Step::Create, Vec::new(), "not in the recorded state".into()));
             }
-            (Some(want), Some(have)) => {
-                let diffs = compare(id, &have.attrs, &want.attrs);
+            (Some(want), Some(had)) => {
+                let diffs = compare(id, &had.attrs, &want.attrs);
                 if diffs.is_empty() {
                     continue;
                 }
@@ -56,29 +63,27 @@ pub fn diff(
                     .filter(|d| d.forces_replacement)
                     .map(|d| d.name.as_str())
                     .collect();
-                if forcing.is_empty() {
+                steps[i] = Some(if forcing.is_empty() {
                     let names: Vec<&str> = diffs.iter().map(|d| d.name.as_str()).collect();
-                    steps.insert(
-                        id,
-                        (Step::Update, diffs.clone(), update_reason(&diffs, &names)),
-                    );
+                    let reason = update_reason(&diffs, &names);
+                    (Step::Update, diffs, reason)
                 } else {
                     let reason = format!(
                         "`{}` cannot change in place: drop and create",
                         forcing.join("`, `")
                     );
-                    steps.insert(id, (Step::Replace, diffs, reason));
-                }
+                    (Step::Replace, diffs, reason)
+                });
             }
             (None, Some(_)) => {
                 if let Some(elsewhere) = desired.resources.get(id) {
                     // Owned by another stack now: dropping it here would
                     // destroy the other stack's object.
                     blockers.push(Blocker {
-                        address: id.address(),
+                        address: graph.address(i).to_string(),
                         message: format!(
                             "`{}` is recorded in stack `{stack}` but the configuration gives it to stack `{}`",
-                            id.address(),
+                            graph.address(i),
                             elsewhere.stack
                         ),
                         hint: Some(
@@ -88,14 +93,11 @@ pub fn diff(
                     });
                     continue;
                 }
-                steps.insert(
-                    id,
-                    (
-                        Step::Drop,
-                        Vec::new(),
-                        "recorded, no longer in the configuration".into(),
-                    ),
-                );
+                steps[i] = Some((
+                    Step::Drop,
+                    Vec::new(),
+                    "recorded, no longer in the configuration".into(),
+                ));
             }
             (None, None) => unreachable!("every node is desired or recorded"),
         }
@@ -103,37 +105,30 @@ pub fn diff(
 
     // 2. A replaced object takes what lives in it (schemas in a database,
     //    grants on it) down with its DROP: those are created again.
-    for &id in &creation {
-        let Some((Step::Replace, _, _)) = steps.get(id) else {
+    for &i in &creation {
+        if !matches!(steps[i], Some((Step::Replace, _, _))) {
             continue;
-        };
-        let mut stack_of_work: Vec<&ResourceId> = graph.dependents(id);
-        let mut seen: HashSet<&ResourceId> = HashSet::new();
-        while let Some(dependent) = stack_of_work.pop() {
-            if !seen.insert(dependent) || !own.contains_key(dependent) {
+        }
+        let id = graph.id(i);
+        let mut work: Vec<usize> = graph.dependents_of(i).collect();
+        let mut seen: HashSet<usize> = HashSet::new();
+        while let Some(d) = work.pop() {
+            if !seen.insert(d) || wanted[d].is_none() || !cascades(id, graph.id(d)) {
                 continue;
             }
-            if !cascades(id, dependent) {
-                continue;
-            }
-            let current = steps.get(dependent).map(|s| s.0);
-            if matches!(
+            let current = steps[d].as_ref().map(|s| s.0);
+            if !matches!(
                 current,
                 Some(Step::Create) | Some(Step::Replace) | Some(Step::Recreate)
             ) {
-                // Created or replaced anyway, after the parent.
-            } else {
-                let diffs = steps.remove(dependent).map(|s| s.1).unwrap_or_default();
-                steps.insert(
-                    dependent,
-                    (
-                        Step::Recreate,
-                        diffs,
-                        format!("re-created: replacing `{}` drops it", id.address()),
-                    ),
-                );
+                let diffs = steps[d].take().map(|s| s.1).unwrap_or_default();
+                steps[d] = Some((
+                    Step::Recreate,
+                    diffs,
+                    format!("re-created: replacing `{}` drops it", graph.address(i)),
+                ));
             }
-            stack_of_work.extend(graph.dependents(dependent));
+            work.extend(graph.dependents_of(d));
         }
         if let ResourceId::Database { .. } | ResourceId::Schema { .. } = id {
             let others: Vec<String> = desired
@@ -145,7 +140,7 @@ pub fn diff(
             if !others.is_empty() {
                 warnings.push(format!(
                     "replacing `{}` also drops {}, which other stacks then need to create again",
-                    id.address(),
+                    graph.address(i),
                     others.join(", ")
                 ));
             }
@@ -155,8 +150,12 @@ pub fn diff(
     // 3. Shared objects this stack needs must be recorded in the shared state.
     if !stack.is_shared() {
         let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for resource in own.values() {
+        for (i, resource) in wanted.iter().enumerate() {
+            let Some(resource) = resource else { continue };
             for reference in resource.id.references() {
+                if graph.index(&reference).is_some() {
+                    continue; // this stack's own
+                }
                 let Some(owner) = desired.resources.get(&reference) else {
                     continue;
                 };
@@ -169,11 +168,12 @@ pub fn diff(
                     missing
                         .entry(reference.address())
                         .or_default()
-                        .push(resource.id.address());
+                        .push(graph.address(i).to_string());
                 }
             }
         }
-        for (address, needed_by) in missing {
+        for (address, mut needed_by) in missing {
+            needed_by.sort_unstable();
             let shown: Vec<&str> = needed_by.iter().take(3).map(String::as_str).collect();
             let more = needed_by.len().saturating_sub(shown.len());
             blockers.push(Blocker {
@@ -188,19 +188,17 @@ pub fn diff(
         }
     }
 
-    // 4. Changes, with what each waits for.
-    let mut changes: Vec<Change> = Vec::with_capacity(steps.len());
-    let mut rank: HashMap<&ResourceId, usize> = HashMap::with_capacity(creation.len());
-    for (i, &id) in creation.iter().enumerate() {
-        rank.insert(id, i);
-    }
-    let mut ordered_ids: Vec<&ResourceId> = steps.keys().copied().collect();
-    ordered_ids.sort_by_key(|id| rank[id]);
-    let mut index_of: HashMap<&ResourceId, usize> = HashMap::with_capacity(steps.len());
-    for id in &ordered_ids {
-        let (step, diffs, reason) = steps.remove(id).expect("present");
-        let before = recorded.get(id).map(|r| r.attrs.clone());
-        let after = own.get(id).map(|r| r.attrs.clone());
+    // 4. Changes (numbered in creation order), with what each waits for.
+    let mut node_of: Vec<usize> = Vec::new();
+    let mut change_of = vec![usize::MAX; n];
+    let mut changes: Vec<Change> = Vec::new();
+    for &i in &creation {
+        let Some((step, diffs, reason)) = steps[i].take() else {
+            continue;
+        };
+        let id = graph.id(i);
+        let before = have[i].map(|r| r.attrs.clone());
+        let after = wanted[i].map(|r| r.attrs.clone());
         let action = match step {
             Step::Create => Action::Create,
             Step::Update => Action::Update,
@@ -224,10 +222,11 @@ pub fn diff(
         } else {
             diffs
         };
-        index_of.insert(id, changes.len());
+        change_of[i] = changes.len();
+        node_of.push(i);
         changes.push(Change {
-            address: id.address(),
-            id: (*id).clone(),
+            address: graph.address(i).to_string(),
+            id: id.clone(),
             action,
             sql: sql::plain(step, id, before.as_ref(), after.as_ref()),
             recovery_sql: sql::recovery(step, id, before.as_ref(), after.as_ref()),
@@ -238,59 +237,59 @@ pub fn diff(
             depends_on: Vec::new(),
         });
     }
+    let change_at = |node: usize| Some(change_of[node]).filter(|&c| c != usize::MAX);
     let mut waits: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
-    for (i, id) in ordered_ids.iter().enumerate() {
-        let action = changes[i].action;
-        let mut deps: Vec<usize> = Vec::new();
+    for (k, &i) in node_of.iter().enumerate() {
+        let action = changes[k].action;
+        let deps = &mut waits[k];
         if action == Action::Drop {
             // Dependents go first.
-            for dependent in graph.dependents(id) {
-                if let Some(&j) = index_of.get(dependent)
-                    && changes[j].action == Action::Drop
-                {
-                    deps.push(j);
-                }
-            }
+            deps.extend(
+                graph
+                    .dependents_of(i)
+                    .filter_map(change_at)
+                    .filter(|&j| changes[j].action == Action::Drop),
+            );
         } else {
-            for dependency in graph.dependencies(id) {
-                if let Some(&j) = index_of.get(dependency)
-                    && matches!(changes[j].action, Action::Create | Action::Replace)
-                {
-                    deps.push(j);
-                }
-            }
+            deps.extend(
+                graph
+                    .dependencies_of(i)
+                    .filter_map(change_at)
+                    .filter(|&j| matches!(changes[j].action, Action::Create | Action::Replace)),
+            );
             if action == Action::Replace {
                 // Recorded dependents being dropped must go before the DROP.
-                for dependent in graph.dependents(id) {
-                    if let Some(&j) = index_of.get(dependent)
-                        && changes[j].action == Action::Drop
-                    {
-                        deps.push(j);
-                    }
-                }
+                deps.extend(
+                    graph
+                        .dependents_of(i)
+                        .filter_map(change_at)
+                        .filter(|&j| changes[j].action == Action::Drop),
+                );
             }
         }
         deps.sort_unstable();
         deps.dedup();
-        waits[i] = deps;
     }
 
     // 5. Execution order: creates, updates and replaces in creation order,
     //    drops in reverse creation order and after them, unless something
     //    must wait for a drop.
-    let order = schedule(&changes, &waits, &rank, &ordered_ids);
+    let ranks: Vec<usize> = node_of.iter().map(|&i| rank[i]).collect();
+    let order = schedule(&changes, &waits, &ranks);
     let mut position = vec![0; changes.len()];
-    for (pos, &i) in order.iter().enumerate() {
-        position[i] = pos;
+    for (pos, &k) in order.iter().enumerate() {
+        position[k] = pos;
     }
-    let addresses: Vec<String> = changes.iter().map(|c| c.address.clone()).collect();
     let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
     let mut changes = Vec::with_capacity(slots.len());
-    for &i in &order {
-        let mut change = slots[i].take().expect("each change once");
-        let mut deps: Vec<usize> = waits[i].clone();
+    for &k in &order {
+        let mut change = slots[k].take().expect("each change once");
+        let mut deps: Vec<usize> = std::mem::take(&mut waits[k]);
         deps.sort_by_key(|&j| position[j]);
-        change.depends_on = deps.into_iter().map(|j| addresses[j].clone()).collect();
+        change.depends_on = deps
+            .into_iter()
+            .map(|j| graph.address(node_of[j]).to_string())
+            .collect();
         changes.push(change);
     }
 
@@ -329,12 +328,7 @@ pub fn diff(
 
 /// Kahn's algorithm over the change dependencies; among ready changes,
 /// non-drops first in creation order, then drops in reverse creation order.
-fn schedule(
-    changes: &[Change],
-    waits: &[Vec<usize>],
-    rank: &HashMap<&ResourceId, usize>,
-    ids: &[&ResourceId],
-) -> Vec<usize> {
+fn schedule(changes: &[Change], waits: &[Vec<usize>], ranks: &[usize]) -> Vec<usize> {
     let n = changes.len();
     let mut missing: Vec<usize> = waits.iter().map(Vec::len).collect();
     let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -344,11 +338,10 @@ fn schedule(
         }
     }
     let key = |i: usize| {
-        let r = rank[ids[i]];
         if changes[i].action == Action::Drop {
-            (1u8, usize::MAX - r)
+            (1u8, usize::MAX - ranks[i])
         } else {
-            (0u8, r)
+            (0u8, ranks[i])
         }
     };
     let mut ready: BinaryHeap<Reverse<((u8, usize), usize)>> = (0..n)
@@ -452,16 +445,25 @@ pub(crate) fn compare(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<Att
 /// attributes, in id order). Equal configurations give equal hashes
 /// whatever the YAML looked like.
 pub fn config_hash(desired: &Model, stack: &StackName) -> String {
-    let mut hasher = Sha256::new();
-    for resource in desired.owned_by(stack) {
-        let id = serde_json::to_vec(&resource.id).expect("ids serialize");
-        let attrs = serde_json::to_vec(&resource.attrs).expect("attrs serialize");
-        hasher.update((id.len() as u64).to_le_bytes());
-        hasher.update(&id);
-        hasher.update((attrs.len() as u64).to_le_bytes());
-        hasher.update(&attrs);
+    /// Feeds serialized JSON straight into the hash (no buffer per resource).
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
-    let digest = hasher.finalize();
+    let mut writer = HashWriter(Sha256::new());
+    // Each id and attribute map is one JSON object: their concatenation is
+    // unambiguous.
+    for resource in desired.owned_by(stack) {
+        serde_json::to_writer(&mut writer, &resource.id).expect("ids serialize");
+        serde_json::to_writer(&mut writer, &resource.attrs).expect("attrs serialize");
+    }
+    let digest = writer.0.finalize();
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in digest {

@@ -257,19 +257,27 @@ fn parse(text: &str, path: &Path, stack: &StackName) -> Result<State, StateError
         path: display.clone(),
         message,
     };
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
-    let version = value
-        .get("format_version")
-        .and_then(|v| v.as_u64())
-        .ok_or_else(|| corrupt("no `format_version` number".to_string()))?;
-    if version > u64::from(FORMAT_VERSION) {
-        return Err(StateError::NewerFormat {
-            path: display.clone(),
-            found: version,
-        });
+    let newer = |found: u64| StateError::NewerFormat {
+        path: display.clone(),
+        found,
+    };
+    // One pass in the common case; the slower look at the raw value only
+    // explains a failure (a newer format may not fit this State at all).
+    let state: State = match serde_json::from_str(text) {
+        Ok(state) => state,
+        Err(e) => {
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|_| corrupt(e.to_string()))?;
+            return Err(match value.get("format_version").and_then(|v| v.as_u64()) {
+                Some(found) if found > u64::from(FORMAT_VERSION) => newer(found),
+                Some(_) => corrupt(e.to_string()),
+                None => corrupt("no `format_version` number".to_string()),
+            });
+        }
+    };
+    if u64::from(state.format_version) > u64::from(FORMAT_VERSION) {
+        return Err(newer(u64::from(state.format_version)));
     }
-    let state: State = serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
     if &state.stack != stack {
         return Err(StateError::WrongStack {
             path: display,

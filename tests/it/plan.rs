@@ -281,14 +281,6 @@ fn sorted(mut keys: Vec<&str>) -> Vec<&str> {
 }
 
 #[test]
-fn refresh_is_not_available_yet() {
-    let project = TempProject::example();
-    let text = run(&project, &["plan", "-e", "DEV", "--refresh"]);
-    assert!(text.starts_with("exit: 1\n"));
-    assert!(text.contains("not available yet"));
-}
-
-#[test]
 fn state_list_show_and_unlock() {
     let project = applied_example();
     insta::assert_snapshot!("state_list", run(&project, &["state", "list", "-e", "DEV"]));
