@@ -22,7 +22,9 @@ const GROUPS: usize = 200; // x 5 resources = 1,000
 
 fn main() {
     let Some(emulator_bin) = emulator_binary() else {
-        eprintln!("SKIPPED: snowflake-emulator binary not found; run `cargo build --workspace --release` first");
+        eprintln!(
+            "SKIPPED: snowflake-emulator binary not found; run `cargo build --workspace --release` first"
+        );
         return;
     };
     println!("apply benchmark: {} resources in stack `dev`", GROUPS * 5);
@@ -39,8 +41,8 @@ fn main() {
 
     let fast = timed_apply(&emulator_bin, 0, 1);
     let raw = raw_statements(&emulator_bin, &fast.statements);
-    let overhead_ms = (fast.wall.as_secs_f64() - raw.as_secs_f64()) * 1000.0
-        / fast.statements.len() as f64;
+    let overhead_ms =
+        (fast.wall.as_secs_f64() - raw.as_secs_f64()) * 1000.0 / fast.statements.len() as f64;
     println!(
         "latency 0 ms, parallelism 1: pudo apply {:.3} s for {} statements; the same statements sent directly {:.3} s",
         fast.wall.as_secs_f64(),
@@ -62,10 +64,13 @@ fn emulator_binary() -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    ["target/release/snowflake-emulator", "target/debug/snowflake-emulator"]
-        .iter()
-        .map(|p| root.join(p))
-        .find(|p| p.exists())
+    [
+        "target/release/snowflake-emulator",
+        "target/debug/snowflake-emulator",
+    ]
+    .iter()
+    .map(|p| root.join(p))
+    .find(|p| p.exists())
 }
 
 struct Emulator {
@@ -105,7 +110,9 @@ fn project() -> tempfile::TempDir {
          databases:\n  BENCH_DB:\n    shared: true\n    schemas:\n",
     );
     for i in 0..GROUPS {
-        yaml.push_str(&format!("      S{i:04}_${{env}}: {{ comment: schema {i} }}\n"));
+        yaml.push_str(&format!(
+            "      S{i:04}_${{env}}: {{ comment: schema {i} }}\n"
+        ));
     }
     yaml.push_str("warehouses:\n");
     for i in 0..GROUPS {
@@ -154,7 +161,11 @@ fn pudo(dir: &Path, emu: &Emulator, args: &[&str]) -> std::process::Output {
 fn timed_apply(bin: &Path, latency_ms: u64, parallelism: usize) -> Timed {
     let emu = Emulator::start(bin, latency_ms);
     let dir = project();
-    pudo(dir.path(), &emu, &["apply", "-e", "shared", "--auto-approve"]);
+    pudo(
+        dir.path(),
+        &emu,
+        &["apply", "-e", "shared", "--auto-approve"],
+    );
     let plan = pudo(dir.path(), &emu, &["plan", "-e", "dev", "--format", "json"]);
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     let statements: Vec<String> = plan["changes"]
@@ -178,7 +189,11 @@ fn timed_apply(bin: &Path, latency_ms: u64, parallelism: usize) -> Timed {
         ],
     );
     let wall = started.elapsed();
-    let again = pudo(dir.path(), &emu, &["plan", "-e", "dev", "--detailed-exitcode"]);
+    let again = pudo(
+        dir.path(),
+        &emu,
+        &["plan", "-e", "dev", "--detailed-exitcode"],
+    );
     assert!(again.status.success(), "plan after apply is empty");
     Timed { wall, statements }
 }

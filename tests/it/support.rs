@@ -38,7 +38,10 @@ pub struct TempProject {
 impl TempProject {
     pub fn example() -> TempProject {
         let dir = tempfile::tempdir().unwrap();
-        copy_tree(&repo_root().join("environments"), &dir.path().join("environments"));
+        copy_tree(
+            &repo_root().join("environments"),
+            &dir.path().join("environments"),
+        );
         if repo_root().join("config").exists() {
             copy_tree(&repo_root().join("config"), &dir.path().join("config"));
         }
@@ -71,7 +74,9 @@ impl TempProject {
 
 pub fn pudo_in(dir: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("pudo").unwrap();
-    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
     for (name, _) in std::env::vars() {
         if name.starts_with("SNOWFLAKE_")
             || name.starts_with("PUDO_")
