@@ -628,3 +628,47 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn key_pair_login_with_an_encrypted_key() {
+    let keys = crate::support::repo_root().join("tests/fixtures/keys");
+    let public = keys.join("rsa_key.pub");
+    let Some((emu, project)) = setup(&["--public-key", public.to_str().unwrap()]) else {
+        return;
+    };
+    let with_key = |passphrase: &str| {
+        let mut cmd = pudo_in(project.path());
+        cmd.args(["apply", "-e", "shared", "--auto-approve"]);
+        for (k, v) in emu.env() {
+            if k != "SNOWFLAKE_PASSWORD" {
+                cmd.env(k, v);
+            }
+        }
+        cmd.env(
+            "SNOWFLAKE_PRIVATE_KEY_PATH",
+            keys.join("rsa_key_encrypted.p8"),
+        )
+        .env("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", passphrase);
+        cmd.output().unwrap()
+    };
+    let wrong = with_key("not-the-passphrase");
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
+    assert!(
+        !text(&wrong).contains("not-the-passphrase"),
+        "{}",
+        text(&wrong)
+    );
+    assert!(
+        emu.names("SHOW DATABASES")
+            .iter()
+            .all(|d| d != "PUDO_MLOPS")
+    );
+
+    let right = with_key("test-passphrase");
+    assert_eq!(right.status.code(), Some(0), "{}", text(&right));
+    assert!(!text(&right).contains("test-passphrase"));
+    assert!(
+        emu.names("SHOW DATABASES")
+            .contains(&"PUDO_MLOPS".to_string())
+    );
+}
