@@ -159,9 +159,23 @@ impl sf::FromRow for RawRow {
 }
 
 /// Keeps Snowflake's code and message; the crate's messages carry no
-/// credentials (it never echoes the login request).
+/// credentials (it never echoes the login request). Causes are appended,
+/// so "network error" says which address refused.
 fn map_error(e: sf::Error) -> ConnectorError {
     use sf::ErrorKind;
+    let with_causes = || {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !text.contains(&cause_text) {
+                text.push_str(": ");
+                text.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        text
+    };
     match e.kind() {
         ErrorKind::Server => ConnectorError::Sql {
             code: e.snowflake_code().map(str::to_string),
@@ -171,14 +185,20 @@ fn map_error(e: sf::Error) -> ConnectorError {
                 .unwrap_or_else(|| e.to_string()),
             query_id: e.query_id().map(str::to_string),
         },
-        ErrorKind::Auth => ConnectorError::Login {
-            message: e.to_string(),
-        },
+        ErrorKind::Auth => {
+            let mut message = with_causes();
+            if message.contains("private key") {
+                message.push_str(
+                    " (check that SNOWFLAKE_PRIVATE_KEY_PATH is a PKCS#8 PEM key and, for an encrypted key, that SNOWFLAKE_PRIVATE_KEY_PASSPHRASE is right)",
+                );
+            }
+            ConnectorError::Login { message }
+        }
         ErrorKind::Network | ErrorKind::Timeout => ConnectorError::Network {
-            message: e.to_string(),
+            message: with_causes(),
         },
         _ => ConnectorError::Other {
-            message: e.to_string(),
+            message: with_causes(),
         },
     }
 }
