@@ -43,12 +43,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     }
     check_protection(&project, &resolution)?;
 
-    let connection = crate::dotenv::load(
-        &ctx.cwd,
-        resolution.environment.as_deref(),
-        ctx.global.env_file.as_deref(),
-        &|name| std::env::var(name).ok(),
-    )?;
+    let connection = ctx.connection(&resolution)?;
     let model = project.resolve(&resolution.stack)?;
     let stack = resolution.stack.clone();
     let mut store = lock_taking_over_stale(&StateStore::new(&project.root, &stack))?;

@@ -137,24 +137,13 @@ pub fn plan_refresh(ctx: &Context, args: &PlanArgs) -> Result<ExitCode> {
 /// The connector for the stack's environment (`.env`, `.env.<env>`,
 /// `--env-file`, process environment).
 pub(crate) fn connect(ctx: &Context, resolution: &Resolution) -> Result<SnowflakeConnector> {
-    let connection = crate::dotenv::load(
-        &ctx.cwd,
-        resolution.environment.as_deref(),
-        ctx.global.env_file.as_deref(),
-        &|name| std::env::var(name).ok(),
-    )?;
+    let connection = ctx.connection(resolution)?;
     Ok(SnowflakeConnector::new(&connection)?)
 }
 
 /// Every id recorded by any stack of the project.
 fn recorded_anywhere(project: &Project) -> Result<BTreeSet<ResourceId>> {
-    let mut stacks = vec![StackName::shared()];
-    stacks.extend(
-        project
-            .environments
-            .iter()
-            .map(|e| StackName::for_environment(&e.name)),
-    );
+    let stacks = super::all_stacks(project);
     let mut ids = BTreeSet::new();
     for stack in stacks {
         ids.extend(

@@ -1,7 +1,6 @@
 //! `pudo env`: what a run would work on, and with which connection.
 
 use super::Context;
-use crate::dotenv;
 use crate::error::Result;
 use crate::render::style;
 use std::process::ExitCode;
@@ -9,12 +8,7 @@ use std::process::ExitCode;
 pub fn run(ctx: &Context) -> Result<ExitCode> {
     let project = ctx.load_project()?;
     let resolution = ctx.resolve_environment(&project)?;
-    let connection = dotenv::load(
-        &ctx.cwd,
-        resolution.environment.as_deref(),
-        ctx.global.env_file.as_deref(),
-        &|name| std::env::var(name).ok(),
-    )?;
+    let connection = ctx.connection(&resolution)?;
 
     let label = |s: &str| style::heading().apply_to(format!("{s:<12}")).to_string();
     let branch = match &resolution.branch {

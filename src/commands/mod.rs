@@ -53,6 +53,18 @@ impl Context {
         Ok(project)
     }
 
+    /// Connection settings for the resolved environment: `.env` and
+    /// `.env.<env>` from the current directory (or `--env-file`), then the
+    /// process environment.
+    pub fn connection(&self, resolution: &Resolution) -> Result<crate::dotenv::Connection> {
+        Ok(crate::dotenv::load(
+            &self.cwd,
+            resolution.environment.as_deref(),
+            self.global.env_file.as_deref(),
+            &|name| std::env::var(name).ok(),
+        )?)
+    }
+
     /// The environment and stack to work on: `--env`, else the git branch.
     pub fn resolve_environment(&self, project: &Project) -> Result<Resolution> {
         self.resolve_environment_or(project, None)
@@ -77,6 +89,19 @@ impl Context {
             &|name| std::env::var(name).ok(),
         )?)
     }
+}
+
+/// Every stack of a project: `shared`, then one per environment in
+/// declaration order.
+pub fn all_stacks(project: &Project) -> Vec<crate::model::StackName> {
+    let mut stacks = vec![crate::model::StackName::shared()];
+    stacks.extend(
+        project
+            .environments
+            .iter()
+            .map(|e| crate::model::StackName::for_environment(&e.name)),
+    );
+    stacks
 }
 
 pub fn find_project_root(start: &Path) -> Option<PathBuf> {

@@ -3,18 +3,11 @@
 use super::Context;
 use crate::config::Diagnostics;
 use crate::error::Result;
-use crate::model::StackName;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Context) -> Result<ExitCode> {
     let project = ctx.load_project()?;
-    let mut stacks = vec![StackName::shared()];
-    stacks.extend(
-        project
-            .environments
-            .iter()
-            .map(|e| StackName::for_environment(&e.name)),
-    );
+    let stacks = super::all_stacks(&project);
     let mut all = Diagnostics::default();
     let mut counts = Vec::new();
     for stack in &stacks {
