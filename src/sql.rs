@@ -21,6 +21,12 @@ use crate::model::{Attrs, GrantTarget, Ident, ResourceId, Value, attr};
 /// stays on one line and the stored text is exactly `text`.
 pub fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
+    push_literal(&mut out, text);
+    out
+}
+
+/// Appends [`literal`] to `out`.
+fn push_literal(out: &mut String, text: &str) {
     out.push('\'');
     for c in text.chars() {
         match c {
@@ -37,7 +43,6 @@ pub fn literal(text: &str) -> String {
         }
     }
     out.push('\'');
-    out
 }
 
 /// The object's kind keyword and its fully qualified SQL name, for the
@@ -46,7 +51,11 @@ pub fn object_name(id: &ResourceId) -> Option<(&'static str, String)> {
     Some(match id {
         ResourceId::Database { name } => ("DATABASE", name.sql()),
         ResourceId::Schema { database, name } => {
-            ("SCHEMA", format!("{}.{}", database.sql(), name.sql()))
+            let mut out = String::with_capacity(database.as_str().len() + name.as_str().len() + 5);
+            database.push_sql(&mut out);
+            out.push('.');
+            name.push_sql(&mut out);
+            ("SCHEMA", out)
         }
         ResourceId::Warehouse { name } => ("WAREHOUSE", name.sql()),
         ResourceId::Role { name } => ("ROLE", name.sql()),
@@ -56,18 +65,32 @@ pub fn object_name(id: &ResourceId) -> Option<(&'static str, String)> {
 
 /// The SQL keyword of a property, and how its value is written.
 fn property_sql(id: &ResourceId, name: &str, value: &Value) -> Option<String> {
-    let keyword = property_keyword(id, name)?;
-    let value = match (name, value) {
-        (attr::COMMENT, Value::Text(t)) => literal(t),
-        // `SNOWPARK-OPTIMIZED` needs quotes because of the hyphen.
-        (attr::TYPE, Value::Text(t)) if !is_keyword(t) => literal(t),
-        (_, Value::Text(t)) if is_keyword(t) => t.clone(),
-        (_, Value::Text(t)) => literal(t),
-        (_, Value::Bool(b)) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        (_, Value::Int(i)) => i.to_string(),
-        (_, Value::List(items)) => literal(&items.join(",")),
+    let mut out = String::new();
+    push_property(&mut out, id, name, value).then_some(out)
+}
+
+/// Appends `KEYWORD = value` to `out`; false (and nothing appended) when the
+/// attribute is not a property of this kind of object.
+fn push_property(out: &mut String, id: &ResourceId, name: &str, value: &Value) -> bool {
+    let Some(keyword) = property_keyword(id, name) else {
+        return false;
     };
-    Some(format!("{keyword} = {value}"))
+    out.push_str(keyword);
+    out.push_str(" = ");
+    match (name, value) {
+        (attr::COMMENT, Value::Text(t)) => push_literal(out, t),
+        // `SNOWPARK-OPTIMIZED` needs quotes because of the hyphen.
+        (attr::TYPE, Value::Text(t)) if !is_keyword(t) => push_literal(out, t),
+        (_, Value::Text(t)) if is_keyword(t) => out.push_str(t),
+        (_, Value::Text(t)) => push_literal(out, t),
+        (_, Value::Bool(b)) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+        (_, Value::Int(i)) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{i}");
+        }
+        (_, Value::List(items)) => push_literal(out, &items.join(",")),
+    }
+    true
 }
 
 fn is_keyword(text: &str) -> bool {
@@ -117,46 +140,83 @@ const PROPERTY_ORDER: &[&str] = &[
     attr::COMMENT,
 ];
 
-fn ordered_properties<'a>(
-    id: &'a ResourceId,
-    attrs: &'a Attrs,
+/// Appends ` P1 = v1 P2 = v2 ...` (each property after a space) to `out`, in
+/// [`PROPERTY_ORDER`]; returns how many were written.
+fn push_ordered_properties(
+    out: &mut String,
+    id: &ResourceId,
+    attrs: &Attrs,
     include_create_only: bool,
-) -> impl Iterator<Item = String> + 'a {
-    PROPERTY_ORDER.iter().filter_map(move |name| {
+) -> usize {
+    let mut written = 0;
+    for name in PROPERTY_ORDER {
         if !include_create_only && *name == attr::INITIALLY_SUSPENDED {
-            return None;
+            continue;
         }
-        attrs.get(*name).and_then(|v| property_sql(id, name, v))
-    })
+        let Some(value) = attrs.get(*name) else {
+            continue;
+        };
+        let mark = out.len();
+        out.push(' ');
+        if push_property(out, id, name, value) {
+            written += 1;
+        } else {
+            out.truncate(mark);
+        }
+    }
+    written
 }
 
 fn flag(attrs: &Attrs, name: &str) -> bool {
     matches!(attrs.get(name), Some(Value::Bool(true)))
 }
 
-fn privileges(attrs: Option<&Attrs>) -> Vec<String> {
+fn privileges(attrs: Option<&Attrs>) -> &[String] {
     match attrs.and_then(|a| a.get(attr::PRIVILEGES)) {
-        Some(Value::List(items)) => items.clone(),
-        _ => Vec::new(),
+        Some(Value::List(items)) => items,
+        _ => &[],
     }
 }
 
-fn grant_sql(privs: &[String], on: &GrantTarget, role: &Ident) -> String {
-    format!(
-        "GRANT {} ON {} TO ROLE {}",
-        privs.join(", "),
-        on.sql(),
-        role.sql()
-    )
+fn grant_sql<S: AsRef<str>>(privs: &[S], on: &GrantTarget, role: &Ident) -> String {
+    privilege_sql("GRANT ", privs, on, " TO ROLE ", role)
 }
 
-fn revoke_sql(privs: &[String], on: &GrantTarget, role: &Ident) -> String {
-    format!(
-        "REVOKE {} ON {} FROM ROLE {}",
-        privs.join(", "),
-        on.sql(),
-        role.sql()
-    )
+fn revoke_sql<S: AsRef<str>>(privs: &[S], on: &GrantTarget, role: &Ident) -> String {
+    privilege_sql("REVOKE ", privs, on, " FROM ROLE ", role)
+}
+
+/// `GRANT p1, p2 ON target TO ROLE role` (or the REVOKE), in one buffer.
+fn privilege_sql<S: AsRef<str>>(
+    verb: &str,
+    privs: &[S],
+    on: &GrantTarget,
+    to: &str,
+    role: &Ident,
+) -> String {
+    let mut out = String::with_capacity(96);
+    out.push_str(verb);
+    for (i, p) in privs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(p.as_ref());
+    }
+    out.push_str(" ON ");
+    on.push_sql(&mut out);
+    out.push_str(to);
+    role.push_sql(&mut out);
+    out
+}
+
+/// `GRANT ROLE role TO ROLE parent` (or the REVOKE ... FROM).
+fn membership_sql(verb: &str, role: &Ident, to: &str, parent: &Ident) -> String {
+    let mut out = String::with_capacity(64);
+    out.push_str(verb);
+    role.push_sql(&mut out);
+    out.push_str(to);
+    parent.push_sql(&mut out);
+    out
 }
 
 /// `CREATE ...` (one statement; a grant with its privileges; a membership).
@@ -169,30 +229,28 @@ pub fn create(id: &ResourceId, attrs: &Attrs, if_not_exists: bool) -> Vec<String
             if privs.is_empty() {
                 return Vec::new();
             }
-            vec![grant_sql(&privs, on, role)]
+            vec![grant_sql(privs, on, role)]
         }
         ResourceId::RoleGrant { role, parent } => {
-            vec![format!(
-                "GRANT ROLE {} TO ROLE {}",
-                role.sql(),
-                parent.sql()
-            )]
+            vec![membership_sql("GRANT ROLE ", role, " TO ROLE ", parent)]
         }
         _ => {
             let (kind, name) = object_name(id).expect("object kinds have names");
             let transient = matches!(id, ResourceId::Database { .. } | ResourceId::Schema { .. })
                 && flag(attrs, attr::TRANSIENT);
-            let mut sql = format!(
-                "CREATE {}{kind}{ine} {name}",
-                if transient { "TRANSIENT " } else { "" }
-            );
+            let mut sql = String::with_capacity(128);
+            sql.push_str("CREATE ");
+            if transient {
+                sql.push_str("TRANSIENT ");
+            }
+            sql.push_str(kind);
+            sql.push_str(ine);
+            sql.push(' ');
+            sql.push_str(&name);
             if matches!(id, ResourceId::Schema { .. }) && flag(attrs, attr::MANAGED_ACCESS) {
                 sql.push_str(" WITH MANAGED ACCESS");
             }
-            for prop in ordered_properties(id, attrs, true) {
-                sql.push(' ');
-                sql.push_str(&prop);
-            }
+            push_ordered_properties(&mut sql, id, attrs, true);
             vec![sql]
         }
     }
@@ -208,14 +266,10 @@ pub fn drop(id: &ResourceId, recorded: &Attrs, if_exists: bool) -> Vec<String> {
             if privs.is_empty() {
                 return Vec::new();
             }
-            vec![revoke_sql(&privs, on, role)]
+            vec![revoke_sql(privs, on, role)]
         }
         ResourceId::RoleGrant { role, parent } => {
-            vec![format!(
-                "REVOKE ROLE {} FROM ROLE {}",
-                role.sql(),
-                parent.sql()
-            )]
+            vec![membership_sql("REVOKE ROLE ", role, " FROM ROLE ", parent)]
         }
         _ => {
             let (kind, name) = object_name(id).expect("object kinds have names");
@@ -234,8 +288,8 @@ pub fn update(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<String> {
         ResourceId::Grant { role, on } => {
             let old = privileges(Some(before));
             let new = privileges(Some(after));
-            let added: Vec<String> = new.iter().filter(|p| !old.contains(p)).cloned().collect();
-            let removed: Vec<String> = old.iter().filter(|p| !new.contains(p)).cloned().collect();
+            let added: Vec<&String> = new.iter().filter(|p| !old.contains(p)).collect();
+            let removed: Vec<&String> = old.iter().filter(|p| !new.contains(p)).collect();
             let mut out = Vec::new();
             if !added.is_empty() {
                 out.push(grant_sql(&added, on, role));
@@ -298,9 +352,14 @@ pub fn update(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<String> {
 pub fn ensure(id: &ResourceId, attrs: &Attrs) -> Vec<String> {
     let mut out = create(id, attrs, true);
     if let Some((kind, name)) = object_name(id) {
-        let set: Vec<String> = ordered_properties(id, attrs, false).collect();
-        if !set.is_empty() {
-            out.push(format!("ALTER {kind} {name} SET {}", set.join(" ")));
+        let mut alter = String::with_capacity(128);
+        alter.push_str("ALTER ");
+        alter.push_str(kind);
+        alter.push(' ');
+        alter.push_str(&name);
+        alter.push_str(" SET");
+        if push_ordered_properties(&mut alter, id, attrs, false) > 0 {
+            out.push(alter);
         }
         if matches!(id, ResourceId::Schema { .. }) {
             match attrs.get(attr::MANAGED_ACCESS) {

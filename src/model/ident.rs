@@ -159,7 +159,7 @@ impl Ident {
             }
             written.to_ascii_uppercase()
         };
-        if canonical.chars().count() > MAX_IDENTIFIER_LEN {
+        if canonical.len() > MAX_IDENTIFIER_LEN && canonical.chars().count() > MAX_IDENTIFIER_LEN {
             return Err(IdentError::TooLong(written.to_string()));
         }
         Ok(Ident(canonical))
@@ -190,33 +190,71 @@ impl Ident {
         if self.is_plain() {
             self.0.clone()
         } else {
-            format!("\"{}\"", self.0.replace('"', "\"\""))
+            let mut out = String::with_capacity(self.0.len() + 2);
+            self.push_quoted(&mut out);
+            out
         }
+    }
+
+    /// Appends [`sql`](Self::sql) to `out` without an intermediate string
+    /// (statements and addresses are built from many names).
+    pub fn push_sql(&self, out: &mut String) {
+        if self.is_plain() {
+            out.push_str(&self.0);
+        } else {
+            self.push_quoted(out);
+        }
+    }
+
+    fn push_quoted(&self, out: &mut String) {
+        out.push('"');
+        for (i, part) in self.0.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
+        out.push('"');
     }
 }
 
 /// `^[A-Za-z_][A-Za-z0-9_$]*$`, and upper case only when `upper_only`.
 fn is_unquoted_form(s: &str, upper_only: bool) -> bool {
-    let mut chars = s.chars();
-    let Some(first) = chars.next() else {
+    // Bytes: every accepted character is ASCII, and a byte of a multi-byte
+    // character is never ASCII, so it is rejected like the character.
+    let bytes = s.as_bytes();
+    let Some(&first) = bytes.first() else {
         return false;
     };
-    let letter_ok = |c: char| {
+    let letter_ok = |c: u8| {
         if upper_only {
             c.is_ascii_uppercase()
         } else {
             c.is_ascii_alphabetic()
         }
     };
-    (letter_ok(first) || first == '_')
-        && chars.all(|c| letter_ok(c) || c.is_ascii_digit() || c == '_' || c == '$')
+    (letter_ok(first) || first == b'_')
+        && bytes[1..]
+            .iter()
+            .all(|&c| letter_ok(c) || c.is_ascii_digit() || c == b'_' || c == b'$')
 }
 
 impl fmt::Display for Ident {
     /// Displays the SQL form, so that messages and addresses name the object
     /// unambiguously.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.sql())
+        if self.is_plain() {
+            f.write_str(&self.0)
+        } else {
+            f.write_str("\"")?;
+            for (i, part) in self.0.split('"').enumerate() {
+                if i > 0 {
+                    f.write_str("\"\"")?;
+                }
+                f.write_str(part)?;
+            }
+            f.write_str("\"")
+        }
     }
 }
 

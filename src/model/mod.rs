@@ -12,6 +12,7 @@
 //! from the map, and whatever Snowflake holds for it is not a difference.
 
 pub mod canonical;
+mod de;
 pub mod ident;
 
 pub use ident::{Ident, IdentError};
@@ -21,7 +22,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// One canonical attribute value. Absent means "not managed".
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+// Deserialize: `de.rs` (one pass instead of serde's buffering).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     Bool(bool),
@@ -64,7 +66,8 @@ pub mod attr {
 }
 
 /// The object a privilege grant is on.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+// Deserialize: `de.rs` (one pass instead of serde's buffering).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GrantTarget {
     Account,
@@ -96,15 +99,25 @@ impl GrantTarget {
     /// The part of an address after `grant.<ROLE>.`: `database.PUDO_MLOPS`,
     /// `future_tables_in_schema.PUDO_MLOPS.SHARED_DATA`.
     pub fn address_part(&self) -> String {
-        match self {
-            GrantTarget::Account => "account".to_string(),
-            GrantTarget::Database { name } => format!("database.{name}"),
-            GrantTarget::Schema { database, name } => format!("schema.{database}.{name}"),
-            GrantTarget::Warehouse { name } => format!("warehouse.{name}"),
+        let mut out = String::with_capacity(48);
+        self.push_address_part(&mut out);
+        out
+    }
+
+    /// Appends [`address_part`](Self::address_part) to `out`.
+    fn push_address_part(&self, out: &mut String) {
+        use fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = match self {
+            GrantTarget::Account => out.write_str("account"),
+            GrantTarget::Database { name } => write!(out, "database.{name}"),
+            GrantTarget::Schema { database, name } => write!(out, "schema.{database}.{name}"),
+            GrantTarget::Warehouse { name } => write!(out, "warehouse.{name}"),
             GrantTarget::FutureInDatabase {
                 object_type,
                 database,
-            } => format!(
+            } => write!(
+                out,
                 "future_{}_in_database.{database}",
                 object_type.to_ascii_lowercase().replace(' ', "_")
             ),
@@ -112,35 +125,60 @@ impl GrantTarget {
                 object_type,
                 database,
                 schema,
-            } => format!(
+            } => write!(
+                out,
                 "future_{}_in_schema.{database}.{schema}",
                 object_type.to_ascii_lowercase().replace(' ', "_")
             ),
-        }
+        };
     }
 
     /// The target as written after `ON` in GRANT / REVOKE.
     pub fn sql(&self) -> String {
+        let mut out = String::with_capacity(48);
+        self.push_sql(&mut out);
+        out
+    }
+
+    /// Appends [`sql`](Self::sql) to `out`.
+    pub fn push_sql(&self, out: &mut String) {
         match self {
-            GrantTarget::Account => "ACCOUNT".to_string(),
-            GrantTarget::Database { name } => format!("DATABASE {}", name.sql()),
-            GrantTarget::Schema { database, name } => {
-                format!("SCHEMA {}.{}", database.sql(), name.sql())
+            GrantTarget::Account => out.push_str("ACCOUNT"),
+            GrantTarget::Database { name } => {
+                out.push_str("DATABASE ");
+                name.push_sql(out);
             }
-            GrantTarget::Warehouse { name } => format!("WAREHOUSE {}", name.sql()),
+            GrantTarget::Schema { database, name } => {
+                out.push_str("SCHEMA ");
+                database.push_sql(out);
+                out.push('.');
+                name.push_sql(out);
+            }
+            GrantTarget::Warehouse { name } => {
+                out.push_str("WAREHOUSE ");
+                name.push_sql(out);
+            }
             GrantTarget::FutureInDatabase {
                 object_type,
                 database,
-            } => format!("FUTURE {object_type} IN DATABASE {}", database.sql()),
+            } => {
+                out.push_str("FUTURE ");
+                out.push_str(object_type);
+                out.push_str(" IN DATABASE ");
+                database.push_sql(out);
+            }
             GrantTarget::FutureInSchema {
                 object_type,
                 database,
                 schema,
-            } => format!(
-                "FUTURE {object_type} IN SCHEMA {}.{}",
-                database.sql(),
-                schema.sql()
-            ),
+            } => {
+                out.push_str("FUTURE ");
+                out.push_str(object_type);
+                out.push_str(" IN SCHEMA ");
+                database.push_sql(out);
+                out.push('.');
+                schema.push_sql(out);
+            }
         }
     }
 
@@ -176,7 +214,8 @@ impl GrantTarget {
 
 /// The identity of a resource. Its address, its references and the SQL
 /// names of the object all follow from it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+// Deserialize: `de.rs` (one pass instead of serde's buffering).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ResourceId {
     Database {
@@ -223,14 +262,24 @@ impl ResourceId {
     /// `role_grant.PUDO_DEV_ROLE.SYSADMIN`. Names that need quoting appear
     /// quoted, so an address always parses back to one object.
     pub fn address(&self) -> String {
-        match self {
-            ResourceId::Database { name } => format!("database.{name}"),
-            ResourceId::Schema { database, name } => format!("schema.{database}.{name}"),
-            ResourceId::Warehouse { name } => format!("warehouse.{name}"),
-            ResourceId::Role { name } => format!("role.{name}"),
-            ResourceId::Grant { role, on } => format!("grant.{role}.{}", on.address_part()),
-            ResourceId::RoleGrant { role, parent } => format!("role_grant.{role}.{parent}"),
-        }
+        use fmt::Write;
+        let mut out = String::with_capacity(64);
+        // Writing to a String cannot fail.
+        let _ = match self {
+            ResourceId::Database { name } => write!(out, "database.{name}"),
+            ResourceId::Schema { database, name } => write!(out, "schema.{database}.{name}"),
+            ResourceId::Warehouse { name } => write!(out, "warehouse.{name}"),
+            ResourceId::Role { name } => write!(out, "role.{name}"),
+            ResourceId::Grant { role, on } => {
+                let _ = write!(out, "grant.{role}.");
+                on.push_address_part(&mut out);
+                Ok(())
+            }
+            ResourceId::RoleGrant { role, parent } => {
+                write!(out, "role_grant.{role}.{parent}")
+            }
+        };
+        out
     }
 
     /// The resources this one cannot exist without. References to objects

@@ -192,7 +192,7 @@ pub fn new_lineage() -> String {
 mod resources_as_list {
     use super::RecordedResource;
     use crate::model::ResourceId;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
     use std::collections::BTreeMap;
 
     pub fn serialize<S: Serializer>(
@@ -205,16 +205,29 @@ mod resources_as_list {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<BTreeMap<ResourceId, RecordedResource>, D::Error> {
-        let list = Vec::<RecordedResource>::deserialize(deserializer)?;
-        let mut map = BTreeMap::new();
-        for mut resource in list {
-            // The id is the truth; the address is derived from it.
-            resource.address = resource.id.address();
-            if map.insert(resource.id.clone(), resource).is_some() {
-                return Err(serde::de::Error::custom("a resource is recorded twice"));
+        struct List;
+        impl<'de> serde::de::Visitor<'de> for List {
+            type Value = BTreeMap<ResourceId, RecordedResource>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            // Straight into the map, without a vector in between.
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut map = BTreeMap::new();
+                while let Some(mut resource) = seq.next_element::<RecordedResource>()? {
+                    // The id is the truth; the address is derived from it.
+                    resource.address = resource.id.address();
+                    if map.insert(resource.id.clone(), resource).is_some() {
+                        return Err(serde::de::Error::custom("a resource is recorded twice"));
+                    }
+                }
+                Ok(map)
             }
         }
-        Ok(map)
+        deserializer.deserialize_seq(List)
     }
 }
 
