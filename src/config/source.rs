@@ -10,7 +10,9 @@
 //! maintained fork or another parser could replace it in one place.
 
 use super::diagnostics::{Diagnostic, Diagnostics};
-use std::collections::HashMap;
+use crate::graph::FxHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::path::Path;
 
 /// Index of a loaded file in [`Files`].
@@ -235,20 +237,34 @@ pub(crate) fn parse_bytes(
         }
     };
     let index = LineIndex::build(text);
-    let value: serde_yaml::Value = match serde_yaml::from_str(text) {
-        Ok(value) => value,
-        Err(e) => {
-            diags.push(syntax_error(&e, text, name, &index));
-            return Loaded::Failed;
-        }
-    };
+    // Straight into positioned nodes: one pass, without serde_yaml's own
+    // `Value` tree (and its hashed mappings) in between.
     let mut convert = Convert {
         file,
         index: &index,
         name,
-        diags,
+        diags: &mut Vec::new(),
     };
-    Loaded::Doc(convert.node(value, Some(0), 1))
+    let seed = NodeSeed {
+        convert: &mut convert,
+        slot: Some(0),
+        line: 1,
+    };
+    let doc =
+        serde::de::DeserializeSeed::deserialize(seed, serde_yaml::Deserializer::from_str(text));
+    let key_diags = std::mem::take(convert.diags);
+    match doc {
+        Ok(node) => {
+            for d in key_diags {
+                diags.push(d);
+            }
+            Loaded::Doc(node)
+        }
+        Err(e) => {
+            diags.push(syntax_error(&e, text, name, &index));
+            Loaded::Failed
+        }
+    }
 }
 
 /// Turns a serde_yaml error into a message with the line, without
@@ -307,7 +323,8 @@ struct Convert<'a> {
     file: FileId,
     index: &'a LineIndex,
     name: &'a str,
-    diags: &'a mut Diagnostics,
+    /// Keys that are not plain text (reported once the document parsed).
+    diags: &'a mut Vec<Diagnostic>,
 }
 
 impl Convert<'_> {
@@ -317,65 +334,242 @@ impl Convert<'_> {
             line,
         }
     }
+}
 
-    fn node(&mut self, value: serde_yaml::Value, slot: Option<u32>, line: u32) -> Node {
-        use serde_yaml::Value as Y;
-        let at = self.at(line);
-        let kind = match value {
-            Y::Null => Kind::Null,
-            Y::Bool(b) => Kind::Bool(b),
-            Y::Number(n) => match n.as_i64() {
-                Some(i) => Kind::Int(i),
-                None => Kind::Float(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            Y::String(s) => Kind::Str(s),
-            // Tags carry no meaning in pudo's files; the value counts.
-            Y::Tagged(tagged) => return self.node(tagged.value, slot, line),
-            Y::Sequence(items) => Kind::List(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        let child =
-                            slot.and_then(|s| self.index.items.get(&(s, i as u32)).copied());
-                        let child_line = child.map_or(line, |c| self.index.lines[c as usize]);
-                        self.node(item, child, child_line)
-                    })
-                    .collect(),
-            ),
-            Y::Mapping(map) => {
-                let mut entries = Vec::with_capacity(map.len());
-                for (k, v) in map {
-                    let key = match k {
-                        Y::String(s) => s,
-                        Y::Number(n) => n.to_string(),
-                        Y::Bool(b) => b.to_string(),
-                        other => {
-                            self.diags.push(
-                                Diagnostic::error(format!(
-                                    "a key must be plain text, not {}",
-                                    type_of(&other)
-                                ))
-                                .in_file(self.name, Some(line as usize)),
-                            );
-                            continue;
-                        }
-                    };
-                    let probe = (slot.unwrap_or(u32::MAX), key);
-                    let child = slot.and_then(|_| self.index.keys.get(&probe).copied());
-                    let key = probe.1;
-                    let child_line = child.map_or(line, |c| self.index.lines[c as usize]);
-                    let value = self.node(v, child, child_line);
-                    entries.push(Entry {
-                        key,
-                        key_at: self.at(child_line),
-                        value,
-                    });
-                }
-                Kind::Map(entries)
-            }
+/// Deserializes one value into a [`Node`] at `line`; `slot` is its place in
+/// the line index (`None` once below what the index knows).
+struct NodeSeed<'c, 'a> {
+    convert: &'c mut Convert<'a>,
+    slot: Option<u32>,
+    line: u32,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for NodeSeed<'_, '_> {
+    type Value = Node;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NodeSeed<'_, '_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Node, E> {
+        Ok(Node::new(Kind::Bool(b), self.convert.at(self.line)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, i: i64) -> Result<Node, E> {
+        Ok(Node::new(Kind::Int(i), self.convert.at(self.line)))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, u: u64) -> Result<Node, E> {
+        let kind = match i64::try_from(u) {
+            Ok(i) => Kind::Int(i),
+            Err(_) => Kind::Float(u as f64),
         };
-        Node::new(kind, at)
+        Ok(Node::new(kind, self.convert.at(self.line)))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Node, E> {
+        Ok(Node::new(Kind::Float(f), self.convert.at(self.line)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Node, E> {
+        Ok(Node::new(
+            Kind::Str(s.to_owned()),
+            self.convert.at(self.line),
+        ))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Node, E> {
+        Ok(Node::new(Kind::Str(s), self.convert.at(self.line)))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Node, E> {
+        Ok(Node::new(Kind::Null, self.convert.at(self.line)))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Node, E> {
+        Ok(Node::new(Kind::Null, self.convert.at(self.line)))
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, deserializer)
+    }
+
+    /// A tagged value: tags carry no meaning in pudo's files; the value counts.
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Node, A::Error> {
+        use serde::de::VariantAccess;
+        let (serde::de::IgnoredAny, value) = data.variant_seed(std::marker::PhantomData)?;
+        value.newtype_variant_seed(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let NodeSeed {
+            convert,
+            slot,
+            line,
+        } = self;
+        let at = convert.at(line);
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        loop {
+            let i = items.len() as u32;
+            let child = slot.and_then(|s| convert.index.items.get(&(s, i)).copied());
+            let child_line = child.map_or(line, |c| convert.index.lines[c as usize]);
+            let seed = NodeSeed {
+                convert: &mut *convert,
+                slot: child,
+                line: child_line,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => items.push(item),
+                None => break,
+            }
+        }
+        Ok(Node::new(Kind::List(items), at))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        use serde_yaml::Value as Y;
+        let NodeSeed {
+            convert,
+            slot,
+            line,
+        } = self;
+        let at = convert.at(line);
+        let mut entries: Vec<Entry> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1024));
+        let mut keys = SeenKeys::default();
+        while let Some(k) = map.next_key::<Y>()? {
+            if let Some(message) = keys.duplicate(&k, &entries) {
+                return Err(serde::de::Error::custom(message));
+            }
+            let (key, from_text) = match k {
+                Y::String(s) => (s, true),
+                Y::Number(n) => {
+                    keys.other.push(Y::Number(n.clone()));
+                    (n.to_string(), false)
+                }
+                Y::Bool(b) => {
+                    keys.other.push(Y::Bool(b));
+                    (b.to_string(), false)
+                }
+                other => {
+                    convert.diags.push(
+                        Diagnostic::error(format!(
+                            "a key must be plain text, not {}",
+                            type_of(&other)
+                        ))
+                        .in_file(convert.name, Some(line as usize)),
+                    );
+                    // Parsed (it may hold errors), but not kept, nor looked
+                    // into for more problems.
+                    let muted = convert.diags.len();
+                    map.next_value_seed(NodeSeed {
+                        convert: &mut *convert,
+                        slot: None,
+                        line,
+                    })?;
+                    convert.diags.truncate(muted);
+                    keys.other.push(other);
+                    continue;
+                }
+            };
+            let probe = (slot.unwrap_or(u32::MAX), key);
+            let child = slot.and_then(|_| convert.index.keys.get(&probe).copied());
+            let key = probe.1;
+            let child_line = child.map_or(line, |c| convert.index.lines[c as usize]);
+            keys.record(&key, from_text, &entries);
+            let value = map.next_value_seed(NodeSeed {
+                convert: &mut *convert,
+                slot: child,
+                line: child_line,
+            })?;
+            entries.push(Entry {
+                key,
+                key_at: convert.at(child_line),
+                value,
+            });
+        }
+        Ok(Node::new(Kind::Map(entries), at))
+    }
+}
+
+/// The keys of one mapping so far, to refuse a key written twice as
+/// serde_yaml's own mappings do (same message): text keys are compared as
+/// text, other keys (numbers, booleans, ...) as YAML values.
+#[derive(Default)]
+struct SeenKeys {
+    /// Per entry: was its key written as text?
+    text: Vec<bool>,
+    /// Hashes of the text keys, once the mapping is large enough to need it.
+    hashes: Option<HashSet<u64, BuildHasherDefault<FxHasher>>>,
+    /// Keys that were not text.
+    other: Vec<serde_yaml::Value>,
+}
+
+/// Text keys of a mapping are indexed by hash from this many on.
+const HASHED_KEYS_FROM: usize = 16;
+
+impl SeenKeys {
+    fn hash(key: &str) -> u64 {
+        BuildHasherDefault::<FxHasher>::default().hash_one(key)
+    }
+
+    fn has_text(&self, key: &str, entries: &[Entry]) -> bool {
+        if let Some(hashes) = &self.hashes
+            && !hashes.contains(&Self::hash(key))
+        {
+            return false;
+        }
+        entries
+            .iter()
+            .zip(&self.text)
+            .any(|(e, &text)| text && e.key == key)
+    }
+
+    /// serde_yaml's message when `key` was seen before.
+    fn duplicate(&self, key: &serde_yaml::Value, entries: &[Entry]) -> Option<String> {
+        use serde_yaml::Value as Y;
+        // Named as the mapping holds it (`-0.0` equals `0.0`).
+        let existing = match key {
+            Y::String(s) => self.has_text(s, entries).then_some(key)?,
+            other => self.other.iter().find(|o| *o == other)?,
+        };
+        Some(match existing {
+            Y::Null => "duplicate entry with null key".to_string(),
+            Y::Bool(b) => format!("duplicate entry with key `{b}`"),
+            Y::Number(n) => format!("duplicate entry with key {n}"),
+            Y::String(s) => format!("duplicate entry with key {s:?}"),
+            Y::Sequence(_) | Y::Mapping(_) | Y::Tagged(_) => {
+                "duplicate entry in YAML map".to_string()
+            }
+        })
+    }
+
+    /// Records the key of the entry about to be pushed after `entries`.
+    fn record(&mut self, key: &str, from_text: bool, entries: &[Entry]) {
+        self.text.push(from_text);
+        if let Some(hashes) = &mut self.hashes {
+            if from_text {
+                hashes.insert(Self::hash(key));
+            }
+        } else if self.text.len() >= HASHED_KEYS_FROM {
+            let mut hashes = HashSet::default();
+            for (e, &text) in entries.iter().zip(&self.text) {
+                if text {
+                    hashes.insert(Self::hash(&e.key));
+                }
+            }
+            if from_text {
+                hashes.insert(Self::hash(key));
+            }
+            self.hashes = Some(hashes);
+        }
     }
 }
 
@@ -396,8 +590,9 @@ fn type_of(v: &serde_yaml::Value) -> &'static str {
 #[derive(Debug, Default)]
 pub(crate) struct LineIndex {
     lines: Vec<u32>,
-    keys: HashMap<(u32, String), u32>,
-    items: HashMap<(u32, u32), u32>,
+    // Fx hash: one lookup per key and item of the file.
+    keys: HashMap<(u32, String), u32, BuildHasherDefault<FxHasher>>,
+    items: HashMap<(u32, u32), u32, BuildHasherDefault<FxHasher>>,
     /// Keys seen twice under one parent: (key, line of the second).
     duplicates: Vec<(String, u32)>,
 }
@@ -664,6 +859,39 @@ roles:
         assert_eq!(line_of(&doc, &["roles", "R", "member_of", "1"]), 16);
         assert_eq!(line_of(&doc, &["roles", "T", "grants", "0", "on"]), 17);
         assert_eq!(line_of(&doc, &["roles", "U"]), 19);
+    }
+
+    #[test]
+    fn keys_written_twice_are_refused_like_serde_yaml_does() {
+        let mut big = String::from("m:\n");
+        for i in 0..40 {
+            big.push_str(&format!("  k{i}: {i}\n"));
+        }
+        let (doc, _) = parse(&big);
+        assert_eq!(
+            doc.get("m").and_then(Node::as_map).map(<[_]>::len),
+            Some(40)
+        );
+        for (text, message) in [
+            (format!("{big}  k7: again\n"), "`k7` appears twice"),
+            (
+                "x:\n  1: a\n  1: b\n".to_string(),
+                "duplicate entry with key 1",
+            ),
+            (
+                "-0.0: y\n0.0: z\n".to_string(),
+                "duplicate entry with key -0.0",
+            ),
+            ("~: 1\n~: 2\n".to_string(), "duplicate entry with null key"),
+        ] {
+            let mut diags = Diagnostics::default();
+            let r = parse_bytes(text.as_bytes(), 0, "f.yaml", &mut diags);
+            assert!(matches!(r, Loaded::Failed), "{text}");
+            assert!(diags.to_string().contains(message), "{text}: {diags}");
+        }
+        // A number and the same text are two keys, as in serde_yaml.
+        let (doc, _) = parse("x:\n  1: a\n  \"1\": b\n");
+        assert_eq!(doc.get("x").and_then(Node::as_map).map(<[_]>::len), Some(2));
     }
 
     #[test]
