@@ -74,7 +74,12 @@ impl Graph {
     /// from the membership granting `b` upwards, so that a cycle in the role
     /// hierarchy is reported like any other cycle.
     pub fn build<'a>(ids: impl IntoIterator<Item = &'a ResourceId>) -> Graph {
+        let ids = ids.into_iter();
         let mut graph = Graph::default();
+        let expected = ids.size_hint().0;
+        graph.graph.reserve_nodes(expected);
+        graph.addresses.reserve(expected);
+        graph.index.reserve(expected);
         for id in ids {
             graph.add_node(id.clone());
         }

@@ -189,9 +189,12 @@ pub fn diff(
     }
 
     // 4. Changes (numbered in creation order), with what each waits for.
-    let mut node_of: Vec<usize> = Vec::new();
+    let planned = steps.iter().filter(|s| s.is_some()).count();
+    let mut node_of: Vec<usize> = Vec::with_capacity(planned);
     let mut change_of = vec![usize::MAX; n];
-    let mut changes: Vec<Change> = Vec::new();
+    // Sized up front: a change is a few hundred bytes, and growing a vector
+    // of 10,000 of them by doubling copied megabytes.
+    let mut changes: Vec<Change> = Vec::with_capacity(planned);
     for &i in &creation {
         let Some((step, diffs, reason)) = steps[i].take() else {
             continue;
