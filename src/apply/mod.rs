@@ -26,8 +26,10 @@ pub enum ChangeResult {
         elapsed: Duration,
     },
     Failed {
-        /// The statement that failed.
+        /// The statement that failed, and its position in the change (the
+        /// ones before it succeeded).
         sql: String,
+        index: usize,
         error: ConnectorError,
     },
     NotAttempted,
@@ -65,13 +67,6 @@ pub trait Progress: Sync {
     fn finished(&self, change: &Change, result: &ChangeResult);
 }
 
-/// Errors that stop an apply before or outside a change.
-#[derive(Debug, thiserror::Error)]
-pub enum ApplyError {
-    #[error(transparent)]
-    State(#[from] StateError),
-}
-
 /// Runs `plan` against `connector`, `parallelism` changes at a time.
 /// `state` is the stack's state as loaded under `store`'s lock; it is
 /// updated and saved as changes finish.
@@ -82,7 +77,7 @@ pub fn apply(
     connector: &dyn Connector,
     parallelism: usize,
     progress: &dyn Progress,
-) -> Result<(Report, State), ApplyError> {
+) -> Result<(Report, State), StateError> {
     let started = Instant::now();
     let in_flight: BTreeSet<String> = state.pending.iter().cloned().collect();
     let jobs: Vec<Job> = plan
@@ -138,6 +133,7 @@ pub fn apply(
                         .get(*statement)
                         .cloned()
                         .unwrap_or_default(),
+                    index: *statement,
                     error: error.clone(),
                 },
                 Outcome::NotAttempted => ChangeResult::NotAttempted,
@@ -180,7 +176,7 @@ pub fn apply(
     let w = writer.inner.into_inner().unwrap();
     saves += w.saves;
     if let Some(e) = w.error {
-        return Err(e.into());
+        return Err(e);
     }
     let results: Vec<ChangeResult> = results
         .into_inner()
@@ -193,9 +189,7 @@ pub fn apply(
         .zip(&jobs)
         .map(|(r, job)| match r {
             ChangeResult::Applied { .. } => job.statements.len(),
-            ChangeResult::Failed { sql, .. } => {
-                job.statements.iter().position(|s| s == sql).unwrap_or(0) + 1
-            }
+            ChangeResult::Failed { index, .. } => index + 1,
             ChangeResult::NotAttempted => 0,
         })
         .sum();

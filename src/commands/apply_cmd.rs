@@ -128,10 +128,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
         &connector,
         usize::from(args.parallelism),
         &progress,
-    )
-    .map_err(|e| match e {
-        apply::ApplyError::State(s) => Error::State(s),
-    })?;
+    )?;
     progress.finish();
     print_report(&plan, &report);
     store.unlock()?;
@@ -352,7 +349,7 @@ fn print_report(plan: &Plan, report: &apply::Report) {
         .filter(|(_, r)| matches!(r, ChangeResult::Failed { .. }))
         .collect();
     for (change, result) in &failed {
-        if let ChangeResult::Failed { sql, error } = result {
+        if let ChangeResult::Failed { sql, error, .. } = result {
             eprintln!(
                 "\n{} {} {}\n  statement: {sql}\n  {error}",
                 style::error().apply_to("error:"),
