@@ -40,8 +40,10 @@ impl Outcome {
 }
 
 /// Called from a worker thread when a job ends, before any job that depends
-/// on it starts (so state is recorded in dependency order).
-pub type OnFinish<'a> = dyn Fn(usize, &Outcome) + Sync + 'a;
+/// on it starts (so state is recorded in dependency order). Returning
+/// `false` stops new work, as a failure does (e.g. the state can no longer
+/// be saved).
+pub type OnFinish<'a> = dyn Fn(usize, &Outcome) -> bool + Sync + 'a;
 
 /// Called from a worker thread right before a job runs.
 pub type OnStart<'a> = dyn Fn(usize) + Sync + 'a;
@@ -114,9 +116,13 @@ pub fn run(
                         // A session that saw a network failure may be broken.
                         session = None;
                     }
-                    on_finish(index, &outcome);
+                    let keep_going = on_finish(index, &outcome);
                     let mut s = state.lock().unwrap();
                     s.running -= 1;
+                    if !keep_going {
+                        s.stopped = true;
+                        s.ready.clear();
+                    }
                     if outcome.succeeded() {
                         for &d in &dependents[index] {
                             s.remaining_deps[d] -= 1;
@@ -246,7 +252,7 @@ mod tests {
             jobs.push(job(&[], &format!("x{i}")));
         }
         let rec = recorder();
-        let outcomes = run(&jobs, 3, &rec, &|_| {}, &|_, _| {});
+        let outcomes = run(&jobs, 3, &rec, &|_| {}, &|_, _| true);
         assert!(outcomes.iter().all(Outcome::succeeded));
         let log = rec.log.lock().unwrap().clone();
         let pos = |s: &str| log.iter().position(|l| l == s).unwrap();
@@ -263,11 +269,21 @@ mod tests {
             job(&[], "independent"),
         ];
         let rec = recorder();
-        let outcomes = run(&jobs, 1, &rec, &|_| {}, &|_, _| {});
+        let outcomes = run(&jobs, 1, &rec, &|_| {}, &|_, _| true);
         assert!(matches!(outcomes[0], Outcome::Failed { statement: 0, .. }));
         assert!(matches!(outcomes[1], Outcome::NotAttempted));
         assert!(matches!(outcomes[2], Outcome::NotAttempted));
         assert_eq!(*rec.log.lock().unwrap(), vec!["FAIL".to_string()]);
+    }
+
+    #[test]
+    fn on_finish_can_stop_new_work() {
+        let jobs = vec![job(&[], "a"), job(&[0], "b"), job(&[], "c")];
+        let rec = recorder();
+        let outcomes = run(&jobs, 1, &rec, &|_| {}, &|_, _| false);
+        assert!(outcomes[0].succeeded());
+        assert!(matches!(outcomes[1], Outcome::NotAttempted));
+        assert!(matches!(outcomes[2], Outcome::NotAttempted));
     }
 
     #[test]
@@ -280,7 +296,10 @@ mod tests {
             2,
             &rec,
             &|i| events.lock().unwrap().push(format!("start {i}")),
-            &|i, _| events.lock().unwrap().push(format!("finish {i}")),
+            &|i, _| {
+                events.lock().unwrap().push(format!("finish {i}"));
+                true
+            },
         );
         assert_eq!(
             *events.lock().unwrap(),

@@ -156,6 +156,9 @@ pub fn apply(
             writer.wake.notify_all();
             progress.finished(change, &result);
             results.lock().unwrap()[i] = Some(result);
+            // Once the state cannot be saved, start nothing new: the marks
+            // on disk cover what ran, but nothing more should run unrecorded.
+            writer.inner.lock().unwrap().error.is_none()
         };
         let outcomes = executor::run(&jobs, parallelism, connector, &on_start, &on_finish);
         // Changes never started are not in flight.
