@@ -21,6 +21,30 @@ pub fn diff(
     recorded: &State,
     shared_recorded: Option<&State>,
 ) -> Result<Plan, GraphError> {
+    if desired.resources.len() < PARALLEL_MIN {
+        return diff_with(desired, stack, recorded, shared_recorded, || {
+            config_hash(desired, stack)
+        });
+    }
+    // The hash reads only the model: computed on a second thread meanwhile.
+    std::thread::scope(|scope| {
+        let hash = scope.spawn(|| config_hash(desired, stack));
+        diff_with(desired, stack, recorded, shared_recorded, || {
+            hash.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}
+
+/// [`diff`], with the config hash from `config_hash` (called once, at the
+/// end).
+fn diff_with(
+    desired: &Model,
+    stack: &StackName,
+    recorded: &State,
+    shared_recorded: Option<&State>,
+    config_hash: impl FnOnce() -> String,
+) -> Result<Plan, GraphError> {
     let own: FastMap<&ResourceId, &Resource> =
         desired.owned_by(stack).map(|r| (&r.id, r)).collect();
 
@@ -46,7 +70,7 @@ pub fn diff(
     let mut warnings = Vec::new();
 
     // 1. Each resource's own action.
-    let mut steps: Vec<Option<(Step, Vec<AttrDiff>, String)>> = vec![None; n];
+    let mut steps: Vec<Option<PlannedStep>> = vec![None; n];
     for &i in &creation {
         let id = graph.id(i);
         match (wanted[i], have[i]) {
@@ -189,57 +213,29 @@ pub fn diff(
     }
 
     // 4. Changes (numbered in creation order), with what each waits for.
-    let planned = steps.iter().filter(|s| s.is_some()).count();
-    let mut node_of: Vec<usize> = Vec::with_capacity(planned);
+    let planned: Vec<(usize, PlannedStep)> = creation
+        .iter()
+        .filter_map(|&i| steps[i].take().map(|s| (i, s)))
+        .collect();
+    let node_of: Vec<usize> = planned.iter().map(|&(i, _)| i).collect();
     let mut change_of = vec![usize::MAX; n];
-    // Sized up front: a change is a few hundred bytes, and growing a vector
-    // of 10,000 of them by doubling copied megabytes.
-    let mut changes: Vec<Change> = Vec::with_capacity(planned);
-    for &i in &creation {
-        let Some((step, diffs, reason)) = steps[i].take() else {
-            continue;
-        };
-        let id = graph.id(i);
-        let before = have[i].map(|r| r.attrs.clone());
-        let after = wanted[i].map(|r| r.attrs.clone());
-        let action = match step {
-            Step::Create => Action::Create,
-            Step::Update => Action::Update,
-            Step::Replace | Step::Recreate => Action::Replace,
-            Step::Drop => Action::Drop,
-        };
-        let diffs = if matches!(step, Step::Create | Step::Drop) {
-            whole(before.as_ref(), after.as_ref())
-        } else if step == Step::Recreate && diffs.is_empty() {
-            // Nothing differs: show what is created again, unchanged.
-            after
-                .iter()
-                .flatten()
-                .map(|(name, value)| AttrDiff {
-                    name: name.clone(),
-                    before: before.as_ref().and_then(|b| b.get(name)).cloned(),
-                    after: Some(value.clone()),
-                    forces_replacement: false,
-                })
-                .collect()
-        } else {
-            diffs
-        };
-        change_of[i] = changes.len();
-        node_of.push(i);
-        changes.push(Change {
-            address: graph.address(i).to_string(),
-            id: id.clone(),
-            action,
-            sql: sql::plain(step, id, before.as_ref(), after.as_ref()),
-            recovery_sql: sql::recovery(step, id, before.as_ref(), after.as_ref()),
-            before,
-            after,
+    for (k, &i) in node_of.iter().enumerate() {
+        change_of[i] = k;
+    }
+    // Each change (attributes, diffs, statements) depends on its own
+    // resource only: built in two halves on two threads.
+    let build = |(i, (step, diffs, reason)): (usize, PlannedStep)| {
+        change(
+            step,
+            graph.id(i),
+            graph.address(i),
+            have[i],
+            wanted[i],
             diffs,
             reason,
-            depends_on: Vec::new(),
-        });
-    }
+        )
+    };
+    let changes: Vec<Change> = parallel_map(planned, &build);
     let change_at = |node: usize| Some(change_of[node]).filter(|&c| c != usize::MAX);
     let mut waits: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
     for (k, &i) in node_of.iter().enumerate() {
@@ -321,11 +317,99 @@ pub fn diff(
             serial: recorded.serial,
             exists: !recorded.lineage.is_empty(),
         },
-        config_hash: config_hash(desired, stack),
+        config_hash: config_hash(),
         summary,
         changes,
         blockers,
         warnings,
+    })
+}
+
+/// A resource's step, its attribute differences (updates and replaces) and
+/// the reason shown for it.
+type PlannedStep = (Step, Vec<AttrDiff>, String);
+
+/// One resource's change: its attributes on both sides, the attribute
+/// differences and the statements.
+fn change(
+    step: Step,
+    id: &ResourceId,
+    address: &str,
+    had: Option<&RecordedResource>,
+    want: Option<&Resource>,
+    diffs: Vec<AttrDiff>,
+    reason: String,
+) -> Change {
+    let before = had.map(|r| r.attrs.clone());
+    let after = want.map(|r| r.attrs.clone());
+    let action = match step {
+        Step::Create => Action::Create,
+        Step::Update => Action::Update,
+        Step::Replace | Step::Recreate => Action::Replace,
+        Step::Drop => Action::Drop,
+    };
+    let diffs = if matches!(step, Step::Create | Step::Drop) {
+        whole(before.as_ref(), after.as_ref())
+    } else if step == Step::Recreate && diffs.is_empty() {
+        // Nothing differs: show what is created again, unchanged.
+        after
+            .iter()
+            .flatten()
+            .map(|(name, value)| AttrDiff {
+                name: name.clone(),
+                before: before.as_ref().and_then(|b| b.get(name)).cloned(),
+                after: Some(value.clone()),
+                forces_replacement: false,
+            })
+            .collect()
+    } else {
+        diffs
+    };
+    let sql = sql::plain(step, id, before.as_ref(), after.as_ref());
+    // An update's statements are idempotent already: the same list.
+    let recovery_sql = if step == Step::Update {
+        sql.clone()
+    } else {
+        sql::recovery(step, id, before.as_ref(), after.as_ref())
+    };
+    Change {
+        address: address.to_string(),
+        id: id.clone(),
+        action,
+        sql,
+        recovery_sql,
+        before,
+        after,
+        diffs,
+        reason,
+        depends_on: Vec::new(),
+    }
+}
+
+/// Below this many items a second thread costs more than it saves.
+const PARALLEL_MIN: usize = 512;
+
+/// `items.map(f)` in order, the second half on a second thread when there
+/// are enough items to pay for it (plans of thousands of resources; the
+/// machines pudo runs on have at least two cores).
+pub(crate) fn parallel_map<T: Send, U: Send>(
+    mut items: Vec<T>,
+    f: &(impl Fn(T) -> U + Sync),
+) -> Vec<U> {
+    if items.len() < PARALLEL_MIN {
+        return items.into_iter().map(f).collect();
+    }
+    let total = items.len();
+    let second = items.split_off(total / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| second.into_iter().map(f).collect::<Vec<U>>());
+        let mut out: Vec<U> = Vec::with_capacity(total);
+        out.extend(items.into_iter().map(f));
+        match other.join() {
+            Ok(rest) => out.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        out
     })
 }
 
