@@ -179,9 +179,29 @@ impl Ident {
     /// True when the name can be written without quotes and still mean
     /// exactly this object.
     pub fn is_plain(&self) -> bool {
-        // RESERVED is sorted (checked by a test): a binary search, since
-        // this runs for every name of every statement and address.
-        is_unquoted_form(&self.0, true) && RESERVED.binary_search(&self.0.as_str()).is_err()
+        // This runs for every name of every statement and address: one
+        // pass over the bytes, which also tells whether the name could be
+        // a reserved word at all (those are only `A-Z` and `_`, checked by
+        // a test); only then the binary search (RESERVED is sorted).
+        let bytes = self.0.as_bytes();
+        let Some(&first) = bytes.first() else {
+            return false;
+        };
+        if !(first.is_ascii_uppercase() || first == b'_') {
+            return false;
+        }
+        let mut could_be_reserved = true;
+        for &c in &bytes[1..] {
+            if c.is_ascii_uppercase() || c == b'_' {
+                continue;
+            }
+            if c.is_ascii_digit() || c == b'$' {
+                could_be_reserved = false;
+                continue;
+            }
+            return false;
+        }
+        !could_be_reserved || RESERVED.binary_search(&self.0.as_str()).is_err()
     }
 
     /// The identifier as SQL: bare when that is equivalent, otherwise double
@@ -285,6 +305,16 @@ mod tests {
     #[test]
     fn reserved_words_are_sorted_for_binary_search() {
         assert!(RESERVED.windows(2).all(|w| w[0] < w[1]));
+        // `is_plain` searches only names made of these.
+        assert!(
+            RESERVED
+                .iter()
+                .all(|w| w.bytes().all(|c| c.is_ascii_uppercase() || c == b'_'))
+        );
+        assert_eq!(Ident::parse("\"SELECT1\"").unwrap().sql(), "SELECT1");
+        assert_eq!(Ident::parse("\"A$\"").unwrap().sql(), "A$");
+        assert_eq!(Ident::parse("\"1A\"").unwrap().sql(), "\"1A\"");
+        assert_eq!(Ident::parse("\"a1\"").unwrap().sql(), "\"a1\"");
         assert_eq!(Ident::parse("\"SELECT\"").unwrap().sql(), "\"SELECT\"");
         assert_eq!(Ident::parse("\"ACCOUNT\"").unwrap().sql(), "\"ACCOUNT\"");
         assert_eq!(Ident::parse("\"WITH\"").unwrap().sql(), "\"WITH\"");
