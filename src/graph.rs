@@ -237,23 +237,32 @@ impl Graph {
                     .count()
             })
             .collect();
-        let mut ready: BinaryHeap<Reverse<(&str, usize)>> = self
+        // Ready nodes leave in address order. The heap holds each node's
+        // rank in that order: one sort of the addresses instead of string
+        // comparisons at every push and pop.
+        let mut by_address: Vec<usize> = (0..n).collect();
+        by_address.sort_unstable_by(|&a, &b| {
+            (self.addresses[a].as_str(), a).cmp(&(self.addresses[b].as_str(), b))
+        });
+        let mut rank = vec![0usize; n];
+        for (r, &i) in by_address.iter().enumerate() {
+            rank[i] = r;
+        }
+        let mut ready: BinaryHeap<Reverse<usize>> = self
             .graph
             .node_indices()
             .filter(|i| missing[i.index()] == 0)
-            .map(|i| Reverse((self.addresses[i.index()].as_str(), i.index())))
+            .map(|i| Reverse(rank[i.index()]))
             .collect();
         let mut order = Vec::with_capacity(n);
-        while let Some(Reverse((_, i))) = ready.pop() {
+        while let Some(Reverse(r)) = ready.pop() {
+            let i = by_address[r];
             let idx = NodeIndex::new(i);
             order.push(i);
             for next in self.graph.neighbors_directed(idx, Direction::Outgoing) {
                 missing[next.index()] -= 1;
                 if missing[next.index()] == 0 {
-                    ready.push(Reverse((
-                        self.addresses[next.index()].as_str(),
-                        next.index(),
-                    )));
+                    ready.push(Reverse(rank[next.index()]));
                 }
             }
         }
