@@ -287,6 +287,24 @@ fn offline_plan(root: &Path, resolution: &Resolution) -> (usize, usize) {
 }
 
 fn child(root: &Path) {
+    // `PUDO_BENCH_REPEAT=N` only runs the plan N times against the state
+    // the directory holds (for `perf record`: no parse, no state writes).
+    if let Some(n) = std::env::var("PUDO_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let resolution = Resolution {
+            branch: None,
+            branch_environment: None,
+            environment: Some("DEV".into()),
+            stack: StackName::for_environment("DEV"),
+            from_flag: true,
+        };
+        for _ in 0..n {
+            offline_plan(root, &resolution);
+        }
+        return;
+    }
     let files: Vec<std::path::PathBuf> = vec![
         root.join("environments/base.yaml"),
         root.join("environments/dev.override.yaml"),
