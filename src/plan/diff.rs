@@ -366,8 +366,12 @@ fn change(
         diffs
     };
     let sql = sql::plain(step, id, before.as_ref(), after.as_ref());
-    // An update's statements are idempotent already: the same list.
-    let recovery_sql = if step == Step::Update {
+    // An update's statements are idempotent already, and so is a GRANT:
+    // the same list.
+    let recovery_sql = if step == Step::Update
+        || (matches!(step, Step::Create | Step::Recreate)
+            && matches!(id, ResourceId::Grant { .. } | ResourceId::RoleGrant { .. }))
+    {
         sql.clone()
     } else {
         sql::recovery(step, id, before.as_ref(), after.as_ref())

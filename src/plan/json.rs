@@ -167,7 +167,8 @@ pub(super) fn to_json(plan: &Plan) -> String {
             scope.spawn(|| {
                 let mut buf = Vec::with_capacity(tail.len() * BYTES_PER_CHANGE);
                 change_elements(&mut buf, tail, false);
-                buf
+                // Checked here, in parallel with the first half.
+                String::from_utf8(buf).expect("serde_json writes UTF-8")
             })
         });
         let mut out = Vec::with_capacity(4096 + changes.len() * BYTES_PER_CHANGE);
@@ -181,22 +182,21 @@ pub(super) fn to_json(plan: &Plan) -> String {
         member(&mut out, false, "config_hash", config_hash);
         member(&mut out, false, "summary", summary);
         out.extend_from_slice(b",\n  \"changes\": [");
-        if changes.is_empty() {
-            out.push(b']');
-        } else {
-            change_elements(&mut out, head, true);
-            if let Some(second) = second {
-                match second.join() {
-                    Ok(buf) => out.extend_from_slice(&buf),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
+        change_elements(&mut out, head, true);
+        let mut text = String::from_utf8(out).expect("serde_json writes UTF-8");
+        if let Some(second) = second {
+            match second.join() {
+                Ok(rest) => text.push_str(&rest),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
-            out.extend_from_slice(b"\n  ]");
         }
-        member(&mut out, false, "blockers", blockers);
-        member(&mut out, false, "warnings", warnings);
-        out.extend_from_slice(b"\n}\n");
-        String::from_utf8(out).expect("serde_json writes UTF-8")
+        let mut end = Vec::with_capacity(256);
+        end.extend_from_slice(if changes.is_empty() { b"]" } else { b"\n  ]" });
+        member(&mut end, false, "blockers", blockers);
+        member(&mut end, false, "warnings", warnings);
+        end.extend_from_slice(b"\n}\n");
+        text.push_str(std::str::from_utf8(&end).expect("serde_json writes UTF-8"));
+        text
     })
 }
 
