@@ -73,24 +73,69 @@ pub(crate) fn build_model(
     env: Option<&str>,
     vars: &Vars,
 ) -> Result<Model, Diagnostics> {
-    let mut b = Builder {
-        files,
-        env,
-        x: Expander::new(env, vars),
-        diags: Diagnostics::default(),
-        resources: BTreeMap::new(),
-        external: Vec::new(),
-        external_set: HashSet::new(),
-        refs: Vec::new(),
-        member_edges: Vec::new(),
-        roles: Vec::new(),
+    build_model_with(doc, files, env, vars, true)
+}
+
+/// [`build_model`], in one pass when `may_split` is false.
+fn build_model_with(
+    doc: &Node,
+    files: &Files,
+    env: Option<&str>,
+    vars: &Vars,
+    may_split: bool,
+) -> Result<Model, Diagnostics> {
+    let new_builder = || {
+        let mut b = Builder {
+            files,
+            env,
+            x: Expander::new(env, vars),
+            diags: Diagnostics::default(),
+            resources: BTreeMap::new(),
+            external: Vec::new(),
+            external_set: HashSet::new(),
+            refs: Vec::new(),
+            member_edges: Vec::new(),
+            roles: Vec::new(),
+        };
+        for role in SYSTEM_ROLES {
+            b.add_external(ResourceId::Role {
+                name: Ident::from_canonical(*role),
+            });
+        }
+        b
     };
-    for role in SYSTEM_ROLES {
-        b.add_external(ResourceId::Role {
-            name: Ident::from_canonical(*role),
-        });
-    }
-    b.document(doc);
+    let mut b = match split_document(doc).filter(|_| may_split) {
+        Some((first, second)) => {
+            // Two halves on two threads; the same result as one pass unless
+            // the halves declare a common resource (a duplicate, reported
+            // by one pass in its place).
+            let (mut a, b) = std::thread::scope(|scope| {
+                let other = scope.spawn(|| {
+                    let mut b = new_builder();
+                    b.units(&second);
+                    b
+                });
+                let mut a = new_builder();
+                a.units(&first);
+                let b = other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (a, b)
+            });
+            if a.absorb(b) {
+                a
+            } else {
+                let mut b = new_builder();
+                b.document(doc);
+                b
+            }
+        }
+        None => {
+            let mut b = new_builder();
+            b.document(doc);
+            b
+        }
+    };
     b.check_references();
     b.check_cycles();
     if b.diags.has_errors() {
@@ -101,6 +146,98 @@ pub(crate) fn build_model(
         resources: b.resources,
         external: b.external,
     })
+}
+
+/// A contiguous part of the document's top-level work, in document order.
+#[derive(Clone, Copy)]
+enum Unit<'a> {
+    /// A whole `vars` or `external` section.
+    Section(&'a Entry),
+    Databases(&'a [Entry]),
+    Warehouses(&'a [Entry]),
+    Roles(&'a [Entry]),
+}
+
+impl Unit<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Unit::Section(_) => 1,
+            Unit::Databases(e) | Unit::Warehouses(e) => e.len(),
+            // A role carries its memberships and grants: about three times
+            // the work of a warehouse or a database.
+            Unit::Roles(e) => 3 * e.len(),
+        }
+    }
+}
+
+/// Below this much work (entries of the resource sections) a second thread
+/// costs more than it saves.
+const PARALLEL_MIN: usize = 600;
+
+/// The document's work split in two halves of about equal size, when it is
+/// large and regular enough: every section is known and every resource
+/// section is a mapping (otherwise the errors of one pass come in an order
+/// two halves would not keep).
+fn split_document(doc: &Node) -> Option<(Vec<Unit<'_>>, Vec<Unit<'_>>)> {
+    let Kind::Map(entries) = &doc.kind else {
+        return None;
+    };
+    let mut units = Vec::with_capacity(entries.len());
+    for e in entries {
+        let items = || match &e.value.kind {
+            Kind::Map(items) => Some(items.as_slice()),
+            _ => None,
+        };
+        units.push(match e.key.as_str() {
+            "environments" => continue,
+            "vars" | "external" => Unit::Section(e),
+            "databases" => Unit::Databases(items()?),
+            "warehouses" => Unit::Warehouses(items()?),
+            "roles" => Unit::Roles(items()?),
+            _ => return None,
+        });
+    }
+    let total: usize = units.iter().map(Unit::len).sum();
+    if total < PARALLEL_MIN {
+        return None;
+    }
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    let mut done = 0;
+    for unit in units {
+        let half = total / 2;
+        if done >= half {
+            second.push(unit);
+            continue;
+        }
+        let weight = unit.len() / unit_count(&unit).max(1);
+        let take = (half - done).div_ceil(weight.max(1));
+        match unit {
+            Unit::Databases(e) if take < e.len() => {
+                first.push(Unit::Databases(&e[..take]));
+                second.push(Unit::Databases(&e[take..]));
+            }
+            Unit::Warehouses(e) if take < e.len() => {
+                first.push(Unit::Warehouses(&e[..take]));
+                second.push(Unit::Warehouses(&e[take..]));
+            }
+            Unit::Roles(e) if take < e.len() => {
+                first.push(Unit::Roles(&e[..take]));
+                second.push(Unit::Roles(&e[take..]));
+            }
+            unit => first.push(unit),
+        }
+        done += unit.len();
+    }
+    Some((first, second))
+}
+
+/// The number of entries of a unit.
+fn unit_count(unit: &Unit<'_>) -> usize {
+    match unit {
+        Unit::Section(_) => 1,
+        Unit::Databases(e) | Unit::Warehouses(e) | Unit::Roles(e) => e.len(),
+    }
 }
 
 /// A reference to check once everything is declared. Its key path is
@@ -463,6 +600,40 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// What [`document`](Self::document) does for part of the document.
+    fn units(&mut self, units: &[Unit<'a>]) {
+        for unit in units {
+            match *unit {
+                Unit::Section(e) => match e.key.as_str() {
+                    "vars" => self.vars(e),
+                    _ => self.externals(e),
+                },
+                Unit::Databases(e) => self.databases_entries(e),
+                Unit::Warehouses(e) => self.warehouses_entries(e),
+                Unit::Roles(e) => self.roles_entries(e),
+            }
+        }
+    }
+
+    /// Appends what `later` found in the part of the document after this
+    /// builder's part. False when both declared a common resource: then only
+    /// one pass over the whole document reports it as it should.
+    fn absorb(&mut self, mut later: Builder<'a>) -> bool {
+        let expected = self.resources.len() + later.resources.len();
+        self.resources.append(&mut later.resources);
+        if self.resources.len() != expected {
+            return false;
+        }
+        self.diags.extend(later.diags);
+        for id in later.external {
+            self.add_external(id);
+        }
+        self.refs.append(&mut later.refs);
+        self.member_edges.append(&mut later.member_edges);
+        self.roles.append(&mut later.roles);
+        true
+    }
+
     fn vars(&mut self, e: &Entry) {
         let Some(entries) = self.map_of(&e.value, &VARS, "variables") else {
             return;
@@ -568,6 +739,11 @@ impl<'a> Builder<'a> {
         let Some(entries) = self.map_of(&section.value, &DATABASES, "databases") else {
             return;
         };
+        self.databases_entries(entries);
+    }
+
+    /// The entries of the `databases` section (all, or a contiguous part).
+    fn databases_entries(&mut self, entries: &[Entry]) {
         for e in entries {
             let path = DATABASES.key(&e.key);
             let shared = self.shared_flag(&e.value, &path);
@@ -700,6 +876,11 @@ impl<'a> Builder<'a> {
         let Some(entries) = self.map_of(&section.value, &WAREHOUSES, "warehouses") else {
             return;
         };
+        self.warehouses_entries(entries);
+    }
+
+    /// The entries of the `warehouses` section (all, or a contiguous part).
+    fn warehouses_entries(&mut self, entries: &[Entry]) {
         let sizes = canonical::warehouse_sizes().collect::<Vec<_>>().join(", ");
         for e in entries {
             let path = WAREHOUSES.key(&e.key);
@@ -790,6 +971,11 @@ impl<'a> Builder<'a> {
         let Some(entries) = self.map_of(&section.value, &ROLES, "roles") else {
             return;
         };
+        self.roles_entries(entries);
+    }
+
+    /// The entries of the `roles` section (all, or a contiguous part).
+    fn roles_entries(&mut self, entries: &'a [Entry]) {
         for e in entries {
             let path = ROLES.key(&e.key);
             let shared = self.shared_flag(&e.value, &path);
@@ -1347,6 +1533,72 @@ databases:
             err.contains("`${env}` cannot be used in a shared resource"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn two_halves_give_what_one_pass_gives() {
+        fn both(text: &str, env: Option<&str>) -> (String, String) {
+            let mut d = Diagnostics::default();
+            let Loaded::Doc(doc) = parse_bytes(text.as_bytes(), 0, "base.yaml", &mut d) else {
+                panic!("{d}");
+            };
+            let mut files = Files::default();
+            files.add("base.yaml".into());
+            let vars = collect_vars(&doc);
+            assert!(split_document(&doc).is_some(), "large enough to split");
+            let show = |r: Result<Model, Diagnostics>| match r {
+                Ok(m) => format!("{m:?}"),
+                Err(d) => format!("{d}"),
+            };
+            (
+                show(build_model_with(&doc, &files, env, &vars, true)),
+                show(build_model_with(&doc, &files, env, &vars, false)),
+            )
+        }
+        let mut text = String::from(
+            "vars:\n  size: XSMALL\nexternal:\n  roles: [EXT_ROLE]\ndatabases:\n  DB:\n    schemas:\n",
+        );
+        for i in 0..300 {
+            text.push_str(&format!("      S_{i}: {{ comment: \"s{i}\" }}\n"));
+        }
+        text.push_str("warehouses:\n");
+        for i in 0..300 {
+            text.push_str(&format!(
+                "  WH_{i}_${{env}}: {{ size: \"${{var.size}}\" }}\n"
+            ));
+        }
+        text.push_str("roles:\n");
+        for i in 0..300 {
+            text.push_str(&format!(
+                "  R_{i}:\n    member_of: [{}, EXT_ROLE]\n    grants:\n      - {{ on: schema DB.S_{i}, privileges: [usage] }}\n      - {{ on: \"warehouse WH_{i}_${{env}}\", privileges: [usage] }}\n",
+                if i < 299 {
+                    format!("R_{}", i + 1)
+                } else {
+                    "SYSADMIN".to_string()
+                }
+            ));
+        }
+        // Valid, errors in both halves, a duplicate across the halves, a
+        // membership cycle across the halves, shared resources.
+        let cases = [
+            text.clone(),
+            text.replace("R_5:\n", "R_5:\n    colour: red\n")
+                .replace("R_290:\n", "R_290:\n    colour: blue\n")
+                .replace("schema DB.S_7,", "schema DB.NOPE,"),
+            text.replace("      S_1: {", "      S_1: { bad: 1,")
+                .replace("R_299:\n", "WH_1_DEV:\n"),
+            format!("{text}  r_3:\n    comment: again\n"),
+            text.replace("DB:\n", "DB:\n    shared: true\n"),
+            text.replace("SYSADMIN, EXT_ROLE", "R_0, EXT_ROLE"),
+        ];
+        assert!(both(&cases[0], Some("DEV")).0.starts_with("Model"));
+        assert!(both(&cases[4], None).0.starts_with("Model"));
+        for (k, case) in cases.iter().enumerate() {
+            for env in [Some("DEV"), None] {
+                let (split, one) = both(case, env);
+                assert_eq!(split, one, "case {k}, {env:?}");
+            }
+        }
     }
 
     #[test]
