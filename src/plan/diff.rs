@@ -1,7 +1,7 @@
 //! desired x recorded -> Plan. Pure: no files, no network.
 
 use super::{Action, AttrDiff, Basis, Blocker, Change, FORMAT_VERSION, Plan, Summary};
-use crate::graph::{FastMap, Graph, GraphError};
+use crate::graph::{Graph, GraphError};
 use crate::model::{Attrs, Model, Resource, ResourceId, StackName, Value, attr};
 use crate::sql::{self, Step};
 use crate::state::{RecordedResource, State};
@@ -45,17 +45,38 @@ fn diff_with(
     shared_recorded: Option<&State>,
     config_hash: impl FnOnce() -> String,
 ) -> Result<Plan, GraphError> {
-    let own: FastMap<&ResourceId, &Resource> =
-        desired.owned_by(stack).map(|r| (&r.id, r)).collect();
-
-    // Nodes: everything desired or recorded in this stack.
-    let ids: Vec<&ResourceId> = {
-        let mut ids: Vec<&ResourceId> = own.keys().copied().collect();
-        ids.extend(recorded.resources.keys().filter(|id| !own.contains_key(id)));
-        ids
-    };
+    // Nodes: everything desired or recorded in this stack, in id order,
+    // with what is wanted and what was recorded for each. Both sides are
+    // sorted by id: one merge instead of a lookup per node.
+    let mut ids: Vec<&ResourceId> = Vec::with_capacity(recorded.resources.len());
+    let mut wanted: Vec<Option<&Resource>> = Vec::with_capacity(recorded.resources.len());
+    let mut have: Vec<Option<&RecordedResource>> = Vec::with_capacity(recorded.resources.len());
+    {
+        use std::cmp::Ordering;
+        let mut own = desired.owned_by(stack).peekable();
+        let mut had = recorded.resources.iter().peekable();
+        loop {
+            let (id, w, h) = match (own.peek(), had.peek()) {
+                (None, None) => break,
+                (Some(w), None) => (&w.id, own.next(), None),
+                (None, Some(&(id, _))) => (id, None, had.next().map(|(_, h)| h)),
+                (Some(w), Some(&(id, _))) => match w.id.cmp(id) {
+                    Ordering::Less => (&w.id, own.next(), None),
+                    Ordering::Greater => (id, None, had.next().map(|(_, h)| h)),
+                    Ordering::Equal => (&w.id, own.next(), had.next().map(|(_, h)| h)),
+                },
+            };
+            ids.push(id);
+            wanted.push(w);
+            have.push(h);
+        }
+    }
     let graph = Graph::build(ids.iter().copied());
     let n = graph.len();
+    debug_assert!(
+        (0..n).all(|i| graph.id(i) == ids[i]),
+        "nodes in input order"
+    );
     // Everything below works on node numbers: plain vectors instead of maps
     // keyed by ids (hashing and comparing ids dominated at 10,000 nodes).
     let creation = graph.creation_order_indices()?;
@@ -63,8 +84,6 @@ fn diff_with(
     for (pos, &i) in creation.iter().enumerate() {
         rank[i] = pos;
     }
-    let wanted: Vec<Option<&Resource>> = (0..n).map(|i| own.get(graph.id(i)).copied()).collect();
-    let have: Vec<Option<&RecordedResource>> = (0..n).map(|i| recorded.get(graph.id(i))).collect();
 
     let mut blockers = Vec::new();
     let mut warnings = Vec::new();
@@ -218,28 +237,15 @@ fn diff_with(
         .filter_map(|&i| steps[i].take().map(|s| (i, s)))
         .collect();
     let node_of: Vec<usize> = planned.iter().map(|&(i, _)| i).collect();
+    let actions: Vec<Action> = planned.iter().map(|(_, s)| action_of(s.0)).collect();
     let mut change_of = vec![usize::MAX; n];
     for (k, &i) in node_of.iter().enumerate() {
         change_of[i] = k;
     }
-    // Each change (attributes, diffs, statements) depends on its own
-    // resource only: built in two halves on two threads.
-    let build = |(i, (step, diffs, reason)): (usize, PlannedStep)| {
-        change(
-            step,
-            graph.id(i),
-            graph.address(i),
-            have[i],
-            wanted[i],
-            diffs,
-            reason,
-        )
-    };
-    let changes: Vec<Change> = parallel_map(planned, &build);
     let change_at = |node: usize| Some(change_of[node]).filter(|&c| c != usize::MAX);
-    let mut waits: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
+    let mut waits: Vec<Vec<usize>> = vec![Vec::new(); planned.len()];
     for (k, &i) in node_of.iter().enumerate() {
-        let action = changes[k].action;
+        let action = actions[k];
         let deps = &mut waits[k];
         if action == Action::Drop {
             // Dependents go first.
@@ -247,14 +253,14 @@ fn diff_with(
                 graph
                     .dependents_of(i)
                     .filter_map(change_at)
-                    .filter(|&j| changes[j].action == Action::Drop),
+                    .filter(|&j| actions[j] == Action::Drop),
             );
         } else {
             deps.extend(
                 graph
                     .dependencies_of(i)
                     .filter_map(change_at)
-                    .filter(|&j| matches!(changes[j].action, Action::Create | Action::Replace)),
+                    .filter(|&j| matches!(actions[j], Action::Create | Action::Replace)),
             );
             if action == Action::Replace {
                 // Recorded dependents being dropped must go before the DROP.
@@ -262,7 +268,7 @@ fn diff_with(
                     graph
                         .dependents_of(i)
                         .filter_map(change_at)
-                        .filter(|&j| changes[j].action == Action::Drop),
+                        .filter(|&j| actions[j] == Action::Drop),
                 );
             }
         }
@@ -274,23 +280,39 @@ fn diff_with(
     //    drops in reverse creation order and after them, unless something
     //    must wait for a drop.
     let ranks: Vec<usize> = node_of.iter().map(|&i| rank[i]).collect();
-    let order = schedule(&changes, &waits, &ranks);
-    let mut position = vec![0; changes.len()];
+    let order = schedule(&actions, &waits, &ranks);
+    let mut position = vec![0; planned.len()];
     for (pos, &k) in order.iter().enumerate() {
         position[k] = pos;
     }
-    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
-    let mut changes = Vec::with_capacity(slots.len());
-    for &k in &order {
-        let mut change = slots[k].take().expect("each change once");
-        let mut deps: Vec<usize> = std::mem::take(&mut waits[k]);
+    let mut slots: Vec<Option<PlannedStep>> = planned.into_iter().map(|(_, s)| Some(s)).collect();
+    let in_order: Vec<(usize, PlannedStep)> = order
+        .iter()
+        .map(|&k| (k, slots[k].take().expect("each change once")))
+        .collect();
+    // Each change (attributes, diffs, statements, what it waits for)
+    // depends on its own resource only: built, in execution order, in two
+    // halves on two threads.
+    let build = |(k, (step, diffs, reason)): (usize, PlannedStep)| {
+        let i = node_of[k];
+        let mut change = change(
+            step,
+            graph.id(i),
+            graph.address(i),
+            have[i],
+            wanted[i],
+            diffs,
+            reason,
+        );
+        let mut deps: Vec<usize> = waits[k].clone();
         deps.sort_by_key(|&j| position[j]);
         change.depends_on = deps
             .into_iter()
             .map(|j| graph.address(node_of[j]).to_string())
             .collect();
-        changes.push(change);
-    }
+        change
+    };
+    let changes: Vec<Change> = parallel_map(in_order, &build);
 
     let mut summary = Summary::default();
     for change in &changes {
@@ -342,12 +364,7 @@ fn change(
 ) -> Change {
     let before = had.map(|r| r.attrs.clone());
     let after = want.map(|r| r.attrs.clone());
-    let action = match step {
-        Step::Create => Action::Create,
-        Step::Update => Action::Update,
-        Step::Replace | Step::Recreate => Action::Replace,
-        Step::Drop => Action::Drop,
-    };
+    let action = action_of(step);
     let diffs = if matches!(step, Step::Create | Step::Drop) {
         whole(before.as_ref(), after.as_ref())
     } else if step == Step::Recreate && diffs.is_empty() {
@@ -390,6 +407,15 @@ fn change(
     }
 }
 
+fn action_of(step: Step) -> Action {
+    match step {
+        Step::Create => Action::Create,
+        Step::Update => Action::Update,
+        Step::Replace | Step::Recreate => Action::Replace,
+        Step::Drop => Action::Drop,
+    }
+}
+
 /// Below this many items a second thread costs more than it saves.
 const PARALLEL_MIN: usize = 512;
 
@@ -419,8 +445,8 @@ pub(crate) fn parallel_map<T: Send, U: Send>(
 
 /// Kahn's algorithm over the change dependencies; among ready changes,
 /// non-drops first in creation order, then drops in reverse creation order.
-fn schedule(changes: &[Change], waits: &[Vec<usize>], ranks: &[usize]) -> Vec<usize> {
-    let n = changes.len();
+fn schedule(actions: &[Action], waits: &[Vec<usize>], ranks: &[usize]) -> Vec<usize> {
+    let n = actions.len();
     let mut missing: Vec<usize> = waits.iter().map(Vec::len).collect();
     let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, deps) in waits.iter().enumerate() {
@@ -429,7 +455,7 @@ fn schedule(changes: &[Change], waits: &[Vec<usize>], ranks: &[usize]) -> Vec<us
         }
     }
     let key = |i: usize| {
-        if changes[i].action == Action::Drop {
+        if actions[i] == Action::Drop {
             (1u8, usize::MAX - ranks[i])
         } else {
             (0u8, ranks[i])
