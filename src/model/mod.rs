@@ -262,23 +262,41 @@ impl ResourceId {
     /// `role_grant.PUDO_DEV_ROLE.SYSADMIN`. Names that need quoting appear
     /// quoted, so an address always parses back to one object.
     pub fn address(&self) -> String {
-        use fmt::Write;
+        // Pushed piece by piece (no formatting machinery): this runs for
+        // every node of every plan.
         let mut out = String::with_capacity(64);
-        // Writing to a String cannot fail.
-        let _ = match self {
-            ResourceId::Database { name } => write!(out, "database.{name}"),
-            ResourceId::Schema { database, name } => write!(out, "schema.{database}.{name}"),
-            ResourceId::Warehouse { name } => write!(out, "warehouse.{name}"),
-            ResourceId::Role { name } => write!(out, "role.{name}"),
+        match self {
+            ResourceId::Database { name } => {
+                out.push_str("database.");
+                name.push_sql(&mut out);
+            }
+            ResourceId::Schema { database, name } => {
+                out.push_str("schema.");
+                database.push_sql(&mut out);
+                out.push('.');
+                name.push_sql(&mut out);
+            }
+            ResourceId::Warehouse { name } => {
+                out.push_str("warehouse.");
+                name.push_sql(&mut out);
+            }
+            ResourceId::Role { name } => {
+                out.push_str("role.");
+                name.push_sql(&mut out);
+            }
             ResourceId::Grant { role, on } => {
-                let _ = write!(out, "grant.{role}.");
+                out.push_str("grant.");
+                role.push_sql(&mut out);
+                out.push('.');
                 on.push_address_part(&mut out);
-                Ok(())
             }
             ResourceId::RoleGrant { role, parent } => {
-                write!(out, "role_grant.{role}.{parent}")
+                out.push_str("role_grant.");
+                role.push_sql(&mut out);
+                out.push('.');
+                parent.push_sql(&mut out);
             }
-        };
+        }
         out
     }
 
