@@ -286,9 +286,24 @@ fn offline_plan(root: &Path, resolution: &Resolution) -> (usize, usize) {
     (json.len(), plan.changes.len())
 }
 
+/// Records every change of the plan in the state, as an apply would.
+fn record_all(root: &Path, resolution: &Resolution) {
+    let project = Project::load(root).unwrap();
+    let model = project.resolve(&resolution.stack).unwrap();
+    let plan = pudo::commands::plan_cmd::build(root, &model, resolution).unwrap();
+    let store = StateStore::new(root, &resolution.stack);
+    let mut locked = store.lock("bench").unwrap();
+    let mut state = locked.load().unwrap();
+    for change in &plan.changes {
+        state.record(change);
+    }
+    locked.save(&mut state).unwrap();
+}
+
 fn child(root: &Path) {
-    // `PUDO_BENCH_REPEAT=N` only runs the plan N times against the state
-    // the directory holds (for `perf record`: no parse, no state writes).
+    // `PUDO_BENCH_REPEAT=N` only runs the plan N times (for `perf record`),
+    // against an empty state, or a matching one with
+    // `PUDO_BENCH_STATE=matching`.
     if let Some(n) = std::env::var("PUDO_BENCH_REPEAT")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
@@ -300,8 +315,15 @@ fn child(root: &Path) {
             stack: StackName::for_environment("DEV"),
             from_flag: true,
         };
+        let matching = std::env::var("PUDO_BENCH_STATE").is_ok_and(|v| v == "matching");
+        if matching {
+            record_all(root, &resolution);
+        }
         for _ in 0..n {
             offline_plan(root, &resolution);
+        }
+        if matching {
+            std::fs::remove_file(root.join("state/dev.json")).unwrap();
         }
         return;
     }
@@ -352,18 +374,7 @@ fn child(root: &Path) {
     let heap_peak = PEAK.load(Ordering::Relaxed) - usize::MAX / 2;
 
     // Record everything, as an apply would, then plan again.
-    {
-        let project = Project::load(root).unwrap();
-        let model = project.resolve(&stack).unwrap();
-        let plan = pudo::commands::plan_cmd::build(root, &model, &resolution).unwrap();
-        let store = StateStore::new(root, &stack);
-        let mut locked = store.lock("bench").unwrap();
-        let mut state = locked.load().unwrap();
-        for change in &plan.changes {
-            state.record(change);
-        }
-        locked.save(&mut state).unwrap();
-    }
+    record_all(root, &resolution);
     let plan_matching = median(reps, || {
         let (_, n) = offline_plan(root, &resolution);
         assert_eq!(n, 0, "a matching state gives an empty plan");
