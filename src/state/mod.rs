@@ -211,14 +211,32 @@ mod resources_as_list {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a sequence")
             }
-            // Straight into the map, without a vector in between.
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut map = BTreeMap::new();
-                while let Some(mut resource) = seq.next_element::<RecordedResource>()? {
+                // pudo writes the list in id order: while it is, the map is
+                // built in one go at the end, without a search per resource.
+                let mut list: Vec<(ResourceId, RecordedResource)> =
+                    Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                let mut map = loop {
+                    let Some(mut resource) = seq.next_element::<RecordedResource>()? else {
+                        return Ok(list.into_iter().collect());
+                    };
                     // The id is the truth; the address is derived from it.
+                    resource.address = resource.id.address();
+                    if list.last().is_none_or(|(last, _)| *last < resource.id) {
+                        list.push((resource.id.clone(), resource));
+                        continue;
+                    }
+                    // Out of order (edited by hand?): a map from here on.
+                    let mut map: BTreeMap<_, _> = list.into_iter().collect();
+                    if map.insert(resource.id.clone(), resource).is_some() {
+                        return Err(serde::de::Error::custom("a resource is recorded twice"));
+                    }
+                    break map;
+                };
+                while let Some(mut resource) = seq.next_element::<RecordedResource>()? {
                     resource.address = resource.id.address();
                     if map.insert(resource.id.clone(), resource).is_some() {
                         return Err(serde::de::Error::custom("a resource is recorded twice"));
@@ -264,5 +282,27 @@ mod tests {
             .collect();
         assert_eq!(addresses, vec!["database.\"lower\"", "role.R"]);
         assert!(!json.contains("pending"));
+
+        // A list out of id order (edited by hand) reads the same; a
+        // resource listed twice is refused, in or out of order.
+        let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let list = value["resources"].as_array_mut().unwrap();
+        list.reverse();
+        let reversed: State = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(reversed, state);
+        for at in [0, 2] {
+            let mut twice = value.clone();
+            let list = twice["resources"].as_array_mut().unwrap();
+            let first = list[0].clone();
+            list.insert(at, first);
+            let err = serde_json::from_value::<State>(twice).unwrap_err();
+            assert!(err.to_string().contains("recorded twice"), "{err}");
+        }
+        let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let list = value["resources"].as_array_mut().unwrap();
+        let last = list[1].clone();
+        list.push(last);
+        let err = serde_json::from_value::<State>(value).unwrap_err();
+        assert!(err.to_string().contains("recorded twice"), "{err}");
     }
 }
