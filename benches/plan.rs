@@ -320,7 +320,9 @@ fn child(root: &Path) {
             record_all(root, &resolution);
         }
         for _ in 0..n {
+            let start = Instant::now();
             offline_plan(root, &resolution);
+            eprintln!("{:.1} ms", start.elapsed().as_secs_f64() * 1e3);
         }
         if matching {
             std::fs::remove_file(root.join("state/dev.json")).unwrap();
@@ -340,13 +342,7 @@ fn child(root: &Path) {
         from_flag: true,
     };
     let size = std::fs::metadata(&files[0]).map(|m| m.len()).unwrap_or(0);
-    let reps = if size > 4_000_000 {
-        1
-    } else if size > 400_000 {
-        3
-    } else {
-        5
-    };
+    let reps = if size > 4_000_000 { 1 } else { 5 };
 
     // Warm the page cache and the code once.
     let (_, changes) = offline_plan(root, &resolution);
