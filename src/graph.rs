@@ -47,6 +47,12 @@ impl Hasher for FxHasher {
     }
 }
 
+/// The [`FxHasher`] hash of an id.
+fn hash_of(id: &ResourceId) -> u64 {
+    use std::hash::BuildHasher;
+    BuildHasherDefault::<FxHasher>::default().hash_one(id)
+}
+
 /// A `HashMap` with [`FxHasher`].
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
@@ -65,7 +71,10 @@ pub enum GraphError {
 pub struct Graph {
     graph: DiGraph<ResourceId, ()>,
     addresses: Vec<String>,
-    index: FastMap<ResourceId, NodeIndex>,
+    /// Node by the hash of its id (ids are not cloned a second time as
+    /// keys); a node whose hash was taken already is in `collided`.
+    index: FastMap<u64, NodeIndex>,
+    collided: Vec<NodeIndex>,
 }
 
 impl Graph {
@@ -81,7 +90,7 @@ impl Graph {
         graph.addresses.reserve(expected);
         graph.index.reserve(expected);
         for id in ids {
-            graph.add_node(id.clone());
+            graph.add_node(id);
         }
         let mut memberships_by_role: FastMap<&crate::model::Ident, Vec<NodeIndex>> =
             FastMap::default();
@@ -94,7 +103,7 @@ impl Graph {
         for idx in graph.graph.node_indices() {
             let id = &graph.graph[idx];
             for reference in id.references() {
-                if let Some(&dep) = graph.index.get(&reference) {
+                if let Some(dep) = graph.find(&reference) {
                     edges.push((dep, idx));
                 }
             }
@@ -123,21 +132,45 @@ impl Graph {
         Graph::build(model.resources.keys())
     }
 
-    fn add_node(&mut self, id: ResourceId) -> NodeIndex {
-        if let Some(&idx) = self.index.get(&id) {
+    fn add_node(&mut self, id: &ResourceId) -> NodeIndex {
+        self.add_node_hashed(hash_of(id), id)
+    }
+
+    fn add_node_hashed(&mut self, hash: u64, id: &ResourceId) -> NodeIndex {
+        if let Some(idx) = self.find_hashed(hash, id) {
             return idx;
         }
         self.addresses.push(id.address());
         let idx = self.graph.add_node(id.clone());
-        self.index.insert(id, idx);
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.index.entry(hash) {
+            slot.insert(idx);
+        } else {
+            self.collided.push(idx);
+        }
         idx
+    }
+
+    fn find(&self, id: &ResourceId) -> Option<NodeIndex> {
+        self.find_hashed(hash_of(id), id)
+    }
+
+    fn find_hashed(&self, hash: u64, id: &ResourceId) -> Option<NodeIndex> {
+        match self.index.get(&hash) {
+            None => None,
+            Some(&idx) if self.graph[idx] == *id => Some(idx),
+            Some(_) => self
+                .collided
+                .iter()
+                .copied()
+                .find(|&idx| self.graph[idx] == *id),
+        }
     }
 
     /// Adds `dependent` needs `dependency` (both added as nodes if absent).
     /// For graphs built by hand (tests, callers with extra ordering rules).
     pub fn add_dependency(&mut self, dependent: &ResourceId, dependency: &ResourceId) {
-        let to = self.add_node(dependent.clone());
-        let from = self.add_node(dependency.clone());
+        let to = self.add_node(dependent);
+        let from = self.add_node(dependency);
         self.graph.update_edge(from, to, ());
     }
 
@@ -150,7 +183,7 @@ impl Graph {
     }
 
     pub fn contains(&self, id: &ResourceId) -> bool {
-        self.index.contains_key(id)
+        self.find(id).is_some()
     }
 
     /// Every node, in insertion order.
@@ -177,7 +210,7 @@ impl Graph {
     }
 
     fn neighbours(&self, id: &ResourceId, direction: Direction) -> Vec<&ResourceId> {
-        let Some(&idx) = self.index.get(id) else {
+        let Some(idx) = self.find(id) else {
             return Vec::new();
         };
         let mut out: Vec<NodeIndex> = self.graph.neighbors_directed(idx, direction).collect();
@@ -188,7 +221,7 @@ impl Graph {
 
     /// The node number of `id` (for the index-based accessors below).
     pub fn index(&self, id: &ResourceId) -> Option<usize> {
-        self.index.get(id).map(|i| i.index())
+        self.find(id).map(|i| i.index())
     }
 
     /// The resource of node `i`.
@@ -465,6 +498,20 @@ mod tests {
 
     fn ident(s: &str) -> Ident {
         Ident::parse(s).unwrap()
+    }
+
+    #[test]
+    fn ids_with_the_same_hash_stay_apart() {
+        let mut g = Graph::default();
+        let (a, b, c) = (db("A"), db("B"), db("C"));
+        let ia = g.add_node_hashed(7, &a);
+        let ib = g.add_node_hashed(7, &b);
+        assert_ne!(ia, ib);
+        assert_eq!(g.find_hashed(7, &a), Some(ia));
+        assert_eq!(g.find_hashed(7, &b), Some(ib));
+        assert_eq!(g.find_hashed(7, &c), None);
+        assert_eq!(g.add_node_hashed(7, &b), ib, "added once");
+        assert_eq!(g.len(), 2);
     }
     fn db(n: &str) -> ResourceId {
         ResourceId::Database { name: ident(n) }
