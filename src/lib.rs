@@ -36,6 +36,7 @@ pub mod plan;
 pub mod render;
 pub mod sql;
 pub mod state;
+pub(crate) mod suggest;
 
 pub use error::{Error, Result};
 

@@ -53,10 +53,15 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
                         message: format!(
                             "stack `{stack}` declares no resource at address `{address}`"
                         ),
-                        hint: Some(match suggest(address, declared.keys()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => "`pudo plan` lists the declared addresses".to_string(),
-                        }),
+                        hint: Some(
+                            match crate::suggest::closest_address(
+                                address,
+                                declared.keys().map(String::as_str),
+                            ) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => "`pudo plan` lists the declared addresses".to_string(),
+                            },
+                        ),
                     },
                 });
             };
@@ -126,38 +131,4 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         state.serial
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// The declared address closest to `wanted`: the same ignoring case, else
-/// the nearest by edit distance when reasonably close.
-fn suggest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a String>) -> Option<String> {
-    let lower = wanted.to_ascii_lowercase();
-    let mut best: Option<(usize, &String)> = None;
-    for candidate in candidates {
-        let c = candidate.to_ascii_lowercase();
-        if c == lower {
-            return Some(candidate.clone());
-        }
-        let d = distance(&lower, &c);
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, candidate));
-        }
-    }
-    best.filter(|(d, _)| *d <= wanted.len() / 3 + 1)
-        .map(|(_, c)| c.clone())
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut row = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            row[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(row[j] + 1);
-        }
-        prev = row;
-    }
-    prev[b.len()]
 }

@@ -54,10 +54,11 @@ fn show(store: &StateStore, address: &str) -> Result<ExitCode> {
         return Err(StateError::UnknownAddress {
             address: address.to_string(),
             stack: store.stack().to_string(),
-            suggestion: suggest(
+            suggestion: crate::suggest::closest_address(
                 address,
                 state.resources.values().map(|r| r.address.as_str()),
-            ),
+            )
+            .map(str::to_string),
         }
         .into());
     };
@@ -137,56 +138,4 @@ fn unlock(store: &StateStore, force: bool) -> Result<ExitCode> {
 
 fn relative(store: &StateStore) -> String {
     format!("state/{}.json", store.stack())
-}
-
-/// The recorded address closest to `wanted`: the same ignoring case, else
-/// the one with the smallest edit distance (if reasonably close).
-fn suggest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let lower = wanted.to_ascii_lowercase();
-    let mut best: Option<(usize, &str)> = None;
-    for candidate in candidates {
-        if candidate.to_ascii_lowercase() == lower {
-            return Some(candidate.to_string());
-        }
-        let d = distance(&lower, &candidate.to_ascii_lowercase());
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, candidate));
-        }
-    }
-    best.filter(|(d, _)| *d <= wanted.len() / 3 + 1)
-        .map(|(_, c)| c.to_string())
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut row = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            row[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(row[j] + 1);
-        }
-        prev = row;
-    }
-    prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggests_close_addresses() {
-        let recorded = ["database.PUDO_MLOPS", "warehouse.PUDO_DEV_WH"];
-        assert_eq!(
-            suggest("database.pudo_mlops", recorded.iter().copied()).as_deref(),
-            Some("database.PUDO_MLOPS")
-        );
-        assert_eq!(
-            suggest("warehouse.PUDO_DEV_W", recorded.iter().copied()).as_deref(),
-            Some("warehouse.PUDO_DEV_WH")
-        );
-        assert_eq!(suggest("role.X", recorded.iter().copied()), None);
-    }
 }

@@ -40,7 +40,7 @@ impl ExpandError {
     pub fn describe(&self) -> (String, Option<String>) {
         match self {
             ExpandError::UnknownVar { name, known } => {
-                let suggestion = super::suggest::did_you_mean(name, known.iter().map(String::as_str));
+                let suggestion = crate::suggest::did_you_mean(name, known.iter().map(String::as_str));
                 let hint = match suggestion {
                     Some(s) => format!("did you mean `${{var.{s}}}`?"),
                     None if known.is_empty() => {

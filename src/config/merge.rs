@@ -20,9 +20,9 @@
 use super::diagnostics::Diagnostic;
 use super::expand::Expander;
 use super::source::{Entry, Files, Kind, Node};
-use super::suggest::did_you_mean;
 use super::target::parse_target;
 use crate::model::Ident;
+use crate::suggest::did_you_mean;
 use std::collections::HashMap;
 
 /// Where in the document a value sits; decides which rules apply.

@@ -14,7 +14,6 @@ pub mod diagnostics;
 mod expand;
 mod merge;
 mod source;
-mod suggest;
 mod target;
 mod validate;
 
@@ -499,7 +498,8 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
                     ),
                 },
                 other => {
-                    let hint = match suggest::did_you_mean(other, ["branches", "protected"]) {
+                    let hint = match crate::suggest::did_you_mean(other, ["branches", "protected"])
+                    {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "valid keys: branches, protected".to_string(),
                     };
@@ -538,7 +538,8 @@ fn stray_files(root: &Path, environments: &[EnvironmentDef], diags: &mut Diagnos
             if declared.iter().any(|d| d == env) {
                 continue;
             }
-            let hint = match suggest::did_you_mean(env, declared.iter().map(String::as_str)) {
+            let hint = match crate::suggest::did_you_mean(env, declared.iter().map(String::as_str))
+            {
                 Some(s) => format!("did you mean `{s}.override.yaml`?"),
                 None => {
                     "declare the environment under `environments:` in base.yaml, or delete the file"

@@ -5,12 +5,12 @@ use super::diagnostics::{Diagnostic, Diagnostics};
 use super::expand::{ExpandError, Expander, Scalar, Vars};
 use super::merge::is_remove;
 use super::source::{At, Entry, Files, Kind, Node};
-use super::suggest::did_you_mean;
 use super::target::{TARGET_FORMS, parse_target};
 use crate::model::{
     Attrs, GrantTarget, Ident, Model, Origin, Resource, ResourceId, SYSTEM_ROLES, StackName, Value,
     attr, canonical,
 };
+use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 

@@ -1,4 +1,5 @@
-//! "Did you mean" suggestions by edit distance.
+//! "Did you mean" suggestions by edit distance, for configuration keys and
+//! names as for state addresses.
 
 /// The candidate closest to `word` (case-insensitive), if it is at most two
 /// edits away (one for short words).
@@ -7,6 +8,25 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let max = if word.chars().count() <= 3 { 1 } else { 2 };
+    closest(word, candidates, max)
+}
+
+/// The address closest to `wanted` (case-insensitive): addresses are long,
+/// so up to a third of their length may differ.
+pub(crate) fn closest_address<'a, I>(wanted: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    closest(wanted, candidates, wanted.chars().count() / 3 + 1)
+}
+
+/// The candidate nearest to `word` within `max` edits, ignoring case; a
+/// candidate equal but for case wins at once. `word` itself is never
+/// suggested.
+pub(crate) fn closest<'a, I>(word: &str, candidates: I, max: usize) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
     let word_upper = word.to_ascii_uppercase();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
@@ -68,5 +88,19 @@ mod tests {
         );
         assert_eq!(edit_distance("abc", "abc", 2), Some(0));
         assert_eq!(edit_distance("abc", "xyzw", 2), None);
+    }
+
+    #[test]
+    fn suggests_close_addresses() {
+        let recorded = ["database.PUDO_MLOPS", "warehouse.PUDO_DEV_WH"];
+        assert_eq!(
+            closest_address("database.pudo_mlops", recorded),
+            Some("database.PUDO_MLOPS")
+        );
+        assert_eq!(
+            closest_address("warehouse.PUDO_DEV_W", recorded),
+            Some("warehouse.PUDO_DEV_WH")
+        );
+        assert_eq!(closest_address("role.X", recorded), None);
     }
 }
