@@ -17,6 +17,14 @@ fn setup(emulator_args: &[&str]) -> Option<(Emulator, TempProject)> {
     Some((emu, project))
 }
 
+/// [`setup`], then the shared stack and DEV applied.
+fn with_dev_applied() -> Option<(Emulator, TempProject)> {
+    let (emu, project) = setup(&[])?;
+    ok(apply(&emu, &project, "shared", &[]));
+    ok(apply(&emu, &project, "dev", &[]));
+    Some((emu, project))
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
         .args(args)
@@ -91,11 +99,9 @@ fn cell(row: &std::collections::BTreeMap<String, Option<String>>, col: &str) -> 
 
 #[test]
 fn apply_shared_then_dev_from_an_empty_account() {
-    let Some((emu, project)) = setup(&[]) else {
+    let Some((emu, project)) = with_dev_applied() else {
         return;
     };
-    ok(apply(&emu, &project, "shared", &[]));
-    ok(apply(&emu, &project, "dev", &[]));
     assert_plan_empty(&emu, &project, "dev");
     assert_plan_empty(&emu, &project, "shared");
 
@@ -165,11 +171,9 @@ fn an_environment_before_the_shared_stack_is_refused() {
 
 #[test]
 fn override_changes_plan_exactly_that_change() {
-    let Some((emu, project)) = setup(&[]) else {
+    let Some((emu, project)) = with_dev_applied() else {
         return;
     };
-    ok(apply(&emu, &project, "shared", &[]));
-    ok(apply(&emu, &project, "dev", &[]));
 
     // Warehouse size.
     project.write(
@@ -242,11 +246,9 @@ fn override_changes_plan_exactly_that_change() {
 
 #[test]
 fn drops_need_allow_drop() {
-    let Some((emu, project)) = setup(&[]) else {
+    let Some((emu, project)) = with_dev_applied() else {
         return;
     };
-    ok(apply(&emu, &project, "shared", &[]));
-    ok(apply(&emu, &project, "dev", &[]));
     // Remove MODEL_REGISTRY_<ENV> (and its grant) in DEV only.
     project.write(
         "environments/dev.override.yaml",
