@@ -8,10 +8,11 @@
 //! pudo does not manage is never drift. The JSON form of [`Report`] is a
 //! versioned contract ([`FORMAT_VERSION`]).
 
+use crate::kinds::{self, DriftForm, Naming as KindNaming, grant, role_grant};
 use crate::live::{self, Live};
-use crate::model::{
-    Attrs, GrantTarget, Ident, Model, ResourceId, SYSTEM_ROLES, StackName, Value, attr,
-};
+use crate::model::{Attrs, Ident, Model, ResourceId, StackName, Value};
+
+pub use crate::kinds::grant::FutureCover;
 use crate::plan::{Action, Blocker, Plan};
 use crate::state::State;
 use serde::Serialize;
@@ -168,25 +169,18 @@ impl Naming {
             ..Naming::default()
         };
         for id in recorded.resources.keys() {
-            match id {
-                ResourceId::Database { name } => {
-                    naming.databases.insert(name.clone());
-                    naming
-                        .leading_words
-                        .insert(("database", leading_word(name)));
+            match kinds::of(id).naming {
+                KindNaming::Account { container, .. } => {
+                    let name = id.name_at(0);
+                    if container {
+                        naming.databases.insert(name.clone());
+                    }
+                    naming.leading_words.insert((id.kind(), leading_word(name)));
                 }
-                ResourceId::Schema { database, .. } => {
-                    naming.databases.insert(database.clone());
+                KindNaming::InDatabase { .. } => {
+                    naming.databases.insert(id.name_at(0).clone());
                 }
-                ResourceId::Warehouse { name } => {
-                    naming
-                        .leading_words
-                        .insert(("warehouse", leading_word(name)));
-                }
-                ResourceId::Role { name } => {
-                    naming.leading_words.insert(("role", leading_word(name)));
-                }
-                _ => {}
+                KindNaming::None => {}
             }
         }
         naming
@@ -194,30 +188,35 @@ impl Naming {
 
     /// Does an object no state records follow this stack's names?
     fn follows(&self, id: &ResourceId) -> bool {
-        let (kind, name) = match id {
-            ResourceId::Database { name } => ("database", name),
-            ResourceId::Warehouse { name } => ("warehouse", name),
-            ResourceId::Role { name } => ("role", name),
-            ResourceId::Schema { database, name } => {
-                if !self.databases.contains(database)
-                    || matches!(name.as_str(), "PUBLIC" | "INFORMATION_SCHEMA")
-                {
+        let kind = kinds::of(id);
+        let Some(name) = id.name() else {
+            return false;
+        };
+        let needs_leading_word = match kind.naming {
+            KindNaming::Account { system, .. } => {
+                if system.contains(&name.as_str()) {
                     return false;
                 }
-                ("schema", name)
+                true
             }
-            _ => return false,
+            KindNaming::InDatabase { system } => {
+                if !self.databases.contains(id.name_at(0)) || system.contains(&name.as_str()) {
+                    return false;
+                }
+                false
+            }
+            KindNaming::None => return false,
         };
-        if kind == "role" && SYSTEM_ROLES.contains(&name.as_str()) {
-            return false;
-        }
         match &self.environment {
             Some(env) => has_word(name, env),
             None => {
                 if self.all_environments.iter().any(|e| has_word(name, e)) {
                     return false;
                 }
-                kind == "schema" || self.leading_words.contains(&(kind, leading_word(name)))
+                !needs_leading_word
+                    || self
+                        .leading_words
+                        .contains(&(id.kind(), leading_word(name)))
             }
         }
     }
@@ -236,69 +235,6 @@ fn has_word(name: &Ident, word: &str) -> bool {
         .any(|part| part == word)
 }
 
-/// What a role's future grants give it on schemas created after them:
-/// `future schemas in database D` puts its privileges on every new schema
-/// of `D`. Those privileges are not drift. By (role, database).
-#[derive(Clone, Debug, Default)]
-pub struct FutureCover(BTreeMap<(Ident, Ident), BTreeSet<String>>);
-
-impl FutureCover {
-    pub fn of<'a>(grants: impl IntoIterator<Item = (&'a ResourceId, &'a Attrs)>) -> FutureCover {
-        let mut cover = FutureCover::default();
-        for (id, attrs) in grants {
-            if let ResourceId::Grant {
-                role,
-                on:
-                    GrantTarget::FutureInDatabase {
-                        object_type,
-                        database,
-                    },
-            } = id
-                && object_type == "SCHEMAS"
-            {
-                cover
-                    .0
-                    .entry((role.clone(), database.clone()))
-                    .or_default()
-                    .extend(privileges(attrs));
-            }
-        }
-        cover
-    }
-
-    /// The privileges of grant `id` that a future grant accounts for.
-    fn covered(&self, id: &ResourceId) -> BTreeSet<String> {
-        match id {
-            ResourceId::Grant {
-                role,
-                on: GrantTarget::Schema { database, .. },
-            } => self
-                .0
-                .get(&(role.clone(), database.clone()))
-                .cloned()
-                .unwrap_or_default(),
-            _ => BTreeSet::new(),
-        }
-    }
-
-    /// Live attributes of `id` without the privileges a future grant gave
-    /// it, unless `keep` (recorded or desired) holds them.
-    pub fn strip(&self, id: &ResourceId, live: &Attrs, keep: &[Option<&Attrs>]) -> Attrs {
-        let covered = self.covered(id);
-        if covered.is_empty() {
-            return live.clone();
-        }
-        let kept: BTreeSet<String> = keep.iter().flatten().flat_map(|a| privileges(a)).collect();
-        let mut out = live.clone();
-        let now: Vec<String> = privileges(live)
-            .into_iter()
-            .filter(|p| kept.contains(p) || !covered.contains(p))
-            .collect();
-        out.insert(attr::PRIVILEGES.into(), Value::List(now));
-        out
-    }
-}
-
 /// Compares the recorded state of a stack with the live read.
 ///
 /// `recorded_anywhere` holds every id recorded by any stack: a grant or an
@@ -315,7 +251,7 @@ pub fn compare(
     // Objects first, so that what went with a dropped object is not
     // reported again.
     for (id, resource) in &recorded.resources {
-        if matches!(id, ResourceId::Grant { .. } | ResourceId::RoleGrant { .. }) {
+        if !kinds::of(id).is_object() {
             continue;
         }
         match live.resources.get(id) {
@@ -327,7 +263,7 @@ pub fn compare(
                 });
             }
             Some(now) => {
-                let attributes = attribute_drift(&resource.attrs, now);
+                let attributes = attribute_drift(id, &resource.attrs, now);
                 if !attributes.is_empty() {
                     items.push(Item {
                         address: id.address(),
@@ -340,8 +276,8 @@ pub fn compare(
     let went_with_a_drop = |id: &ResourceId| id.references().iter().any(|r| gone.contains(r));
     let cover = FutureCover::of(recorded.resources.iter().map(|(id, r)| (id, &r.attrs)));
     for (id, resource) in &recorded.resources {
-        match id {
-            ResourceId::Grant { .. } => {
+        match kinds::of(id).drift {
+            DriftForm::Privileges => {
                 if went_with_a_drop(id) {
                     continue;
                 }
@@ -360,9 +296,7 @@ pub fn compare(
                     });
                 }
             }
-            ResourceId::RoleGrant { .. }
-                if !went_with_a_drop(id) && !live.resources.contains_key(id) =>
-            {
+            DriftForm::Membership if !went_with_a_drop(id) && !live.resources.contains_key(id) => {
                 items.push(Item {
                     address: id.address(),
                     finding: Finding::MembershipRevoked,
@@ -375,17 +309,15 @@ pub fn compare(
     let managed_roles: BTreeSet<&Ident> = recorded
         .resources
         .keys()
-        .filter_map(|id| match id {
-            ResourceId::Role { name } => Some(name),
-            _ => None,
-        })
+        .filter(|id| id.is(&kinds::role::META))
+        .map(|id| id.name_at(0))
         .collect();
     for (id, attrs) in &live.other_grants {
         if recorded_anywhere.contains(id) {
             continue;
         }
-        match id {
-            ResourceId::Grant { role, .. } if managed_roles.contains(role) => {
+        match kinds::of(id).drift {
+            DriftForm::Privileges if managed_roles.contains(grant::parts(id).0) => {
                 let privileges: Vec<String> = privileges(&cover.strip(id, attrs, &[]))
                     .into_iter()
                     .collect();
@@ -396,8 +328,9 @@ pub fn compare(
                     });
                 }
             }
-            ResourceId::RoleGrant { role, parent }
-                if managed_roles.contains(role) || managed_roles.contains(parent) =>
+            DriftForm::Membership
+                if managed_roles.contains(role_grant::roles(id).0)
+                    || managed_roles.contains(role_grant::roles(id).1) =>
             {
                 items.push(Item {
                     address: id.address(),
@@ -424,10 +357,16 @@ pub fn compare(
 
 /// The recorded attributes whose live value differs (only attributes SHOW
 /// reports; privileges are compared as sets elsewhere).
-fn attribute_drift(recorded: &Attrs, live: &Attrs) -> Vec<AttrDrift> {
+fn attribute_drift(id: &ResourceId, recorded: &Attrs, live: &Attrs) -> Vec<AttrDrift> {
+    let kind = kinds::of(id);
     recorded
         .iter()
-        .filter(|(name, _)| live::readable(name) && name.as_str() != attr::PRIVILEGES)
+        .filter(|(name, _)| {
+            kind.readable(name)
+                && kind
+                    .attr(name)
+                    .is_none_or(|a| !matches!(a.ty, kinds::AttrType::Privileges))
+        })
         .filter(|(name, value)| live.get(name.as_str()) != Some(value))
         .map(|(name, value)| AttrDrift {
             name: name.clone(),
@@ -438,10 +377,7 @@ fn attribute_drift(recorded: &Attrs, live: &Attrs) -> Vec<AttrDrift> {
 }
 
 fn privileges(attrs: &Attrs) -> BTreeSet<String> {
-    match attrs.get(attr::PRIVILEGES) {
-        Some(Value::List(list)) => list.iter().cloned().collect(),
-        _ => BTreeSet::new(),
-    }
+    grant::privileges(attrs).iter().cloned().collect()
 }
 
 /// Builds the report value.
@@ -484,13 +420,14 @@ pub fn report(
 /// the keys in `keys`; readable ones from `live` (absent when Snowflake
 /// shows none), the others (`initially_suspended`) from `fallback`.
 pub fn live_attrs<'a>(
+    id: &ResourceId,
     keys: impl IntoIterator<Item = &'a String>,
     live: &Attrs,
     fallback: &[Option<&Attrs>],
 ) -> Attrs {
     let mut out = Attrs::new();
     for key in keys {
-        let value = if live::readable(key) {
+        let value = if live::readable(id, key) {
             live.get(key.as_str())
         } else {
             fallback.iter().flatten().find_map(|a| a.get(key.as_str()))
@@ -544,7 +481,7 @@ pub fn refreshed_state(
         }
         let keys: BTreeSet<&String> = was.into_iter().chain(want).flat_map(|a| a.keys()).collect();
         let now = cover.strip(id, now, &[was, want]);
-        state.upsert(id.clone(), live_attrs(keys, &now, &[was, want]));
+        state.upsert(id.clone(), live_attrs(id, keys, &now, &[was, want]));
     }
     (state, to_import)
 }
@@ -600,7 +537,7 @@ pub fn classify(plan: &Plan, recorded: &State) -> Vec<ChangeOrigin> {
                 let mut configured = Vec::new();
                 for d in &change.diffs {
                     let recorded_value = was.and_then(|a| a.get(&d.name));
-                    let drift = if d.name == attr::PRIVILEGES || live::readable(&d.name) {
+                    let drift = if live::readable(&change.id, &d.name) {
                         recorded_value != d.before.as_ref()
                     } else {
                         false
@@ -660,7 +597,7 @@ mod tests {
     }
 
     fn wh(name: &str) -> ResourceId {
-        ResourceId::Warehouse { name: ident(name) }
+        kinds::warehouse::id(ident(name))
     }
 
     fn text(s: &str) -> Value {
@@ -672,21 +609,10 @@ mod tests {
         let stack = StackName::for_environment("DEV");
         let mut recorded = State::empty(&stack);
         let role = ident("R");
-        let schema = ResourceId::Schema {
-            database: ident("DB"),
-            name: ident("S"),
-        };
-        let grant = ResourceId::Grant {
-            role: role.clone(),
-            on: crate::model::GrantTarget::Warehouse { name: ident("WH") },
-        };
-        let schema_grant = ResourceId::Grant {
-            role: role.clone(),
-            on: crate::model::GrantTarget::Schema {
-                database: ident("DB"),
-                name: ident("S"),
-            },
-        };
+        let schema = kinds::schema::id(ident("DB"), ident("S"));
+        let grant = kinds::grant::id(role.clone(), kinds::warehouse::id(ident("WH")));
+        let schema_grant =
+            kinds::grant::id(role.clone(), kinds::schema::id(ident("DB"), ident("S")));
         recorded.upsert(
             wh("WH"),
             Attrs::from([
@@ -695,7 +621,7 @@ mod tests {
             ]),
         );
         recorded.upsert(schema.clone(), Attrs::new());
-        recorded.upsert(ResourceId::Role { name: role.clone() }, Attrs::new());
+        recorded.upsert(kinds::role::id(role.clone()), Attrs::new());
         recorded.upsert(
             grant.clone(),
             Attrs::from([(
@@ -716,7 +642,7 @@ mod tests {
             ]),
         );
         live.resources
-            .insert(ResourceId::Role { name: role.clone() }, Attrs::new());
+            .insert(kinds::role::id(role.clone()), Attrs::new());
         live.resources.insert(
             grant,
             Attrs::from([(
@@ -745,24 +671,12 @@ mod tests {
     fn naming_follows_the_environment_word() {
         let stack = StackName::for_environment("DEV");
         let mut recorded = State::empty(&stack);
-        recorded.upsert(
-            ResourceId::Schema {
-                database: ident("DB"),
-                name: ident("S_DEV"),
-            },
-            Attrs::new(),
-        );
+        recorded.upsert(kinds::schema::id(ident("DB"), ident("S_DEV")), Attrs::new());
         let naming = Naming::of(&stack, &recorded, &["DEV".into(), "PROD".into()]);
         assert!(naming.follows(&wh("PUDO_DEV_WH2")));
         assert!(!naming.follows(&wh("DEVELOP_WH")));
-        assert!(naming.follows(&ResourceId::Schema {
-            database: ident("DB"),
-            name: ident("\"scratch_dev\"")
-        }));
-        assert!(!naming.follows(&ResourceId::Schema {
-            database: ident("OTHER"),
-            name: ident("X_DEV")
-        }));
+        assert!(naming.follows(&kinds::schema::id(ident("DB"), ident("\"scratch_dev\""))));
+        assert!(!naming.follows(&kinds::schema::id(ident("OTHER"), ident("X_DEV"))));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! separately. Every order this module returns is deterministic: among
 //! resources that could go next, the smallest address goes first.
 
+use crate::kinds::role_grant;
 use crate::model::{Model, ResourceId};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -95,7 +96,8 @@ impl Graph {
         let mut memberships_by_role: FastMap<&crate::model::Ident, Vec<NodeIndex>> =
             FastMap::default();
         for (idx, id) in graph.graph.node_indices().zip(graph.graph.node_weights()) {
-            if let ResourceId::RoleGrant { role, .. } = id {
+            if id.is(&role_grant::META) {
+                let (role, _) = role_grant::roles(id);
                 memberships_by_role.entry(role).or_default().push(idx);
             }
         }
@@ -110,7 +112,8 @@ impl Graph {
             // `a TO b` and `b TO a` together make a cycle in the role
             // hierarchy, which Snowflake refuses: `a TO b` needs every
             // membership of `b` in place... and the other way round.
-            if let ResourceId::RoleGrant { parent, .. } = id {
+            if id.is(&role_grant::META) {
+                let (_, parent) = role_grant::roles(id);
                 for &upper in memberships_by_role.get(parent).into_iter().flatten() {
                     edges.push((upper, idx));
                 }
@@ -494,7 +497,8 @@ fn dot_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{GrantTarget, Ident};
+    use crate::kinds;
+    use crate::model::Ident;
 
     fn ident(s: &str) -> Ident {
         Ident::parse(s).unwrap()
@@ -514,25 +518,19 @@ mod tests {
         assert_eq!(g.len(), 2);
     }
     fn db(n: &str) -> ResourceId {
-        ResourceId::Database { name: ident(n) }
+        kinds::database::id(ident(n))
     }
     fn schema(d: &str, n: &str) -> ResourceId {
-        ResourceId::Schema {
-            database: ident(d),
-            name: ident(n),
-        }
+        kinds::schema::id(ident(d), ident(n))
     }
     fn role(n: &str) -> ResourceId {
-        ResourceId::Role { name: ident(n) }
+        kinds::role::id(ident(n))
     }
     fn wh(n: &str) -> ResourceId {
-        ResourceId::Warehouse { name: ident(n) }
+        kinds::warehouse::id(ident(n))
     }
     fn member(r: &str, p: &str) -> ResourceId {
-        ResourceId::RoleGrant {
-            role: ident(r),
-            parent: ident(p),
-        }
+        kinds::role_grant::id(ident(r), ident(p))
     }
 
     fn addresses(ids: &[&ResourceId]) -> Vec<String> {
@@ -541,13 +539,7 @@ mod tests {
 
     #[test]
     fn creation_order_follows_references_then_address() {
-        let grant = ResourceId::Grant {
-            role: ident("R"),
-            on: GrantTarget::Schema {
-                database: ident("D"),
-                name: ident("S"),
-            },
-        };
+        let grant = kinds::grant::id(ident("R"), schema("D", "S"));
         let ids = vec![
             grant.clone(),
             schema("D", "S"),

@@ -11,7 +11,9 @@
 //! or schema dropped outside pudo) reads as empty, not as an error.
 
 use crate::connector::{Connector, ConnectorError, Rows, Session};
-use crate::model::{Attrs, GrantTarget, Ident, ResourceId, Value, attr, canonical};
+use crate::kinds::{self, Absorb, Paging, Query, Sink};
+use crate::model::quote::literal;
+use crate::model::{Attrs, ResourceId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -37,98 +39,26 @@ pub struct Live {
     pub elapsed: Duration,
 }
 
-/// True when SHOW reports the attribute, so that live and recorded values
-/// can be compared. `initially_suspended` is create-time only.
-pub fn readable(attr_name: &str) -> bool {
-    attr_name != attr::INITIALLY_SUSPENDED
-}
-
-/// One SHOW query to run, and what it is for.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Query {
-    Databases,
-    Warehouses,
-    Roles,
-    Schemas(Ident),
-    GrantsTo(Ident),
-    GrantsOf(Ident),
-    FutureInSchema(Ident, Ident),
-    FutureInDatabase(Ident),
-}
-
-impl Query {
-    fn sql(&self) -> String {
-        match self {
-            Query::Databases => "SHOW DATABASES".into(),
-            Query::Warehouses => "SHOW WAREHOUSES".into(),
-            Query::Roles => "SHOW ROLES".into(),
-            Query::Schemas(db) => format!("SHOW SCHEMAS IN DATABASE {}", db.sql()),
-            Query::GrantsTo(role) => format!("SHOW GRANTS TO ROLE {}", role.sql()),
-            Query::GrantsOf(role) => format!("SHOW GRANTS OF ROLE {}", role.sql()),
-            Query::FutureInSchema(db, schema) => {
-                format!("SHOW FUTURE GRANTS IN SCHEMA {}.{}", db.sql(), schema.sql())
-            }
-            Query::FutureInDatabase(db) => format!("SHOW FUTURE GRANTS IN DATABASE {}", db.sql()),
-        }
-    }
-
-    /// Whether the command accepts `LIMIT n FROM 'name'` paging.
-    fn pages_with_limit(&self) -> bool {
-        matches!(self, Query::Databases | Query::Roles | Query::Schemas(_))
-    }
-
-    /// A query about one named object (which may have been dropped).
-    fn is_per_object(&self) -> bool {
-        !matches!(self, Query::Databases | Query::Warehouses | Query::Roles)
-    }
+/// True when SHOW reports attribute `attr_name` of `id`'s kind, so that
+/// live and recorded values can be compared (create-only settings are not).
+pub fn readable(id: &ResourceId, attr_name: &str) -> bool {
+    kinds::of(id).readable(attr_name)
 }
 
 /// The queries needed to read `ids` (plus, for `unmanaged`, the
-/// account-wide listings and the schemas of every database in `ids`).
+/// account-wide listings and what the listed containers hold). Each kind
+/// says which SHOW statements read it.
 fn plan_queries(ids: &[ResourceId], unmanaged: bool) -> BTreeSet<Query> {
     let mut queries = BTreeSet::new();
     if unmanaged {
-        queries.extend([Query::Databases, Query::Warehouses, Query::Roles]);
-    }
-    for id in ids {
-        match id {
-            ResourceId::Database { name } => {
-                queries.insert(Query::Databases);
-                if unmanaged {
-                    queries.insert(Query::Schemas(name.clone()));
-                }
-            }
-            ResourceId::Schema { database, .. } => {
-                queries.insert(Query::Schemas(database.clone()));
-            }
-            ResourceId::Warehouse { .. } => {
-                queries.insert(Query::Warehouses);
-            }
-            ResourceId::Role { name } => {
-                // Grants and memberships made outside pudo show up here.
-                queries.extend([
-                    Query::Roles,
-                    Query::GrantsTo(name.clone()),
-                    Query::GrantsOf(name.clone()),
-                ]);
-            }
-            ResourceId::Grant { role, on } => match on {
-                GrantTarget::FutureInSchema {
-                    database, schema, ..
-                } => {
-                    queries.insert(Query::FutureInSchema(database.clone(), schema.clone()));
-                }
-                GrantTarget::FutureInDatabase { database, .. } => {
-                    queries.insert(Query::FutureInDatabase(database.clone()));
-                }
-                _ => {
-                    queries.insert(Query::GrantsTo(role.clone()));
-                }
-            },
-            ResourceId::RoleGrant { role, .. } => {
-                queries.insert(Query::GrantsOf(role.clone()));
+        for kind in kinds::ALL {
+            if let Some(show) = kind.live.list {
+                queries.insert(Query::new(show, []));
             }
         }
+    }
+    for id in ids {
+        (kinds::of(id).live.queries)(id, unmanaged, &mut queries);
     }
     queries
 }
@@ -171,7 +101,7 @@ pub fn read(
                         match run_paged(session, &query) {
                             // The role, schema or database is gone: it has
                             // no grants and no schemas.
-                            Err(e) if query.is_per_object() && is_missing_object(&e) => {
+                            Err(e) if query.show().per_object && is_missing_object(&e) => {
                                 Ok((Rows::default(), 1))
                             }
                             other => other,
@@ -217,7 +147,8 @@ fn is_missing_object(e: &ConnectorError) -> bool {
 /// the number of statements it took.
 fn run_paged(session: &mut dyn Session, query: &Query) -> Result<(Rows, usize), ConnectorError> {
     let base = query.sql();
-    if *query == Query::Warehouses {
+    let paging = query.show().paging;
+    if paging == Paging::LikePrefixes {
         let rows = session.execute(&base)?;
         if rows.len() < SHOW_PAGE {
             return Ok((rows, 1));
@@ -234,7 +165,8 @@ fn run_paged(session: &mut dyn Session, query: &Query) -> Result<(Rows, usize), 
         let mut prefixes: Vec<String> = partition_alphabet().map(String::from).collect();
         while let Some(prefix) = prefixes.pop() {
             let pattern: String = prefix.chars().map(like_escape).collect();
-            let page = session.execute(&format!("{base} LIKE '{}%'", sql_literal(&pattern)))?;
+            let page =
+                session.execute(&format!("{base} LIKE {}", literal(&format!("{pattern}%"))))?;
             count += 1;
             if page.len() >= SHOW_PAGE && prefix.chars().count() < 8 {
                 prefixes.extend(partition_alphabet().map(|c| format!("{prefix}{c}")));
@@ -248,7 +180,7 @@ fn run_paged(session: &mut dyn Session, query: &Query) -> Result<(Rows, usize), 
         }
         return Ok((all, count));
     }
-    if !query.pages_with_limit() {
+    if paging == Paging::Single {
         return Ok((session.execute(&base)?, 1));
     }
     let mut all: Option<Rows> = None;
@@ -257,7 +189,7 @@ fn run_paged(session: &mut dyn Session, query: &Query) -> Result<(Rows, usize), 
     loop {
         let sql = match &from {
             None => format!("{base} LIMIT {SHOW_PAGE}"),
-            Some(last) => format!("{base} LIMIT {SHOW_PAGE} FROM '{}'", sql_literal(last)),
+            Some(last) => format!("{base} LIMIT {SHOW_PAGE} FROM {}", literal(last)),
         };
         let page = session.execute(&sql)?;
         count += 1;
@@ -299,310 +231,40 @@ fn like_escape(c: char) -> String {
     }
 }
 
-/// Text for inside a single-quoted SQL string literal.
-fn sql_literal(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\'', "''")
-}
-
-/// Folds one query's rows into `live`.
+/// Files the rows of `query` into `live`: resources asked about, grants
+/// found on the way (`other_grants`), and every object listed.
 fn absorb(live: &mut Live, wanted: &BTreeSet<&ResourceId>, query: &Query, rows: &Rows) {
-    let mut keep = |live: &mut Live, id: ResourceId, attrs: Attrs| {
+    let Live {
+        resources,
+        other_grants,
+        listed,
+        ..
+    } = live;
+    let mut keep = |id: ResourceId, attrs: Attrs| {
         if wanted.contains(&id) {
-            live.resources.insert(id, attrs);
-        } else if matches!(id, ResourceId::Grant { .. } | ResourceId::RoleGrant { .. }) {
-            live.other_grants.insert(id, attrs);
+            resources.insert(id, attrs);
+        } else if !kinds::of(&id).is_object() {
+            other_grants.insert(id, attrs);
         }
     };
-    match query {
-        Query::Databases => {
-            for row in rows.iter() {
-                let Some(name) = row.get("name") else {
-                    continue;
-                };
-                let name = Ident::from_canonical(name);
-                live.listed
-                    .insert(ResourceId::Database { name: name.clone() });
-                let mut attrs = Attrs::new();
-                put_comment(&mut attrs, row.get("comment"));
-                let options = row.get("options").unwrap_or_default().to_ascii_uppercase();
-                attrs.insert(
-                    attr::TRANSIENT.into(),
-                    Value::Bool(options.contains("TRANSIENT")),
-                );
-                put_int(
-                    &mut attrs,
-                    attr::DATA_RETENTION_TIME_IN_DAYS,
-                    row.get("retention_time"),
-                );
-                keep(live, ResourceId::Database { name }, attrs);
-            }
-        }
-        Query::Schemas(database) => {
-            for row in rows.iter() {
-                let Some(name) = row.get("name") else {
-                    continue;
-                };
-                let mut attrs = Attrs::new();
-                put_comment(&mut attrs, row.get("comment"));
-                let options = row.get("options").unwrap_or_default().to_ascii_uppercase();
-                attrs.insert(
-                    attr::TRANSIENT.into(),
-                    Value::Bool(options.contains("TRANSIENT")),
-                );
-                attrs.insert(
-                    attr::MANAGED_ACCESS.into(),
-                    Value::Bool(options.contains("MANAGED ACCESS")),
-                );
-                put_int(
-                    &mut attrs,
-                    attr::DATA_RETENTION_TIME_IN_DAYS,
-                    row.get("retention_time"),
-                );
-                let db = row
-                    .get("database_name")
-                    .map(Ident::from_canonical)
-                    .unwrap_or_else(|| database.clone());
-                let id = ResourceId::Schema {
-                    database: db,
-                    name: Ident::from_canonical(name),
-                };
-                live.listed.insert(id.clone());
-                keep(live, id, attrs);
-            }
-        }
-        Query::Warehouses => {
-            for row in rows.iter() {
-                let Some(name) = row.get("name") else {
-                    continue;
-                };
-                let name = Ident::from_canonical(name);
-                live.listed
-                    .insert(ResourceId::Warehouse { name: name.clone() });
-                keep(live, ResourceId::Warehouse { name }, warehouse_attrs(row));
-            }
-        }
-        Query::Roles => {
-            for row in rows.iter() {
-                let Some(name) = row.get("name") else {
-                    continue;
-                };
-                let name = Ident::from_canonical(name);
-                live.listed.insert(ResourceId::Role { name: name.clone() });
-                let mut attrs = Attrs::new();
-                put_comment(&mut attrs, row.get("comment"));
-                keep(live, ResourceId::Role { name }, attrs);
-            }
-        }
-        Query::GrantsTo(role) => {
-            let mut sets: BTreeMap<GrantTarget, BTreeSet<String>> = BTreeMap::new();
-            for row in rows.iter() {
-                let (Some(privilege), Some(on), Some(name)) =
-                    (row.get("privilege"), row.get("granted_on"), row.get("name"))
-                else {
-                    continue;
-                };
-                if row.get("granted_to").is_some_and(|t| t != "ROLE") {
-                    continue;
-                }
-                // Ownership comes with creating an object; pudo does not
-                // manage it as a privilege.
-                if privilege == "OWNERSHIP" {
-                    continue;
-                }
-                // A role granted to this role (its USAGE): a membership.
-                if on == "ROLE" {
-                    if let [child] = split_qualified(name).as_slice() {
-                        let id = ResourceId::RoleGrant {
-                            role: Ident::from_canonical(child.clone()),
-                            parent: role.clone(),
-                        };
-                        keep(live, id, Attrs::new());
-                    }
-                    continue;
-                }
-                let Some(target) = parse_target(on, name) else {
-                    continue;
-                };
-                sets.entry(target)
-                    .or_default()
-                    .insert(privilege.to_string());
-            }
-            for (target, privileges) in sets {
-                let id = ResourceId::Grant {
-                    role: role.clone(),
-                    on: target,
-                };
-                keep(live, id, privilege_attrs(privileges));
-            }
-        }
-        Query::GrantsOf(role) => {
-            for row in rows.iter() {
-                if row.get("granted_to") != Some("ROLE") {
-                    continue;
-                }
-                let Some(parent) = row.get("grantee_name") else {
-                    continue;
-                };
-                let id = ResourceId::RoleGrant {
-                    role: role.clone(),
-                    parent: Ident::from_canonical(parent),
-                };
-                keep(live, id, Attrs::new());
-            }
-        }
-        Query::FutureInSchema(database, schema) => {
-            let scope = |object_type: String| GrantTarget::FutureInSchema {
-                object_type,
-                database: database.clone(),
-                schema: schema.clone(),
-            };
-            absorb_future(live, rows, &scope, &mut keep);
-        }
-        Query::FutureInDatabase(database) => {
-            let scope = |object_type: String| GrantTarget::FutureInDatabase {
-                object_type,
-                database: database.clone(),
-            };
-            absorb_future(live, rows, &scope, &mut keep);
-        }
-    }
-}
-
-fn absorb_future(
-    live: &mut Live,
-    rows: &Rows,
-    scope: &dyn Fn(String) -> GrantTarget,
-    keep: &mut dyn FnMut(&mut Live, ResourceId, Attrs),
-) {
-    let mut sets: BTreeMap<ResourceId, BTreeSet<String>> = BTreeMap::new();
-    for row in rows.iter() {
-        let (Some(privilege), Some(on), Some(grantee)) = (
-            row.get("privilege"),
-            row.get("grant_on"),
-            row.get("grantee_name"),
-        ) else {
-            continue;
-        };
-        if row.get("grant_to").is_some_and(|t| t != "ROLE") {
-            continue;
-        }
-        let plural = format!("{}S", on.replace('_', " "));
-        let Some(object_type) = canonical::future_object_type(&plural) else {
-            continue;
-        };
-        let id = ResourceId::Grant {
-            role: Ident::from_canonical(grantee),
-            on: scope(object_type.to_string()),
-        };
-        sets.entry(id).or_default().insert(privilege.to_string());
-    }
-    for (id, privileges) in sets {
-        keep(live, id, privilege_attrs(privileges));
-    }
-}
-
-fn privilege_attrs(privileges: BTreeSet<String>) -> Attrs {
-    let set = canonical::privilege_set(
-        privileges
-            .into_iter()
-            .filter_map(|p| canonical::privilege(&p)),
-    );
-    Attrs::from([(attr::PRIVILEGES.to_string(), Value::List(set))])
-}
-
-fn warehouse_attrs(row: crate::connector::RowView<'_>) -> Attrs {
-    let mut attrs = Attrs::new();
-    if let Some(size) = row.get("size").and_then(canonical::warehouse_size) {
-        attrs.insert(attr::SIZE.into(), Value::Text(size.into()));
-    }
-    if let Some(t) = row.get("type").and_then(canonical::warehouse_type) {
-        attrs.insert(attr::TYPE.into(), Value::Text(t.into()));
-    }
-    // NULL (or 0) means "never suspends"; both read as 0.
-    let suspend = row
-        .get("auto_suspend")
-        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
-    attrs.insert(attr::AUTO_SUSPEND.into(), Value::Int(suspend));
-    if let Some(b) = row.get("auto_resume").and_then(canonical::show_bool) {
-        attrs.insert(attr::AUTO_RESUME.into(), Value::Bool(b));
-    }
-    put_int(
-        &mut attrs,
-        attr::MIN_CLUSTER_COUNT,
-        row.get("min_cluster_count"),
-    );
-    put_int(
-        &mut attrs,
-        attr::MAX_CLUSTER_COUNT,
-        row.get("max_cluster_count"),
-    );
-    if let Some(p) = row
-        .get("scaling_policy")
-        .and_then(canonical::scaling_policy)
-    {
-        attrs.insert(attr::SCALING_POLICY.into(), Value::Text(p.into()));
-    }
-    put_comment(&mut attrs, row.get("comment"));
-    attrs
-}
-
-/// SHOW prints an unset comment as an empty string (or NULL): both read
-/// as `""`, which is also what `comment: ""` in the configuration means.
-fn put_comment(attrs: &mut Attrs, comment: Option<&str>) {
-    let text = comment.unwrap_or_default().to_string();
-    attrs.insert(attr::COMMENT.into(), Value::Text(text));
-}
-
-fn put_int(attrs: &mut Attrs, name: &str, text: Option<&str>) {
-    if let Some(n) = text.and_then(|t| t.trim().parse::<i64>().ok()) {
-        attrs.insert(name.into(), Value::Int(n));
-    }
-}
-
-/// Splits a SHOW GRANTS `name` (`DB.SCH`, `"my.db"."Sch"`) into parts.
-/// Parts may be double-quoted; unquoted parts are taken as stored.
-pub fn split_qualified(name: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut chars = name.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                current.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            '.' if !quoted => parts.push(std::mem::take(&mut current)),
-            _ => current.push(c),
-        }
-    }
-    parts.push(current);
-    parts
-}
-
-/// The grant target of a SHOW GRANTS row; `None` for kinds pudo does not
-/// manage.
-fn parse_target(granted_on: &str, name: &str) -> Option<GrantTarget> {
-    let parts = split_qualified(name);
-    let ident = |s: &String| Ident::from_canonical(s.clone());
-    match (granted_on, parts.as_slice()) {
-        ("ACCOUNT", _) => Some(GrantTarget::Account),
-        ("DATABASE", [db]) => Some(GrantTarget::Database { name: ident(db) }),
-        ("WAREHOUSE", [wh]) => Some(GrantTarget::Warehouse { name: ident(wh) }),
-        ("SCHEMA", [db, sch]) => Some(GrantTarget::Schema {
-            database: ident(db),
-            name: ident(sch),
-        }),
-        _ => None,
+    let mut list = |id: ResourceId| {
+        listed.insert(id);
+    };
+    let mut sink = Sink {
+        keep: &mut keep,
+        listed: &mut list,
+    };
+    match &query.show().absorb {
+        Absorb::Objects(kind) => kinds::object_absorb(kind, &query.scope, rows, &mut sink),
+        Absorb::Custom(read) => read(&query.scope, rows, &mut sink),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::grant::split_qualified;
+    use crate::model::{Ident, Value};
 
     fn rows(columns: &[&str], data: &[&[Option<&str>]]) -> Rows {
         Rows {
@@ -649,17 +311,20 @@ mod tests {
                 Some("it's"),
             ]],
         );
-        let wh = ResourceId::Warehouse {
-            name: Ident::from_canonical("WH"),
-        };
+        let wh = kinds::warehouse::id(Ident::from_canonical("WH"));
         let wanted: BTreeSet<&ResourceId> = [&wh].into_iter().collect();
         let mut live = Live::default();
-        absorb(&mut live, &wanted, &Query::Warehouses, &r);
+        absorb(
+            &mut live,
+            &wanted,
+            &Query::new(&kinds::warehouse::SHOW, []),
+            &r,
+        );
         let attrs = &live.resources[&wh];
-        assert_eq!(attrs[attr::SIZE], Value::Text("XSMALL".into()));
-        assert_eq!(attrs[attr::AUTO_SUSPEND], Value::Int(0));
-        assert_eq!(attrs[attr::AUTO_RESUME], Value::Bool(true));
-        assert_eq!(attrs[attr::COMMENT], Value::Text("it's".into()));
+        assert_eq!(attrs["size"], Value::Text("XSMALL".into()));
+        assert_eq!(attrs["auto_suspend"], Value::Int(0));
+        assert_eq!(attrs["auto_resume"], Value::Bool(true));
+        assert_eq!(attrs["comment"], Value::Text("it's".into()));
     }
 
     #[test]
@@ -704,18 +369,20 @@ mod tests {
                 ],
             ],
         );
-        let schema_grant = ResourceId::Grant {
-            role: role.clone(),
-            on: GrantTarget::Schema {
-                database: Ident::from_canonical("DB"),
-                name: Ident::from_canonical("S"),
-            },
-        };
+        let schema_grant = kinds::grant::id(
+            role.clone(),
+            kinds::schema::id(Ident::from_canonical("DB"), Ident::from_canonical("S")),
+        );
         let wanted: BTreeSet<&ResourceId> = [&schema_grant].into_iter().collect();
         let mut live = Live::default();
-        absorb(&mut live, &wanted, &Query::GrantsTo(role), &r);
+        absorb(
+            &mut live,
+            &wanted,
+            &Query::new(&kinds::grant::GRANTS_TO, [role.clone()]),
+            &r,
+        );
         assert_eq!(
-            live.resources[&schema_grant][attr::PRIVILEGES],
+            live.resources[&schema_grant]["privileges"],
             Value::List(vec!["CREATE TABLE".into(), "USAGE".into()])
         );
         assert_eq!(
@@ -793,10 +460,11 @@ mod tests {
         };
         let log = std::sync::Arc::new(Mutex::new(Vec::new()));
         let mut session = BigSession(&account, log.clone());
-        let (rows, count) = run_paged(&mut session, &Query::Roles).unwrap();
+        let (rows, count) = run_paged(&mut session, &Query::new(&kinds::role::SHOW, [])).unwrap();
         assert_eq!(rows.len(), 25_000);
         assert_eq!(count, 3);
-        let (rows, count) = run_paged(&mut session, &Query::Warehouses).unwrap();
+        let (rows, count) =
+            run_paged(&mut session, &Query::new(&kinds::warehouse::SHOW, [])).unwrap();
         let mut got: Vec<String> = rows.rows.iter().map(|r| r[0].clone().unwrap()).collect();
         got.sort();
         let mut want = account.warehouses.clone();
@@ -815,9 +483,7 @@ mod tests {
     #[test]
     fn query_count_does_not_grow_with_objects_of_a_kind() {
         let warehouses: Vec<ResourceId> = (0..1000)
-            .map(|i| ResourceId::Warehouse {
-                name: Ident::from_canonical(format!("WH_{i}")),
-            })
+            .map(|i| kinds::warehouse::id(Ident::from_canonical(format!("WH_{i}"))))
             .collect();
         assert_eq!(plan_queries(&warehouses, false).len(), 1);
     }

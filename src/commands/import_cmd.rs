@@ -108,7 +108,12 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             &live.resources[&resource.id],
             &[Some(&resource.attrs)],
         );
-        let attrs = crate::drift::live_attrs(resource.attrs.keys(), &now, &[Some(&resource.attrs)]);
+        let attrs = crate::drift::live_attrs(
+            &resource.id,
+            resource.attrs.keys(),
+            &now,
+            &[Some(&resource.attrs)],
+        );
         state.upsert(resource.id.clone(), attrs);
     }
     if !found.is_empty() {

@@ -2,11 +2,11 @@
 //!
 //! - Maps merge deeply; scalars replace; `null` removes a key (or a whole
 //!   resource) in that environment.
-//! - Lists replace, except `grants` of a role, which merge by their `on`
-//!   target (compared after expansion and normalisation): an override item
+//! - Lists replace, except lists of items a kind merges by key (`grants`
+//!   of a role, by their `on` target (compared after expansion and normalisation): an override item
 //!   replaces every base item with the same target, `remove: true` deletes
 //!   them, other items are added.
-//! - Resource maps (`databases`, `schemas`, `warehouses`, `roles`) match
+//! - Resource maps (every kind's section, e.g. `warehouses`) match
 //!   names after expansion and identifier folding, so an override may name a
 //!   resource as written in base (`PUDO_${env}_WH`) or expanded
 //!   (`PUDO_PROD_WH`, `pudo_prod_wh`).
@@ -20,28 +20,34 @@
 use super::diagnostics::Diagnostic;
 use super::expand::Expander;
 use super::source::{Entry, Files, Kind, Node};
-use super::target::parse_target;
+use crate::kinds::{self, Kind as ResourceKind, Section, grant};
 use crate::model::Ident;
 use crate::suggest::did_you_mean;
 use std::collections::HashMap;
 
 /// Where in the document a value sits; decides which rules apply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Pos {
     Root,
-    /// `databases`, `warehouses`, `roles`, or a database's `schemas`.
-    Resources(ResourceKind),
-    Resource(ResourceKind),
+    /// A kind's mapping of name -> settings (`warehouses`, a database's
+    /// `schemas`).
+    Resources(&'static ResourceKind),
+    Resource(&'static ResourceKind),
+    /// A list of items merged by their target (`grants`).
     Grants,
     Plain,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ResourceKind {
-    Database,
-    Schema,
-    Warehouse,
-    Role,
+impl PartialEq for Pos {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Pos::Resources(a), Pos::Resources(b)) | (Pos::Resource(a), Pos::Resource(b)) => {
+                std::ptr::eq(*a, *b)
+            }
+            (Pos::Root, Pos::Root) | (Pos::Grants, Pos::Grants) | (Pos::Plain, Pos::Plain) => true,
+            _ => false,
+        }
+    }
 }
 
 /// Rules of the environments project (`Some`, with the expander used to
@@ -88,17 +94,29 @@ impl<'a> Merger<'a> {
 
     fn child_pos(pos: Pos, key: &str) -> Pos {
         match pos {
-            Pos::Root => match key {
-                "databases" => Pos::Resources(ResourceKind::Database),
-                "warehouses" => Pos::Resources(ResourceKind::Warehouse),
-                "roles" => Pos::Resources(ResourceKind::Role),
-                _ => Pos::Plain,
-            },
+            Pos::Root => kinds::ALL
+                .iter()
+                .find(|k| matches!(k.section, Section::Top(s) if s == key))
+                .map_or(Pos::Plain, |k| Pos::Resources(k)),
             Pos::Resources(kind) => Pos::Resource(kind),
-            Pos::Resource(ResourceKind::Database) if key == "schemas" => {
-                Pos::Resources(ResourceKind::Schema)
+            Pos::Resource(parent) => {
+                let child = kinds::ALL.iter().find(|k| match k.section {
+                    Section::Child { parent: p, key: k } | Section::Items { parent: p, key: k } => {
+                        std::ptr::eq(p, parent) && k == key
+                    }
+                    Section::Top(_) => false,
+                });
+                match child.map(|c| &c.section) {
+                    Some(Section::Child { .. }) => Pos::Resources(child.expect("found")),
+                    // Grant items merge by target; other lists replace.
+                    Some(Section::Items { .. })
+                        if std::ptr::eq(*child.expect("found"), &grant::KIND) =>
+                    {
+                        Pos::Grants
+                    }
+                    _ => Pos::Plain,
+                }
             }
-            Pos::Resource(ResourceKind::Role) if key == "grants" => Pos::Grants,
             _ => Pos::Plain,
         }
     }
@@ -248,8 +266,8 @@ pub(crate) fn normalize_name(x: &Expander<'_>, written: &str) -> String {
 pub(crate) fn grant_key(x: &Expander<'_>, item: &Node) -> Option<String> {
     let on = item.get("on")?.as_str()?;
     let expanded = x.text(on).unwrap_or(std::borrow::Cow::Borrowed(on));
-    Some(match parse_target(&expanded) {
-        Ok(target) => target.sql(),
+    Some(match grant::parse_target(&expanded) {
+        Ok(target) => target.target_sql(),
         Err(_) => expanded
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -268,14 +286,24 @@ pub(crate) fn overlay_warnings(
     files: &Files,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for section in ["databases", "warehouses", "roles", "vars"] {
+    let top = kinds::ALL.iter().filter_map(|k| match k.section {
+        Section::Top(s) => Some((s, Some(*k))),
+        _ => None,
+    });
+    for (section, kind) in top.chain([("vars", None)]) {
         let (Some(b), Some(o)) = (base.get(section), overlay.get(section)) else {
             continue;
         };
-        let normalize = section != "vars";
+        let normalize = kind.is_some();
         unmatched(b, o, section, normalize, x, files, &mut out);
-        if section == "databases" {
-            // Schemas of databases present on both sides.
+        let children = kinds::ALL.iter().filter_map(|c| match c.section {
+            Section::Child { parent, key } if kind.is_some_and(|k| std::ptr::eq(k, parent)) => {
+                Some(key)
+            }
+            _ => None,
+        });
+        for child in children {
+            // Children of resources present on both sides.
             let (Some(bm), Some(om)) = (b.as_map(), o.as_map()) else {
                 continue;
             };
@@ -283,9 +311,9 @@ pub(crate) fn overlay_warnings(
                 bm.iter().map(|e| (normalize_name(x, &e.key), e)).collect();
             for oe in om {
                 if let Some(be) = by_name.get(&normalize_name(x, &oe.key))
-                    && let (Some(bs), Some(os)) = (be.value.get("schemas"), oe.value.get("schemas"))
+                    && let (Some(bs), Some(os)) = (be.value.get(child), oe.value.get(child))
                 {
-                    let path = format!("databases.{}.schemas", oe.key);
+                    let path = format!("{section}.{}.{child}", oe.key);
                     unmatched(bs, os, &path, true, x, files, &mut out);
                 }
             }

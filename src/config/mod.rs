@@ -14,12 +14,12 @@ pub mod diagnostics;
 mod expand;
 mod merge;
 mod source;
-mod target;
 mod validate;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 
-use crate::model::{Model, Origin, ResourceId, StackName};
+use crate::kinds::{self, Section};
+use crate::model::{Ident, Model, Origin, Part, ResourceId, StackName};
 use expand::{Expander, Vars};
 use merge::{Merger, normalize_name};
 use source::{At, Files, Kind, Loaded, Node, load_file};
@@ -321,30 +321,53 @@ fn merged_vars(base: &Node, overlay: Option<&Node>) -> Vars {
     vars
 }
 
-/// Where an override writes about resource `id` (for messages).
+/// Where an override writes about resource `id` (for messages): the entry
+/// of the resource, or of the resource whose entry declares it (a grant is
+/// written under its role).
 fn find_in_overlay(overlay: &Node, id: &ResourceId, x: &Expander<'_>) -> Option<(At, String)> {
-    let find = |section: &Node, name: &str| -> Option<(At, String, Node)> {
+    let names: Vec<&Ident> = id
+        .parts()
+        .iter()
+        .filter_map(|p| match p {
+            Part::Name(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let kind = kinds::of(id);
+    let (kind, names) = match kind.section {
+        Section::Items { parent, .. } => (parent, &names[..parent.meta.fields.len()]),
+        _ => (kind, &names[..]),
+    };
+    locate(overlay, kind, names, x).map(|(at, path, _)| (at, path))
+}
+
+/// The entry of a `kind` resource named `names` in `doc`: where, its key
+/// path, its value.
+fn locate(
+    doc: &Node,
+    kind: &'static kinds::Kind,
+    names: &[&Ident],
+    x: &Expander<'_>,
+) -> Option<(At, String, Node)> {
+    let (name, outer) = names.split_last()?;
+    let find = |section: &Node| -> Option<(At, String, Node)> {
         section.as_map()?.iter().find_map(|e| {
-            (normalize_name(x, &e.key) == name).then(|| (e.key_at, e.key.clone(), e.value.clone()))
+            (normalize_name(x, &e.key) == name.as_str())
+                .then(|| (e.key_at, e.key.clone(), e.value.clone()))
         })
     };
-    let top = |section: &str, name: &str| -> Option<(At, String, Node)> {
-        let (at, key, node) = find(overlay.get(section)?, name)?;
-        Some((at, format!("{section}.{key}"), node))
-    };
-    let found = match id {
-        ResourceId::Database { name } => top("databases", name.as_str()),
-        ResourceId::Warehouse { name } => top("warehouses", name.as_str()),
-        ResourceId::Role { name }
-        | ResourceId::Grant { role: name, .. }
-        | ResourceId::RoleGrant { role: name, .. } => top("roles", name.as_str()),
-        ResourceId::Schema { database, name } => {
-            let (_, path, db) = top("databases", database.as_str())?;
-            let (at, key, node) = find(db.get("schemas")?, name.as_str())?;
-            Some((at, format!("{path}.schemas.{key}"), node))
+    match kind.section {
+        Section::Top(section) => {
+            let (at, key, node) = find(doc.get(section)?)?;
+            Some((at, format!("{section}.{key}"), node))
         }
-    };
-    found.map(|(at, path, _)| (at, path))
+        Section::Child { parent, key: child } => {
+            let (_, path, node) = locate(doc, parent, outer, x)?;
+            let (at, key, node) = find(node.get(child)?)?;
+            Some((at, format!("{path}.{child}.{key}"), node))
+        }
+        Section::Items { .. } => None,
+    }
 }
 
 /// Reads and checks `environments:`.

@@ -2,7 +2,8 @@
 //! projects written to a temporary folder.
 
 use super::*;
-use crate::model::{GrantTarget, Ident, Value, attr};
+use crate::kinds;
+use crate::model::{Ident, Value};
 
 fn example_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -53,32 +54,27 @@ fn example_resolves_every_stack() {
         let stack = StackName::for_environment(env);
         let model = project.resolve(&stack).unwrap();
         assert_eq!(model.environment.as_deref(), Some(env));
-        let wh = &model.resources[&ResourceId::Warehouse {
-            name: id(&format!("PUDO_{env}_WH")),
-        }];
-        assert_eq!(wh.attrs[attr::SIZE], Value::Text(size.into()), "{env}");
-        assert_eq!(wh.attrs[attr::AUTO_SUSPEND], Value::Int(suspend), "{env}");
+        let wh = &model.resources[&kinds::warehouse::id(id(&format!("PUDO_{env}_WH")))];
+        assert_eq!(wh.attrs["size"], Value::Text(size.into()), "{env}");
+        assert_eq!(wh.attrs["auto_suspend"], Value::Int(suspend), "{env}");
         assert_eq!(wh.stack, stack);
         // 3 schemas, warehouse, role, 7 grants, 1 role grant.
         assert_eq!(model.owned_by(&stack).count(), 13, "{env}");
         assert_eq!(model.owned_by(&StackName::shared()).count(), 2, "{env}");
         let role = id(&format!("PUDO_{env}_ROLE"));
-        let future = &model.resources[&ResourceId::Grant {
-            role: role.clone(),
-            on: GrantTarget::FutureInSchema {
-                object_type: "TABLES".into(),
-                database: id("PUDO_MLOPS"),
-                schema: id("SHARED_DATA"),
-            },
-        }];
+        let future = &model.resources[&kinds::grant::id(
+            role.clone(),
+            kinds::grant::future_in_schema("TABLES", id("PUDO_MLOPS"), id("SHARED_DATA")),
+        )];
         assert_eq!(
-            future.attrs[attr::PRIVILEGES],
+            future.attrs["privileges"],
             Value::List(vec!["SELECT".into()])
         );
-        assert!(model.resources.contains_key(&ResourceId::RoleGrant {
-            role,
-            parent: id("SYSADMIN"),
-        }));
+        assert!(
+            model
+                .resources
+                .contains_key(&kinds::role_grant::id(role, id("SYSADMIN")))
+        );
         // Every reference resolves to a declared or external object.
         for r in model.resources.values() {
             for target in r.id.references() {
@@ -93,11 +89,9 @@ fn example_resolves_every_stack() {
     let prod = project
         .resolve(&StackName::for_environment("PROD"))
         .unwrap();
-    let wh = &prod.resources[&ResourceId::Warehouse {
-        name: id("PUDO_PROD_WH"),
-    }];
+    let wh = &prod.resources[&kinds::warehouse::id(id("PUDO_PROD_WH"))];
     assert_eq!(
-        wh.attrs[attr::COMMENT],
+        wh.attrs["comment"],
         Value::Text("PUDO PROD compute (production workloads)".into())
     );
     let origin = wh.origin.as_ref().unwrap();
@@ -170,12 +164,9 @@ fn override_may_add_env_schemas_to_a_shared_database() {
         .unwrap()
         .resolve(&StackName::for_environment("DEV"))
         .unwrap();
-    let scratch = &model.resources[&ResourceId::Schema {
-        database: id("DB"),
-        name: id("SCRATCH"),
-    }];
+    let scratch = &model.resources[&kinds::schema::id(id("DB"), id("SCRATCH"))];
     assert_eq!(scratch.stack.as_str(), "dev");
-    assert_eq!(scratch.attrs[attr::TRANSIENT], Value::Bool(true));
+    assert_eq!(scratch.attrs["transient"], Value::Bool(true));
 }
 
 #[test]

@@ -5,53 +5,40 @@ use super::diagnostics::{Diagnostic, Diagnostics};
 use super::expand::{ExpandError, Expander, Scalar, Vars};
 use super::merge::is_remove;
 use super::source::{At, Entry, Files, Kind, Node};
-use super::target::{TARGET_FORMS, parse_target};
+use crate::kinds::{self, AttrType, Kind as ResourceKind, Section, grant, role, role_grant};
 use crate::model::{
-    Attrs, GrantTarget, Ident, Model, Origin, Resource, ResourceId, SYSTEM_ROLES, StackName, Value,
-    attr, canonical,
+    Attrs, Ident, Model, Origin, Part, Resource, ResourceId, StackName, Value, canonical,
 };
 use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-/// Top-level keys of an environments file.
-pub(crate) const TOP_KEYS: &[&str] = &[
-    "environments",
-    "vars",
-    "external",
-    "databases",
-    "warehouses",
-    "roles",
-];
-const DATABASE_KEYS: &[&str] = &[
-    "shared",
-    "comment",
-    "transient",
-    "data_retention_time_in_days",
-    "schemas",
-];
-const SCHEMA_KEYS: &[&str] = &[
-    "shared",
-    "comment",
-    "transient",
-    "managed_access",
-    "data_retention_time_in_days",
-];
-const WAREHOUSE_KEYS: &[&str] = &[
-    "shared",
-    "comment",
-    "size",
-    "type",
-    "auto_suspend",
-    "auto_resume",
-    "min_cluster_count",
-    "max_cluster_count",
-    "scaling_policy",
-    "initially_suspended",
-];
-const ROLE_KEYS: &[&str] = &["shared", "comment", "member_of", "grants"];
+/// Top-level keys of an environments file besides the kinds' sections.
+const PLAIN_TOP_KEYS: &[&str] = &["environments", "vars", "external"];
 const GRANT_KEYS: &[&str] = &["on", "privileges", "remove"];
-const EXTERNAL_KEYS: &[&str] = &["roles", "databases", "schemas", "warehouses"];
+
+/// Every top-level key: the plain ones, then each kind's section.
+pub(crate) fn top_keys() -> Vec<&'static str> {
+    let mut keys = PLAIN_TOP_KEYS.to_vec();
+    keys.extend(kinds::ALL.iter().filter_map(|k| match k.section {
+        Section::Top(s) => Some(s),
+        _ => None,
+    }));
+    keys
+}
+
+/// The kind declared in top-level section `key`.
+fn top_kind(key: &str) -> Option<&'static ResourceKind> {
+    kinds::ALL
+        .iter()
+        .copied()
+        .find(|k| matches!(k.section, Section::Top(s) if s == key))
+}
+
+/// The keys `external:` accepts, with their kinds.
+fn external_keys() -> Vec<&'static str> {
+    kinds::ALL.iter().filter_map(|k| k.external).collect()
+}
 
 /// Variables from a document's `vars:` (checked by [`Builder`]).
 #[cfg(test)]
@@ -97,10 +84,8 @@ fn build_model_with(
             member_edges: Vec::new(),
             roles: Vec::new(),
         };
-        for role in SYSTEM_ROLES {
-            b.add_external(ResourceId::Role {
-                name: Ident::from_canonical(*role),
-            });
+        for id in role::system_roles() {
+            b.add_external(id);
         }
         b
     };
@@ -153,19 +138,24 @@ fn build_model_with(
 enum Unit<'a> {
     /// A whole `vars` or `external` section.
     Section(&'a Entry),
-    Databases(&'a [Entry]),
-    Warehouses(&'a [Entry]),
-    Roles(&'a [Entry]),
+    /// Entries of a kind's top-level section.
+    Resources(&'static ResourceKind, &'a [Entry]),
 }
 
 impl Unit<'_> {
+    /// Relative work.
     fn len(&self) -> usize {
         match self {
             Unit::Section(_) => 1,
-            Unit::Databases(e) | Unit::Warehouses(e) => e.len(),
-            // A role carries its memberships and grants: about three times
-            // the work of a warehouse or a database.
-            Unit::Roles(e) => 3 * e.len(),
+            Unit::Resources(kind, e) => kind.parse_weight * e.len(),
+        }
+    }
+
+    /// The number of entries.
+    fn count(&self) -> usize {
+        match self {
+            Unit::Section(_) => 1,
+            Unit::Resources(_, e) => e.len(),
         }
     }
 }
@@ -184,17 +174,13 @@ fn split_document(doc: &Node) -> Option<(Vec<Unit<'_>>, Vec<Unit<'_>>)> {
     };
     let mut units = Vec::with_capacity(entries.len());
     for e in entries {
-        let items = || match &e.value.kind {
-            Kind::Map(items) => Some(items.as_slice()),
-            _ => None,
-        };
         units.push(match e.key.as_str() {
             "environments" => continue,
             "vars" | "external" => Unit::Section(e),
-            "databases" => Unit::Databases(items()?),
-            "warehouses" => Unit::Warehouses(items()?),
-            "roles" => Unit::Roles(items()?),
-            _ => return None,
+            key => match (top_kind(key), &e.value.kind) {
+                (Some(kind), Kind::Map(items)) => Unit::Resources(kind, items.as_slice()),
+                _ => return None,
+            },
         });
     }
     let total: usize = units.iter().map(Unit::len).sum();
@@ -210,34 +196,18 @@ fn split_document(doc: &Node) -> Option<(Vec<Unit<'_>>, Vec<Unit<'_>>)> {
             second.push(unit);
             continue;
         }
-        let weight = unit.len() / unit_count(&unit).max(1);
+        let weight = unit.len() / unit.count().max(1);
         let take = (half - done).div_ceil(weight.max(1));
         match unit {
-            Unit::Databases(e) if take < e.len() => {
-                first.push(Unit::Databases(&e[..take]));
-                second.push(Unit::Databases(&e[take..]));
-            }
-            Unit::Warehouses(e) if take < e.len() => {
-                first.push(Unit::Warehouses(&e[..take]));
-                second.push(Unit::Warehouses(&e[take..]));
-            }
-            Unit::Roles(e) if take < e.len() => {
-                first.push(Unit::Roles(&e[..take]));
-                second.push(Unit::Roles(&e[take..]));
+            Unit::Resources(kind, e) if take < e.len() => {
+                first.push(Unit::Resources(kind, &e[..take]));
+                second.push(Unit::Resources(kind, &e[take..]));
             }
             unit => first.push(unit),
         }
         done += unit.len();
     }
     Some((first, second))
-}
-
-/// The number of entries of a unit.
-fn unit_count(unit: &Unit<'_>) -> usize {
-    match unit {
-        Unit::Section(_) => 1,
-        Unit::Databases(e) | Unit::Warehouses(e) | Unit::Roles(e) => e.len(),
-    }
 }
 
 /// A reference to check once everything is declared. Its key path is
@@ -257,6 +227,19 @@ impl Reference<'_> {
         let on = if self.field == "grants" { ".on" } else { "" };
         format!("roles.{}.{}[{}]{on}", self.role_key, self.field, self.index)
     }
+}
+
+/// The resource whose entry holds a child section.
+struct Parent<'p> {
+    kind: &'static ResourceKind,
+    names: &'p [Ident],
+    shared: bool,
+    path: &'p KeyPath<'p>,
+}
+
+/// Whether `kind`'s entries hold memberships (the roles checked for cycles).
+fn member_parent(kind: &ResourceKind) -> bool {
+    matches!(role_grant::KIND.section, Section::Items { parent, .. } if std::ptr::eq(parent, kind))
 }
 
 struct Builder<'a> {
@@ -334,9 +317,6 @@ impl fmt::Display for KeyPath<'_> {
 
 static VARS: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "vars");
 static EXTERNAL: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "external");
-static DATABASES: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "databases");
-static WAREHOUSES: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "warehouses");
-static ROLES: KeyPath<'static> = KeyPath::Key(&KeyPath::Root, "roles");
 
 impl<'a> Builder<'a> {
     fn only_shared(&self) -> bool {
@@ -437,6 +417,7 @@ impl<'a> Builder<'a> {
         path: &KeyPath<'_>,
         x: Expander<'_>,
         min: i64,
+        hint: Option<&str>,
     ) -> Option<i64> {
         let value = match self.scalar(node, path, x)? {
             Scalar::Int(i) => i,
@@ -453,8 +434,7 @@ impl<'a> Builder<'a> {
         };
         if value < min {
             let key = path.last_key();
-            let hint = (key == attr::AUTO_SUSPEND)
-                .then(|| "seconds of inactivity before suspending; 0 means never".to_string());
+            let hint = hint.map(str::to_string);
             self.error(
                 node.at,
                 path,
@@ -592,10 +572,10 @@ impl<'a> Builder<'a> {
                 "environments" => {}
                 "vars" => self.vars(e),
                 "external" => self.externals(e),
-                "databases" => self.databases(e),
-                "warehouses" => self.warehouses(e),
-                "roles" => self.roles(e),
-                _ => self.unknown_key(e, &KeyPath::Root, "the top level", TOP_KEYS),
+                key => match top_kind(key) {
+                    Some(kind) => self.section(kind, e),
+                    None => self.unknown_key(e, &KeyPath::Root, "the top level", &top_keys()),
+                },
             }
         }
     }
@@ -608,9 +588,13 @@ impl<'a> Builder<'a> {
                     "vars" => self.vars(e),
                     _ => self.externals(e),
                 },
-                Unit::Databases(e) => self.databases_entries(e),
-                Unit::Warehouses(e) => self.warehouses_entries(e),
-                Unit::Roles(e) => self.roles_entries(e),
+                Unit::Resources(kind, e) => {
+                    let path = KeyPath::Root;
+                    let Section::Top(section) = kind.section else {
+                        continue;
+                    };
+                    self.entries(kind, e, &path.key(section), None);
+                }
             }
         }
     }
@@ -671,10 +655,14 @@ impl<'a> Builder<'a> {
         };
         for kind in entries {
             let path = EXTERNAL.key(&kind.key);
-            if !EXTERNAL_KEYS.contains(&kind.key.as_str()) {
-                self.unknown_key(kind, &EXTERNAL, "`external`", EXTERNAL_KEYS);
+            let Some(object_kind) = kinds::ALL
+                .iter()
+                .copied()
+                .find(|k| k.external == Some(kind.key.as_str()))
+            else {
+                self.unknown_key(kind, &EXTERNAL, "`external`", &external_keys());
                 continue;
-            }
+            };
             let items = match &kind.value.kind {
                 Kind::List(items) => items.as_slice(),
                 Kind::Null => &[],
@@ -708,114 +696,62 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                 };
-                let id = match kind.key.as_str() {
-                    "schemas" => match text.split_once('.') {
-                        Some(_) => parse_target(&format!("schema {text}"))
-                            .ok()
-                            .and_then(|t| t.object()),
-                        None => None,
-                    },
-                    other => Ident::parse(&text).ok().map(|name| match other {
-                        "roles" => ResourceId::Role { name },
-                        "databases" => ResourceId::Database { name },
-                        _ => ResourceId::Warehouse { name },
-                    }),
-                };
-                match id {
+                match kinds::parse_name(object_kind, &text) {
                     Some(id) => self.add_external(id),
                     None => self.error(
                         item.at,
                         &path,
                         format!("`{text}` is not a valid name"),
-                        (kind.key == "schemas")
-                            .then(|| "write schemas as `DATABASE.SCHEMA`".to_string()),
+                        (object_kind.meta.fields.len() > 1).then(|| {
+                            format!(
+                                "write {} as `DATABASE.{}`",
+                                kind.key,
+                                object_kind.name().to_ascii_uppercase()
+                            )
+                        }),
                     ),
                 }
             }
         }
     }
 
-    fn databases(&mut self, section: &Entry) {
-        let Some(entries) = self.map_of(&section.value, &DATABASES, "databases") else {
+    /// A kind's top-level section.
+    fn section(&mut self, kind: &'static ResourceKind, section: &'a Entry) {
+        let root = KeyPath::Root;
+        let path = root.key(&section.key);
+        let what = format!("{}s", kind.name());
+        let Some(entries) = self.map_of(&section.value, &path, &what) else {
             return;
         };
-        self.databases_entries(entries);
+        self.entries(kind, entries, &path, None);
     }
 
-    /// The entries of the `databases` section (all, or a contiguous part).
-    fn databases_entries(&mut self, entries: &[Entry]) {
-        for e in entries {
-            let path = DATABASES.key(&e.key);
-            let shared = self.shared_flag(&e.value, &path);
-            if self.only_shared() && !shared {
-                continue;
-            }
-            let x = self.x.with_env_allowed(!shared);
-            let name = self.name(e, &path, x);
-            let Some(fields) = self.map_of(&e.value, &path, "database settings") else {
-                continue;
-            };
-            let mut attrs = Attrs::new();
-            let mut schemas = None;
-            for f in fields {
-                let p = path.key(&f.key);
-                match f.key.as_str() {
-                    "shared" => {}
-                    "comment" => {
-                        if let Some(t) = self.read_text(&f.value, &p, x) {
-                            attrs.insert(attr::COMMENT.into(), Value::Text(t));
-                        }
-                    }
-                    "transient" => {
-                        if let Some(b) = self.read_bool(&f.value, &p, x) {
-                            attrs.insert(attr::TRANSIENT.into(), Value::Bool(b));
-                        }
-                    }
-                    "data_retention_time_in_days" => {
-                        if let Some(i) = self.read_int(&f.value, &p, x, 0) {
-                            attrs.insert(attr::DATA_RETENTION_TIME_IN_DAYS.into(), Value::Int(i));
-                        }
-                    }
-                    "schemas" => schemas = Some(f),
-                    _ => self.unknown_key(f, &path, "a database", DATABASE_KEYS),
-                }
-            }
-            let Some(name) = name else { continue };
-            self.insert(
-                ResourceId::Database { name: name.clone() },
-                shared,
-                attrs,
-                e.key_at,
-                &path,
-            );
-            if let Some(schemas) = schemas {
-                self.schemas(schemas, &name, shared, &path);
-            }
-        }
-    }
-
-    fn schemas(
+    /// The entries of a kind's section (all, or a contiguous part): each
+    /// one's keys checked against the kind's attributes and children, its
+    /// values read in canonical form, then its children.
+    fn entries(
         &mut self,
-        section: &Entry,
-        database: &Ident,
-        db_shared: bool,
-        db_path: &KeyPath<'_>,
+        kind: &'static ResourceKind,
+        entries: &'a [Entry],
+        section_path: &KeyPath<'_>,
+        parent: Option<&Parent<'_>>,
     ) {
-        let section_path = db_path.key("schemas");
-        let Some(entries) = self.map_of(&section.value, &section_path, "schemas") else {
-            return;
-        };
         for e in entries {
             let path = section_path.key(&e.key);
             let shared = self.shared_flag(&e.value, &path);
-            if shared && !db_shared {
+            if let Some(p) = parent
+                && shared
+                && !p.shared
+            {
                 if !self.only_shared() {
+                    let (k, pk) = (kind.name(), p.kind.name());
                     self.error(
                         e.key_at,
                         &path,
-                        "a shared schema must be in a shared database".to_string(),
+                        format!("a shared {k} must be in a shared {pk}"),
                         Some(format!(
-                            "add `shared: true` to the database, or remove it from the schema ({db_path})"
+                            "add `shared: true` to the {pk}, or remove it from the {k} ({})",
+                            p.path
                         )),
                     );
                 }
@@ -826,199 +762,116 @@ impl<'a> Builder<'a> {
             }
             let x = self.x.with_env_allowed(!shared);
             let name = self.name(e, &path, x);
-            let Some(fields) = self.map_of(&e.value, &path, "schema settings") else {
+            let what = format!("{} settings", kind.name());
+            let Some(fields) = self.map_of(&e.value, &path, &what) else {
                 continue;
             };
             let mut attrs = Attrs::new();
+            let mut children: Vec<&'a Entry> = Vec::new();
             for f in fields {
                 let p = path.key(&f.key);
-                match f.key.as_str() {
-                    "shared" => {}
-                    "comment" => {
-                        if let Some(t) = self.read_text(&f.value, &p, x) {
-                            attrs.insert(attr::COMMENT.into(), Value::Text(t));
-                        }
+                if f.key == "shared" {
+                    continue;
+                }
+                if let Some(spec) = kind.attr(&f.key) {
+                    if let Some(value) = self.read_attr(&spec.ty, &f.value, &p, x) {
+                        attrs.insert(f.key.clone(), value);
                     }
-                    "transient" | "managed_access" => {
-                        let key = if f.key == "transient" {
-                            attr::TRANSIENT
-                        } else {
-                            attr::MANAGED_ACCESS
-                        };
-                        if let Some(b) = self.read_bool(&f.value, &p, x) {
-                            attrs.insert(key.into(), Value::Bool(b));
-                        }
-                    }
-                    "data_retention_time_in_days" => {
-                        if let Some(i) = self.read_int(&f.value, &p, x, 0) {
-                            attrs.insert(attr::DATA_RETENTION_TIME_IN_DAYS.into(), Value::Int(i));
-                        }
-                    }
-                    _ => self.unknown_key(f, &path, "a schema", SCHEMA_KEYS),
+                } else if kind.children.contains(&f.key.as_str()) {
+                    children.push(f);
+                } else {
+                    let what = format!("a {}", kind.name());
+                    self.unknown_key(f, &path, &what, &kind.keys());
                 }
             }
-            if let Some(name) = name {
-                self.insert(
-                    ResourceId::Schema {
-                        database: database.clone(),
-                        name,
-                    },
-                    shared,
-                    attrs,
-                    e.key_at,
-                    &path,
-                );
-            }
-        }
-    }
-
-    fn warehouses(&mut self, section: &Entry) {
-        let Some(entries) = self.map_of(&section.value, &WAREHOUSES, "warehouses") else {
-            return;
-        };
-        self.warehouses_entries(entries);
-    }
-
-    /// The entries of the `warehouses` section (all, or a contiguous part).
-    fn warehouses_entries(&mut self, entries: &[Entry]) {
-        let sizes = canonical::warehouse_sizes().collect::<Vec<_>>().join(", ");
-        for e in entries {
-            let path = WAREHOUSES.key(&e.key);
-            let shared = self.shared_flag(&e.value, &path);
-            if self.only_shared() && !shared {
-                continue;
-            }
-            let x = self.x.with_env_allowed(!shared);
-            let name = self.name(e, &path, x);
-            let Some(fields) = self.map_of(&e.value, &path, "warehouse settings") else {
-                continue;
-            };
-            let mut attrs = Attrs::new();
-            for f in fields {
-                let p = path.key(&f.key);
-                let v = &f.value;
-                let value = match f.key.as_str() {
-                    "shared" => continue,
-                    "comment" => self.read_text(v, &p, x).map(Value::Text),
-                    "size" => self.read_keyword(
-                        v,
-                        &p,
-                        x,
-                        canonical::warehouse_size,
-                        "warehouse size",
-                        &format!("{sizes} (Snowflake's spellings such as X-SMALL work too)"),
-                    ),
-                    "type" => self.read_keyword(
-                        v,
-                        &p,
-                        x,
-                        canonical::warehouse_type,
-                        "warehouse type",
-                        "STANDARD, SNOWPARK-OPTIMIZED",
-                    ),
-                    "scaling_policy" => self.read_keyword(
-                        v,
-                        &p,
-                        x,
-                        canonical::scaling_policy,
-                        "scaling policy",
-                        "STANDARD, ECONOMY",
-                    ),
-                    "auto_suspend" => self.read_int(v, &p, x, 0).map(Value::Int),
-                    "min_cluster_count" | "max_cluster_count" => {
-                        self.read_int(v, &p, x, 1).map(Value::Int)
-                    }
-                    "auto_resume" | "initially_suspended" => {
-                        self.read_bool(v, &p, x).map(Value::Bool)
-                    }
-                    _ => {
-                        self.unknown_key(f, &path, "a warehouse", WAREHOUSE_KEYS);
-                        continue;
-                    }
-                };
-                if let Some(value) = value {
-                    attrs.insert(f.key.clone(), value);
-                }
-            }
-            if let (Some(Value::Int(min)), Some(Value::Int(max))) = (
-                attrs.get(attr::MIN_CLUSTER_COUNT),
-                attrs.get(attr::MAX_CLUSTER_COUNT),
-            ) && min > max
+            if let Some(check) = kind.check
+                && let Some((key, message)) = check(&attrs)
             {
-                let at = e.value.get("min_cluster_count").map_or(e.key_at, |n| n.at);
-                self.error(
-                    at,
-                    &path.key("min_cluster_count"),
-                    format!(
-                        "`min_cluster_count` ({min}) is larger than `max_cluster_count` ({max})"
-                    ),
-                    None,
-                );
-            }
-            if let Some(name) = name {
-                self.insert(
-                    ResourceId::Warehouse { name },
-                    shared,
-                    attrs,
-                    e.key_at,
-                    &path,
-                );
-            }
-        }
-    }
-
-    fn roles(&mut self, section: &'a Entry) {
-        let Some(entries) = self.map_of(&section.value, &ROLES, "roles") else {
-            return;
-        };
-        self.roles_entries(entries);
-    }
-
-    /// The entries of the `roles` section (all, or a contiguous part).
-    fn roles_entries(&mut self, entries: &'a [Entry]) {
-        for e in entries {
-            let path = ROLES.key(&e.key);
-            let shared = self.shared_flag(&e.value, &path);
-            if self.only_shared() && !shared {
-                continue;
-            }
-            let x = self.x.with_env_allowed(!shared);
-            let name = self.name(e, &path, x);
-            let Some(fields) = self.map_of(&e.value, &path, "role settings") else {
-                continue;
-            };
-            let mut attrs = Attrs::new();
-            let mut member_of = None;
-            let mut grants = None;
-            for f in fields {
-                let p = path.key(&f.key);
-                match f.key.as_str() {
-                    "shared" => {}
-                    "comment" => {
-                        if let Some(t) = self.read_text(&f.value, &p, x) {
-                            attrs.insert(attr::COMMENT.into(), Value::Text(t));
-                        }
-                    }
-                    "member_of" => member_of = Some(f),
-                    "grants" => grants = Some(f),
-                    _ => self.unknown_key(f, &path, "a role", ROLE_KEYS),
-                }
+                let at = e.value.get(key).map_or(e.key_at, |n| n.at);
+                self.error(at, &path.key(key), message, None);
             }
             let Some(name) = name else { continue };
-            let role_id = ResourceId::Role { name: name.clone() };
-            if self.resources.contains_key(&role_id) {
-                // Reported by insert; its grants would only repeat the error.
-                self.insert(role_id, shared, attrs, e.key_at, &path);
+            let mut names: Vec<Ident> = parent.map(|p| p.names.to_vec()).unwrap_or_default();
+            names.push(name.clone());
+            let id = ResourceId::named(kind.meta, names.iter().cloned());
+            if self.resources.contains_key(&id) {
+                // Reported by insert; its children would only repeat the error.
+                self.insert(id, shared, attrs, e.key_at, &path);
                 continue;
             }
-            self.insert(role_id, shared, attrs, e.key_at, &path);
-            self.roles.push(name.clone());
-            if let Some(f) = member_of {
-                self.member_of(f, &name, shared, &path, &e.key, x);
+            self.insert(id, shared, attrs, e.key_at, &path);
+            if member_parent(kind) {
+                self.roles.push(name.clone());
             }
-            if let Some(f) = grants {
-                self.grants(f, &name, shared, &path, &e.key, x);
+            for f in children {
+                self.child(kind, f, &names, shared, &path, &e.key, x);
             }
+        }
+    }
+
+    /// A child section of a resource's entry: a mapping of resources it
+    /// contains, or (special handling, see `kinds`) grants and memberships.
+    #[allow(clippy::too_many_arguments)]
+    fn child(
+        &mut self,
+        kind: &'static ResourceKind,
+        f: &'a Entry,
+        names: &[Ident],
+        shared: bool,
+        path: &KeyPath<'_>,
+        entry_key: &'a str,
+        x: Expander<'_>,
+    ) {
+        let Some(child) = kinds::ALL.iter().copied().find(|c| match c.section {
+            Section::Child { parent, key } | Section::Items { parent, key } => {
+                std::ptr::eq(parent, kind) && key == f.key
+            }
+            Section::Top(_) => false,
+        }) else {
+            return;
+        };
+        match child.section {
+            Section::Child { key, .. } => {
+                let section_path = path.key(key);
+                let what = format!("{}s", child.name());
+                let Some(entries) = self.map_of(&f.value, &section_path, &what) else {
+                    return;
+                };
+                let parent = Parent {
+                    kind,
+                    names,
+                    shared,
+                    path,
+                };
+                self.entries(child, entries, &section_path, Some(&parent));
+            }
+            _ if std::ptr::eq(child, &grant::KIND) => {
+                self.grants(f, &names[0], shared, path, entry_key, x)
+            }
+            _ => self.member_of(f, &names[0], shared, path, entry_key, x),
+        }
+    }
+
+    /// A value of an attribute, in canonical form.
+    fn read_attr(
+        &mut self,
+        ty: &AttrType,
+        node: &Node,
+        path: &KeyPath<'_>,
+        x: Expander<'_>,
+    ) -> Option<Value> {
+        match ty {
+            AttrType::Text => self.read_text(node, path, x).map(Value::Text),
+            AttrType::Bool => self.read_bool(node, path, x).map(Value::Bool),
+            AttrType::Int { min, hint } => {
+                self.read_int(node, path, x, *min, *hint).map(Value::Int)
+            }
+            AttrType::Keyword { canon, what, valid } => {
+                self.read_keyword(node, path, x, *canon, what, &valid())
+            }
+            AttrType::Privileges => self
+                .privileges(node, path, x)
+                .map(|p| Value::List(canonical::privilege_set(p))),
         }
     }
 
@@ -1057,19 +910,14 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
-            let id = ResourceId::RoleGrant {
-                role: role.clone(),
-                parent: parent.clone(),
-            };
+            let id = role_grant::id(role.clone(), parent.clone());
             if self.resources.contains_key(&id) {
                 continue;
             }
             self.refs.push(Reference {
                 from: id.clone(),
                 from_shared: shared,
-                to: ResourceId::Role {
-                    name: parent.clone(),
-                },
+                to: role::id(parent.clone()),
                 at: item.at,
                 role_key,
                 field: "member_of",
@@ -1126,7 +974,7 @@ impl<'a> Builder<'a> {
                 );
                 continue;
             }
-            let mut target: Option<GrantTarget> = None;
+            let mut target: Option<ResourceId> = None;
             let mut privileges: Option<Vec<String>> = None;
             let mut saw_on = false;
             let mut saw_privileges = false;
@@ -1136,13 +984,13 @@ impl<'a> Builder<'a> {
                     "on" => {
                         saw_on = true;
                         if let Some(text) = self.read_text(&g.value, &gp, x) {
-                            match parse_target(&text) {
+                            match grant::parse_target(&text) {
                                 Ok(t) => target = Some(t),
                                 Err(message) => self.error(
                                     g.value.at,
                                     &gp,
                                     message,
-                                    Some(format!("grant targets: {TARGET_FORMS}")),
+                                    Some(format!("grant targets: {}", grant::target_forms())),
                                 ),
                             }
                         }
@@ -1160,7 +1008,7 @@ impl<'a> Builder<'a> {
                     item.at,
                     &p,
                     "a grant needs `on:` (what it is on)".to_string(),
-                    Some(format!("grant targets: {TARGET_FORMS}")),
+                    Some(format!("grant targets: {}", grant::target_forms())),
                 );
             }
             if !saw_privileges {
@@ -1174,19 +1022,17 @@ impl<'a> Builder<'a> {
             let (Some(target), Some(privileges)) = (target, privileges) else {
                 continue;
             };
-            let id = ResourceId::Grant {
-                role: role.clone(),
-                on: target.clone(),
-            };
+            let object = grant::object(&target);
+            let id = grant::id(role.clone(), target);
             if let Some(existing) = self.resources.get_mut(&id) {
                 // Two entries on one target: one grant with both sets.
-                if let Some(Value::List(list)) = existing.attrs.get_mut(attr::PRIVILEGES) {
+                if let Some(Value::List(list)) = existing.attrs.get_mut(grant::PRIVILEGES.name) {
                     let merged = canonical::privilege_set(list.drain(..).chain(privileges));
                     *list = merged;
                 }
                 continue;
             }
-            if let Some(object) = target.object() {
+            if let Some(object) = object {
                 self.refs.push(Reference {
                     from: id.clone(),
                     from_shared: shared,
@@ -1199,7 +1045,7 @@ impl<'a> Builder<'a> {
             }
             let mut attrs = Attrs::new();
             attrs.insert(
-                attr::PRIVILEGES.into(),
+                grant::PRIVILEGES.name.into(),
                 Value::List(canonical::privilege_set(privileges)),
             );
             self.insert(id, shared, attrs, item.at, &p);
@@ -1268,10 +1114,12 @@ impl<'a> Builder<'a> {
                 continue;
             }
             // A schema of an external database is external too.
-            if let ResourceId::Schema { database, .. } = &r.to
-                && self.external_set.contains(&ResourceId::Database {
-                    name: database.clone(),
-                })
+            // In a container listed as external (a schema of an external
+            // database).
+            if r.to
+                .references()
+                .iter()
+                .any(|c| self.external_set.contains(c))
             {
                 continue;
             }
@@ -1305,31 +1153,25 @@ impl<'a> Builder<'a> {
 
     fn undeclared(&self, to: &ResourceId) -> (String, String) {
         let kind = to.kind();
-        let section = match to {
-            ResourceId::Database { .. } => "databases",
-            ResourceId::Schema { .. } => "schemas",
-            ResourceId::Warehouse { .. } => "warehouses",
-            _ => "roles",
+        let section = kinds::of(to).external.unwrap_or("roles");
+        // `DB.SCHEMA` as written in messages (identifiers in SQL form).
+        let display = |id: &ResourceId| -> String {
+            id.parts()
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Name(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join(".")
         };
-        let name = match to {
-            ResourceId::Database { name }
-            | ResourceId::Warehouse { name }
-            | ResourceId::Role { name } => name.to_string(),
-            ResourceId::Schema { database, name } => format!("{database}.{name}"),
-            _ => to.address(),
-        };
+        let name = display(to);
         let candidates: Vec<String> = self
             .resources
             .keys()
             .chain(self.external.iter())
             .filter(|id| id.kind() == kind)
-            .map(|id| match id {
-                ResourceId::Schema { database, name } => format!("{database}.{name}"),
-                ResourceId::Database { name }
-                | ResourceId::Warehouse { name }
-                | ResourceId::Role { name } => name.to_string(),
-                other => other.address(),
-            })
+            .map(display)
             .collect();
         let suggestion = did_you_mean(&name, candidates.iter().map(String::as_str));
         let scope = if self.only_shared() { " as shared" } else { "" };
@@ -1455,36 +1297,25 @@ roles:
     #[test]
     fn builds_canonical_resources_with_stacks() {
         let m = model(BASE, Some("DEV")).unwrap();
-        let wh = &m.resources[&ResourceId::Warehouse {
-            name: id("PUDO_DEV_WH"),
-        }];
-        assert_eq!(wh.attrs[attr::SIZE], Value::Text("XSMALL".into()));
-        assert_eq!(wh.attrs[attr::AUTO_SUSPEND], Value::Int(60));
+        let wh = &m.resources[&kinds::warehouse::id(id("PUDO_DEV_WH"))];
+        assert_eq!(wh.attrs["size"], Value::Text("XSMALL".into()));
+        assert_eq!(wh.attrs["auto_suspend"], Value::Int(60));
         assert_eq!(wh.stack.as_str(), "dev");
-        let db = &m.resources[&ResourceId::Database {
-            name: id("PUDO_MLOPS"),
-        }];
+        let db = &m.resources[&kinds::database::id(id("PUDO_MLOPS"))];
         assert!(db.stack.is_shared());
-        let grant = &m.resources[&ResourceId::Grant {
-            role: id("PUDO_DEV_ROLE"),
-            on: GrantTarget::Database {
-                name: id("PUDO_MLOPS"),
-            },
-        }];
+        let grant = &m.resources
+            [&kinds::grant::id(id("PUDO_DEV_ROLE"), kinds::database::id(id("PUDO_MLOPS")))];
         assert_eq!(
-            grant.attrs[attr::PRIVILEGES],
+            grant.attrs["privileges"],
             Value::List(vec!["MONITOR".into(), "USAGE".into()])
         );
-        assert!(m.resources.contains_key(&ResourceId::RoleGrant {
-            role: id("PUDO_DEV_ROLE"),
-            parent: id("SYSADMIN")
-        }));
+        assert!(
+            m.resources
+                .contains_key(&kinds::role_grant::id(id("PUDO_DEV_ROLE"), id("SYSADMIN")))
+        );
         assert_eq!(m.owned_by(&StackName::shared()).count(), 2);
         assert_eq!(m.owned_by(&StackName::for_environment("DEV")).count(), 6);
-        assert!(
-            m.external
-                .contains(&ResourceId::Role { name: id("PUBLIC") })
-        );
+        assert!(m.external.contains(&kinds::role::id(id("PUBLIC"))));
     }
 
     #[test]

@@ -1,59 +1,6 @@
 //! One canonical form per value, shared by configuration validation and the
 //! live reader, so that the two sides of every comparison agree.
 
-/// Canonical warehouse sizes (the keyword form CREATE WAREHOUSE takes) with
-/// the spellings Snowflake accepts or shows for each.
-const WAREHOUSE_SIZES: &[(&str, &[&str])] = &[
-    ("XSMALL", &["XSMALL", "X-SMALL"]),
-    ("SMALL", &["SMALL"]),
-    ("MEDIUM", &["MEDIUM"]),
-    ("LARGE", &["LARGE"]),
-    ("XLARGE", &["XLARGE", "X-LARGE"]),
-    ("XXLARGE", &["XXLARGE", "X2LARGE", "2X-LARGE", "2XLARGE"]),
-    ("XXXLARGE", &["XXXLARGE", "X3LARGE", "3X-LARGE", "3XLARGE"]),
-    ("X4LARGE", &["X4LARGE", "4X-LARGE", "4XLARGE"]),
-    ("X5LARGE", &["X5LARGE", "5X-LARGE", "5XLARGE"]),
-    ("X6LARGE", &["X6LARGE", "6X-LARGE", "6XLARGE"]),
-];
-
-/// `XSMALL`, `X-Small`, `x-small` -> `XSMALL`. `None` for an unknown size.
-pub fn warehouse_size(written: &str) -> Option<&'static str> {
-    let upper = written.trim().to_ascii_uppercase();
-    WAREHOUSE_SIZES
-        .iter()
-        .find(|(_, spellings)| spellings.contains(&upper.as_str()))
-        .map(|(canonical, _)| *canonical)
-}
-
-/// Every canonical warehouse size, for error hints.
-pub fn warehouse_sizes() -> impl Iterator<Item = &'static str> {
-    WAREHOUSE_SIZES.iter().map(|(canonical, _)| *canonical)
-}
-
-/// Warehouse types: `STANDARD`, `SNOWPARK-OPTIMIZED` (also written with an
-/// underscore).
-pub fn warehouse_type(written: &str) -> Option<&'static str> {
-    match written
-        .trim()
-        .to_ascii_uppercase()
-        .replace('_', "-")
-        .as_str()
-    {
-        "STANDARD" => Some("STANDARD"),
-        "SNOWPARK-OPTIMIZED" => Some("SNOWPARK-OPTIMIZED"),
-        _ => None,
-    }
-}
-
-/// Scaling policies: `STANDARD`, `ECONOMY`.
-pub fn scaling_policy(written: &str) -> Option<&'static str> {
-    match written.trim().to_ascii_uppercase().as_str() {
-        "STANDARD" => Some("STANDARD"),
-        "ECONOMY" => Some("ECONOMY"),
-        _ => None,
-    }
-}
-
 /// A privilege name: upper case, single spaces (`create  table` ->
 /// `CREATE TABLE`). `None` when it holds anything but letters, digits,
 /// underscores and spaces.
@@ -114,24 +61,6 @@ pub fn show_bool(text: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn warehouse_sizes_fold_to_one_form() {
-        let cases = [
-            ("XSMALL", Some("XSMALL")),
-            ("x-small", Some("XSMALL")),
-            ("X-Small", Some("XSMALL")),
-            ("Medium", Some("MEDIUM")),
-            ("2X-Large", Some("XXLARGE")),
-            ("X2LARGE", Some("XXLARGE")),
-            ("6X-Large", Some("X6LARGE")),
-            ("HUGE", None),
-            ("", None),
-        ];
-        for (written, expected) in cases {
-            assert_eq!(warehouse_size(written), expected, "{written}");
-        }
-    }
 
     #[test]
     fn privileges_are_upper_case_single_spaced() {

@@ -1,16 +1,17 @@
-//! Hand-written `Deserialize` for [`Value`], [`ResourceId`] and
-//! [`GrantTarget`].
+//! Hand-written `Deserialize` for [`Value`] and [`ResourceId`].
 //!
 //! Their serde forms are untagged (`Value`) and internally tagged
-//! (`ResourceId` by `kind`, `GrantTarget` by `type`). Derived, serde buffers
+//! (`ResourceId` by `kind`, a grant's target by `type`). The kinds come from
+//! an [`IdLookup`] (the registry in `crate::kinds`). Derived, serde buffers
 //! every such value into an intermediate tree before picking the variant,
 //! which was most of the time of reading a state file of 10,000 resources.
 //! These read the same JSON in one pass, accept the tag anywhere in the
 //! object, ignore unknown fields, and fail with the messages the derived
 //! code gives.
 
-use super::{GrantTarget, Ident, ResourceId, Value};
+use super::{Holds, Ident, KindMeta, Part, ResourceId, Value};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use smallvec::SmallVec;
 use std::fmt;
 
 const UNTAGGED: &str = "data did not match any variant of untagged enum Value";
@@ -90,235 +91,185 @@ impl<'de> serde::Deserialize<'de> for Text {
     }
 }
 
-/// The fields of every variant of both enums, gathered in one pass.
-#[derive(Default)]
-struct Fields {
-    tag: Option<String>,
-    name: Option<String>,
-    database: Option<String>,
-    schema: Option<String>,
-    role: Option<String>,
-    parent: Option<String>,
-    object_type: Option<String>,
-    on: Option<GrantTarget>,
+/// How the generic reader finds kinds: by tag for resources (`kind`) and for
+/// grant targets (`type`), and the interned names of every identity field.
+pub trait IdLookup: Sync {
+    fn kind(&self, tag: &str) -> Option<&'static KindMeta>;
+    fn target(&self, tag: &str) -> Option<&'static KindMeta>;
+    /// The known field name equal to `key` (no allocation per key).
+    fn field(&self, key: &str) -> Option<&'static str>;
+    /// Every tag `kind` accepts, for the error message.
+    fn kind_names(&self) -> &'static [&'static str];
+    fn target_names(&self) -> &'static [&'static str];
 }
 
-#[derive(Clone, Copy)]
+/// One field value as read: text, or a nested target.
+enum Raw {
+    Text(String),
+    Target(ResourceId),
+}
+
+struct FieldKey<'l> {
+    tag: &'static str,
+    lookup: &'l dyn IdLookup,
+}
+
 enum Key {
     Tag,
-    Name,
-    Database,
-    Schema,
-    Role,
-    Parent,
-    ObjectType,
-    On,
+    Field(&'static str),
     Other,
 }
 
-/// Reads a map's keys without allocating; `tag` is the tag field's name.
-struct KeySeed(&'static str);
-
-impl<'de> de::DeserializeSeed<'de> for KeySeed {
+impl<'de> de::DeserializeSeed<'de> for FieldKey<'_> {
     type Value = Key;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
-        struct V(&'static str);
-        impl<'de> Visitor<'de> for V {
+        struct V<'l>(&'static str, &'l dyn IdLookup);
+        impl<'de> Visitor<'de> for V<'_> {
             type Value = Key;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a field name")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
-                Ok(match s {
-                    _ if s == self.0 => Key::Tag,
-                    "name" => Key::Name,
-                    "database" => Key::Database,
-                    "schema" => Key::Schema,
-                    "role" => Key::Role,
-                    "parent" => Key::Parent,
-                    "object_type" => Key::ObjectType,
-                    "on" => Key::On,
-                    _ => Key::Other,
+                Ok(if s == self.0 {
+                    Key::Tag
+                } else {
+                    match self.1.field(s) {
+                        Some(f) => Key::Field(f),
+                        None => Key::Other,
+                    }
                 })
             }
         }
-        deserializer.deserialize_identifier(V(self.0))
+        deserializer.deserialize_identifier(V(self.tag, self.lookup))
     }
 }
 
-fn set<'de, A: MapAccess<'de>, T: serde::Deserialize<'de>>(
-    slot: &mut Option<T>,
-    field: &'static str,
-    map: &mut A,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(field));
+/// A field's value: a string, a nested target (a map), or anything else
+/// (ignored, like an unknown field).
+struct RawSeed<'l>(&'l dyn IdLookup);
+
+impl<'de> de::DeserializeSeed<'de> for RawSeed<'_> {
+    type Value = Option<Raw>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Raw>, D::Error> {
+        struct V<'l>(&'l dyn IdLookup);
+        impl<'de> Visitor<'de> for V<'_> {
+            type Value = Option<Raw>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a name or a grant target")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Option<Raw>, E> {
+                Ok(Some(Raw::Text(s.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Option<Raw>, E> {
+                Ok(Some(Raw::Text(s)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Raw>, A::Error> {
+                read_id(map, "type", self.0).map(|id| Some(Raw::Target(id)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Raw>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<Raw>, E> {
+                Ok(None)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<Raw>, E> {
+                Ok(None)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<Raw>, E> {
+                Ok(None)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<Raw>, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Option<Raw>, E> {
+                Ok(None)
+            }
+        }
+        deserializer.deserialize_any(V(self.0))
     }
-    *slot = Some(map.next_value()?);
-    Ok(())
 }
 
-fn read_fields<'de, A: MapAccess<'de>>(
+fn read_id<'de, A: MapAccess<'de>>(
     mut map: A,
     tag_field: &'static str,
-    allows_on: bool,
-) -> Result<Fields, A::Error> {
-    let mut f = Fields::default();
-    while let Some(key) = map.next_key_seed(KeySeed(tag_field))? {
+    lookup: &dyn IdLookup,
+) -> Result<ResourceId, A::Error> {
+    let mut tag: Option<String> = None;
+    let mut fields: SmallVec<[(&'static str, Raw); 3]> = SmallVec::new();
+    while let Some(key) = map.next_key_seed(FieldKey {
+        tag: tag_field,
+        lookup,
+    })? {
         match key {
-            Key::Tag => set(&mut f.tag, tag_field, &mut map)?,
-            Key::Name => set(&mut f.name, "name", &mut map)?,
-            Key::Database => set(&mut f.database, "database", &mut map)?,
-            Key::Schema => set(&mut f.schema, "schema", &mut map)?,
-            Key::Role => set(&mut f.role, "role", &mut map)?,
-            Key::Parent => set(&mut f.parent, "parent", &mut map)?,
-            Key::ObjectType => set(&mut f.object_type, "object_type", &mut map)?,
-            Key::On if allows_on => set(&mut f.on, "on", &mut map)?,
-            Key::On | Key::Other => {
+            Key::Tag => {
+                if tag.is_some() {
+                    return Err(de::Error::duplicate_field(tag_field));
+                }
+                tag = Some(map.next_value()?);
+            }
+            Key::Field(name) => {
+                if fields.iter().any(|(n, _)| *n == name) {
+                    return Err(de::Error::duplicate_field(name));
+                }
+                if let Some(raw) = map.next_value_seed(RawSeed(lookup))? {
+                    fields.push((name, raw));
+                }
+            }
+            Key::Other => {
                 map.next_value::<IgnoredAny>()?;
             }
         }
     }
-    Ok(f)
-}
-
-fn need<E: de::Error>(value: Option<String>, field: &'static str) -> Result<Ident, E> {
-    value
-        .map(Ident::from_canonical)
-        .ok_or_else(|| E::missing_field(field))
-}
-
-const ID_KINDS: &[&str] = &[
-    "database",
-    "schema",
-    "warehouse",
-    "role",
-    "grant",
-    "role_grant",
-];
-
-impl<'de> serde::Deserialize<'de> for ResourceId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ResourceId, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ResourceId;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("internally tagged enum ResourceId")
+    let tag = tag.ok_or_else(|| de::Error::missing_field(tag_field))?;
+    let (meta, names) = if tag_field == "kind" {
+        (lookup.kind(&tag), lookup.kind_names())
+    } else {
+        (lookup.target(&tag), lookup.target_names())
+    };
+    let meta = meta.ok_or_else(|| de::Error::unknown_variant(&tag, names))?;
+    let mut parts: SmallVec<[Part; 2]> = SmallVec::with_capacity(meta.fields.len());
+    for field in meta.fields {
+        let pos = fields.iter().position(|(n, _)| *n == field.name);
+        let raw = pos.map(|i| fields.swap_remove(i).1);
+        parts.push(match (field.holds, raw) {
+            (Holds::Name, Some(Raw::Text(t))) => Part::Name(Ident::from_canonical(t)),
+            (Holds::Word, Some(Raw::Text(t))) => Part::Word(t),
+            (Holds::Target, Some(Raw::Target(t))) => Part::Target(Box::new(t)),
+            (_, None) => return Err(de::Error::missing_field(field.name)),
+            (_, Some(_)) => {
+                return Err(de::Error::custom(format!(
+                    "invalid value for field `{}`",
+                    field.name
+                )));
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ResourceId, A::Error> {
-                let f = read_fields(map, "kind", true)?;
-                let tag = f.tag.ok_or_else(|| de::Error::missing_field("kind"))?;
-                Ok(match tag.as_str() {
-                    "database" => ResourceId::Database {
-                        name: need(f.name, "name")?,
-                    },
-                    "schema" => ResourceId::Schema {
-                        database: need(f.database, "database")?,
-                        name: need(f.name, "name")?,
-                    },
-                    "warehouse" => ResourceId::Warehouse {
-                        name: need(f.name, "name")?,
-                    },
-                    "role" => ResourceId::Role {
-                        name: need(f.name, "name")?,
-                    },
-                    "grant" => ResourceId::Grant {
-                        role: need(f.role, "role")?,
-                        on: f.on.ok_or_else(|| de::Error::missing_field("on"))?,
-                    },
-                    "role_grant" => ResourceId::RoleGrant {
-                        role: need(f.role, "role")?,
-                        parent: need(f.parent, "parent")?,
-                    },
-                    other => return Err(de::Error::unknown_variant(other, ID_KINDS)),
-                })
-            }
-        }
-        deserializer.deserialize_map(V)
+        });
     }
+    Ok(ResourceId::new(meta, parts))
 }
 
-const TARGET_TYPES: &[&str] = &[
-    "account",
-    "database",
-    "schema",
-    "warehouse",
-    "future_in_database",
-    "future_in_schema",
-];
-
-impl<'de> serde::Deserialize<'de> for GrantTarget {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<GrantTarget, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = GrantTarget;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("internally tagged enum GrantTarget")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<GrantTarget, A::Error> {
-                let f = read_fields(map, "type", false)?;
-                let tag = f.tag.ok_or_else(|| de::Error::missing_field("type"))?;
-                let object_type =
-                    |v: Option<String>| v.ok_or_else(|| de::Error::missing_field("object_type"));
-                Ok(match tag.as_str() {
-                    "account" => GrantTarget::Account,
-                    "database" => GrantTarget::Database {
-                        name: need(f.name, "name")?,
-                    },
-                    "schema" => GrantTarget::Schema {
-                        database: need(f.database, "database")?,
-                        name: need(f.name, "name")?,
-                    },
-                    "warehouse" => GrantTarget::Warehouse {
-                        name: need(f.name, "name")?,
-                    },
-                    "future_in_database" => GrantTarget::FutureInDatabase {
-                        object_type: object_type(f.object_type)?,
-                        database: need(f.database, "database")?,
-                    },
-                    "future_in_schema" => GrantTarget::FutureInSchema {
-                        object_type: object_type(f.object_type)?,
-                        database: need(f.database, "database")?,
-                        schema: need(f.schema, "schema")?,
-                    },
-                    other => return Err(de::Error::unknown_variant(other, TARGET_TYPES)),
-                })
-            }
+/// Reads a [`ResourceId`] (tag `kind`) in one pass, whatever the order of
+/// its fields; unknown fields are ignored.
+pub fn deserialize_id<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    lookup: &dyn IdLookup,
+) -> Result<ResourceId, D::Error> {
+    struct V<'l>(&'l dyn IdLookup);
+    impl<'de> Visitor<'de> for V<'_> {
+        type Value = ResourceId;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a resource id")
         }
-        deserializer.deserialize_map(V)
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ResourceId, A::Error> {
+            read_id(map, "kind", self.0)
+        }
     }
+    deserializer.deserialize_map(V(lookup))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_the_derived_format_whatever_the_field_order() {
-        let id: ResourceId = serde_json::from_str(
-            r#"{"on":{"name":"S","database":"D","type":"schema"},"role":"R","kind":"grant","x":[1]}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            id,
-            ResourceId::Grant {
-                role: Ident::from_canonical("R"),
-                on: GrantTarget::Schema {
-                    database: Ident::from_canonical("D"),
-                    name: Ident::from_canonical("S"),
-                },
-            }
-        );
-        let future = GrantTarget::FutureInSchema {
-            object_type: "TABLES".into(),
-            database: Ident::from_canonical("D"),
-            schema: Ident::from_canonical("a\"b"),
-        };
-        let json = serde_json::to_string(&future).unwrap();
-        assert_eq!(serde_json::from_str::<GrantTarget>(&json).unwrap(), future);
-        let account: GrantTarget = serde_json::from_str(r#"{"type":"account"}"#).unwrap();
-        assert_eq!(account, GrantTarget::Account);
-    }
 
     #[test]
     fn values_round_trip_and_reject_other_shapes() {
@@ -335,15 +286,5 @@ mod tests {
             let e = serde_json::from_str::<Value>(bad).unwrap_err();
             assert!(e.to_string().contains(UNTAGGED), "{bad}: {e}");
         }
-    }
-
-    #[test]
-    fn errors_name_the_problem() {
-        let e = serde_json::from_str::<ResourceId>(r#"{"kind":"table","name":"T"}"#).unwrap_err();
-        assert!(e.to_string().contains("unknown variant `table`"), "{e}");
-        let e = serde_json::from_str::<ResourceId>(r#"{"kind":"schema","name":"T"}"#).unwrap_err();
-        assert!(e.to_string().contains("missing field `database`"), "{e}");
-        let e = serde_json::from_str::<ResourceId>(r#"{"name":"T"}"#).unwrap_err();
-        assert!(e.to_string().contains("missing field `kind`"), "{e}");
     }
 }

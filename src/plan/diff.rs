@@ -2,7 +2,8 @@
 
 use super::{Action, AttrDiff, Basis, Blocker, Change, FORMAT_VERSION, Plan, Summary};
 use crate::graph::{Graph, GraphError};
-use crate::model::{Attrs, Model, Resource, ResourceId, StackName, Value, attr};
+use crate::kinds::{self, Change as AttrChange};
+use crate::model::{Attrs, Model, Resource, ResourceId, StackName};
 use crate::sql::{self, Step};
 use crate::state::{RecordedResource, State};
 use sha2::{Digest, Sha256};
@@ -173,7 +174,7 @@ fn diff_with(
             }
             work.extend(graph.dependents_of(d));
         }
-        if let ResourceId::Database { .. } | ResourceId::Schema { .. } = id {
+        {
             let others: Vec<String> = desired
                 .resources
                 .values()
@@ -386,8 +387,7 @@ fn change(
     // An update's statements are idempotent already, and so is a GRANT:
     // the same list.
     let recovery_sql = if step == Step::Update
-        || (matches!(step, Step::Create | Step::Recreate)
-            && matches!(id, ResourceId::Grant { .. } | ResourceId::RoleGrant { .. }))
+        || (matches!(step, Step::Create | Step::Recreate) && sql::create_is_idempotent(id))
     {
         sql.clone()
     } else {
@@ -484,14 +484,10 @@ fn schedule(actions: &[Action], waits: &[Vec<usize>], ranks: &[usize]) -> Vec<us
 }
 
 /// Does dropping `parent` (being replaced) remove `dependent` with it?
-/// Databases take their schemas and the grants on them; schemas take the
-/// grants on them. A role is never replaced.
+/// Each kind says (databases take their schemas and the grants on them;
+/// schemas take the grants on them).
 fn cascades(parent: &ResourceId, dependent: &ResourceId) -> bool {
-    match dependent {
-        ResourceId::Schema { .. } => matches!(parent, ResourceId::Database { .. }),
-        ResourceId::Grant { on, .. } => on.object().is_some(),
-        _ => false,
-    }
+    (kinds::of(dependent).dropped_with)(parent, dependent)
 }
 
 /// Every attribute on one side, as diffs (for creates and drops).
@@ -523,31 +519,31 @@ fn update_reason(diffs: &[AttrDiff], names: &[&str]) -> String {
 /// Attribute differences between a recorded and a desired resource. An
 /// attribute absent from the configuration is unmanaged: it differs only if
 /// it was recorded (then it stops being managed, with UNSET where Snowflake
-/// has one). `initially_suspended` is create-only and never compared; a
-/// change of `transient` forces a replacement.
+/// has one). Create-only attributes are never compared; a change of one
+/// that cannot change in place forces a replacement.
 pub(crate) fn compare(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<AttrDiff> {
+    let kind = kinds::of(id);
     let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
     names.sort();
     names.dedup();
     let mut out = Vec::new();
     for name in names {
-        if name == attr::INITIALLY_SUSPENDED {
+        let spec = kind.attr(name);
+        if spec.is_some_and(|s| s.change == AttrChange::CreateOnly) {
             continue;
         }
         let (b, a) = (before.get(name), after.get(name));
         if b == a {
             continue;
         }
-        let mut forces_replacement = false;
-        if name == attr::TRANSIENT
-            && matches!(id, ResourceId::Database { .. } | ResourceId::Schema { .. })
-        {
-            // Created without the flag = permanent.
-            let was = matches!(b, Some(Value::Bool(true)));
-            if let Some(Value::Bool(want)) = a {
-                forces_replacement = *want != was;
+        let forces_replacement = match (spec, a) {
+            // Compared with what the object was created with (an absent
+            // flag = false).
+            (Some(spec), Some(want)) if spec.change == AttrChange::Replace => {
+                b.cloned().or_else(|| spec.ty.absent()) != Some(want.clone())
             }
-        }
+            _ => false,
+        };
         out.push(AttrDiff {
             name: name.clone(),
             before: b.cloned(),
@@ -592,6 +588,7 @@ pub fn config_hash(desired: &Model, stack: &StackName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Value;
     use crate::plan::fixtures::*;
 
     fn summary(plan: &Plan) -> Vec<String> {
@@ -725,15 +722,15 @@ mod tests {
         state.upsert(
             wh_id.clone(),
             attrs(&[
-                (attr::SIZE, text("XSMALL")),
-                (attr::AUTO_SUSPEND, Value::Int(60)),
-                (attr::COMMENT, text("old")),
-                (attr::INITIALLY_SUSPENDED, Value::Bool(true)),
+                ("size", text("XSMALL")),
+                ("auto_suspend", Value::Int(60)),
+                ("comment", text("old")),
+                ("initially_suspended", Value::Bool(true)),
             ]),
         );
         want.resources.get_mut(&wh_id).unwrap().attrs = attrs(&[
-            (attr::AUTO_SUSPEND, Value::Int(300)),
-            (attr::INITIALLY_SUSPENDED, Value::Bool(false)),
+            ("auto_suspend", Value::Int(300)),
+            ("initially_suspended", Value::Bool(false)),
         ]);
         let plan = diff(
             &want,
@@ -762,7 +759,7 @@ mod tests {
             .get_mut(&wh_id)
             .unwrap()
             .attrs
-            .remove(attr::SIZE);
+            .remove("size");
         let plan = diff(
             &want2,
             &dev(),
@@ -806,7 +803,7 @@ mod tests {
         let m = model();
         let mut want = m.clone();
         let s = schema("PUDO_MLOPS", "PUDO_DEV");
-        want.resources.get_mut(&s).unwrap().attrs = attrs(&[(attr::TRANSIENT, Value::Bool(true))]);
+        want.resources.get_mut(&s).unwrap().attrs = attrs(&[("transient", Value::Bool(true))]);
         let plan = diff(
             &want,
             &dev(),
@@ -906,7 +903,7 @@ mod tests {
             .get_mut(&db("PUDO_MLOPS"))
             .unwrap()
             .attrs
-            .insert(attr::TRANSIENT.into(), Value::Bool(true));
+            .insert("transient".into(), Value::Bool(true));
         let plan = diff(&want, &shared, &state, None).unwrap();
         assert_eq!(
             summary(&plan),
@@ -951,7 +948,7 @@ mod tests {
             .get_mut(&role("PUDO_DEV_ROLE"))
             .unwrap()
             .attrs
-            .insert(attr::COMMENT.into(), text("x"));
+            .insert("comment".into(), text("x"));
         assert_ne!(a, config_hash(&changed, &dev()));
         assert_ne!(a, config_hash(&m, &StackName::shared()));
     }

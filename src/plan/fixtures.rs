@@ -3,9 +3,8 @@
 
 #![allow(dead_code)]
 
-use crate::model::{
-    Attrs, GrantTarget, Ident, Model, Resource, ResourceId, StackName, Value, attr,
-};
+use crate::kinds;
+use crate::model::{Attrs, Ident, Model, Resource, ResourceId, StackName, Value};
 use crate::state::State;
 
 pub fn ident(s: &str) -> Ident {
@@ -22,33 +21,27 @@ pub fn attrs(pairs: &[(&str, Value)]) -> Attrs {
 }
 pub fn privs(p: &[&str]) -> Attrs {
     attrs(&[(
-        attr::PRIVILEGES,
+        "privileges",
         Value::List(p.iter().map(|s| s.to_string()).collect()),
     )])
 }
 pub fn db(n: &str) -> ResourceId {
-    ResourceId::Database { name: ident(n) }
+    kinds::database::id(ident(n))
 }
 pub fn schema(d: &str, n: &str) -> ResourceId {
-    ResourceId::Schema {
-        database: ident(d),
-        name: ident(n),
-    }
+    kinds::schema::id(ident(d), ident(n))
 }
 pub fn wh(n: &str) -> ResourceId {
-    ResourceId::Warehouse { name: ident(n) }
+    kinds::warehouse::id(ident(n))
 }
 pub fn role(n: &str) -> ResourceId {
-    ResourceId::Role { name: ident(n) }
+    kinds::role::id(ident(n))
 }
-pub fn grant(r: &str, on: GrantTarget) -> ResourceId {
-    ResourceId::Grant { role: ident(r), on }
+pub fn grant(r: &str, on: ResourceId) -> ResourceId {
+    kinds::grant::id(ident(r), on)
 }
-pub fn on_schema(d: &str, s: &str) -> GrantTarget {
-    GrantTarget::Schema {
-        database: ident(d),
-        name: ident(s),
-    }
+pub fn on_schema(d: &str, s: &str) -> ResourceId {
+    schema(d, s)
 }
 
 pub fn dev() -> StackName {
@@ -75,7 +68,7 @@ pub fn model() -> Model {
     add(
         db("PUDO_MLOPS"),
         StackName::shared(),
-        attrs(&[(attr::COMMENT, text("mlops"))]),
+        attrs(&[("comment", text("mlops"))]),
     );
     add(
         schema("PUDO_MLOPS", "SHARED_DATA"),
@@ -85,20 +78,20 @@ pub fn model() -> Model {
     add(
         schema("PUDO_MLOPS", "PUDO_DEV"),
         dev(),
-        attrs(&[(attr::TRANSIENT, Value::Bool(false))]),
+        attrs(&[("transient", Value::Bool(false))]),
     );
     add(
         schema("PUDO_MLOPS", "FEATURE_STORE_DEV"),
         dev(),
-        attrs(&[(attr::COMMENT, text("features"))]),
+        attrs(&[("comment", text("features"))]),
     );
     add(
         wh("PUDO_DEV_WH"),
         dev(),
         attrs(&[
-            (attr::SIZE, text("XSMALL")),
-            (attr::AUTO_SUSPEND, Value::Int(60)),
-            (attr::INITIALLY_SUSPENDED, Value::Bool(true)),
+            ("size", text("XSMALL")),
+            ("auto_suspend", Value::Int(60)),
+            ("initially_suspended", Value::Bool(true)),
         ]),
     );
     add(role("PUDO_DEV_ROLE"), dev(), Attrs::new());
@@ -113,20 +106,12 @@ pub fn model() -> Model {
         privs(&["USAGE"]),
     );
     add(
-        grant(
-            "PUDO_DEV_ROLE",
-            GrantTarget::Warehouse {
-                name: ident("PUDO_DEV_WH"),
-            },
-        ),
+        grant("PUDO_DEV_ROLE", wh("PUDO_DEV_WH")),
         dev(),
         privs(&["USAGE"]),
     );
     add(
-        ResourceId::RoleGrant {
-            role: ident("PUDO_DEV_ROLE"),
-            parent: ident("SYSADMIN"),
-        },
+        kinds::role_grant::id(ident("PUDO_DEV_ROLE"), ident("SYSADMIN")),
         dev(),
         Attrs::new(),
     );

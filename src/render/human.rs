@@ -344,7 +344,7 @@ fn sql_preview(plan: &Plan, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{StackName, Value, attr};
+    use crate::model::{StackName, Value};
     use crate::plan::fixtures::*;
     use crate::plan::{Plan, diff};
     use crate::state::State;
@@ -357,9 +357,9 @@ mod tests {
         let mut state = applied(&m, &dev);
         let mut want = m.clone();
         let wh_attrs = &mut want.resources.get_mut(&wh("PUDO_DEV_WH")).unwrap().attrs;
-        wh_attrs.insert(attr::SIZE.into(), text("SMALL"));
+        wh_attrs.insert("size".into(), text("SMALL"));
         wh_attrs.insert(
-            attr::COMMENT.into(),
+            "comment".into(),
             text("Warehouse for the DEV environment's training jobs and ad-hoc queries, new"),
         );
         state
@@ -368,14 +368,14 @@ mod tests {
             .unwrap()
             .attrs
             .insert(
-                attr::COMMENT.into(),
+                "comment".into(),
                 text("Warehouse for the DEV environment's training jobs and ad-hoc queries"),
             );
         want.resources
             .get_mut(&schema("PUDO_MLOPS", "PUDO_DEV"))
             .unwrap()
             .attrs
-            .insert(attr::TRANSIENT.into(), Value::Bool(true));
+            .insert("transient".into(), Value::Bool(true));
         want.resources
             .remove(&schema("PUDO_MLOPS", "FEATURE_STORE_DEV"));
         let mut plan = diff(

@@ -260,16 +260,9 @@ mod tests {
         let mut state = State::empty(&stack);
         let mut attrs = Attrs::new();
         attrs.insert("comment".into(), Value::Text("it's \"x\"\n".into()));
+        state.upsert(crate::kinds::role::id(Ident::parse("R").unwrap()), attrs);
         state.upsert(
-            ResourceId::Role {
-                name: Ident::parse("R").unwrap(),
-            },
-            attrs,
-        );
-        state.upsert(
-            ResourceId::Database {
-                name: Ident::parse("\"lower\"").unwrap(),
-            },
+            crate::kinds::database::id(Ident::parse("\"lower\"").unwrap()),
             Attrs::new(),
         );
         let json = state.to_json();

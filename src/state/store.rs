@@ -298,9 +298,7 @@ mod tests {
     }
 
     fn role(name: &str) -> ResourceId {
-        ResourceId::Role {
-            name: Ident::parse(name).unwrap(),
-        }
+        crate::kinds::role::id(Ident::parse(name).unwrap())
     }
 
     #[test]

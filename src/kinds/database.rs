@@ -1,0 +1,83 @@
+//! `databases:` — `CREATE [TRANSIENT] DATABASE`, read with `SHOW DATABASES`.
+//!
+//! A database contains schemas (declared under its `schemas:` key). Its
+//! names are the containers whose schemas `drift --unmanaged` examines.
+
+use super::{
+    Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
+    Naming, Paging, Query, Section, Show, Sql, contains_word, live_int, never, schema,
+};
+use crate::model::{Field, Ident, KindMeta, ResourceId};
+use std::collections::BTreeSet;
+
+pub static META: KindMeta = KindMeta {
+    name: "database",
+    rank: 1,
+    fields: &[Field::name("name")],
+    keyword: Some("DATABASE"),
+    address: None,
+    target_sql: None,
+    references: |_| Vec::new(),
+};
+
+/// `database.NAME`.
+pub fn id(name: Ident) -> ResourceId {
+    ResourceId::named(&META, [name])
+}
+
+pub(crate) const TRANSIENT: AttrSpec = AttrSpec {
+    name: "transient",
+    ty: AttrType::Bool,
+    sql: AttrSql::CreateFlag("TRANSIENT"),
+    change: Change::Replace,
+    unset: false,
+    live: LiveCol::Column("options", |o| Some(contains_word(o, "TRANSIENT"))),
+    doc: "No Fail-safe period; changing it replaces the object (Snowflake cannot alter it).",
+};
+
+pub(crate) const DATA_RETENTION_TIME_IN_DAYS: AttrSpec = AttrSpec {
+    name: "data_retention_time_in_days",
+    ty: AttrType::Int { min: 0, hint: None },
+    sql: AttrSql::Property("DATA_RETENTION_TIME_IN_DAYS"),
+    change: Change::InPlace,
+    unset: true,
+    live: LiveCol::Column("retention_time", live_int),
+    doc: "Time Travel retention in days.",
+};
+
+pub static SHOW: Show = Show {
+    rank: 0,
+    sql: |_| "SHOW DATABASES".into(),
+    paging: Paging::Limit,
+    per_object: false,
+    absorb: Absorb::Objects(&KIND),
+};
+
+pub static KIND: Kind = Kind {
+    meta: &META,
+    section: Section::Top("databases"),
+    children: &["schemas"],
+    external: Some("databases"),
+    attrs: &[COMMENT, TRANSIENT, DATA_RETENTION_TIME_IN_DAYS],
+    sql_order: &["data_retention_time_in_days", "comment"],
+    check: None,
+    sql: Sql::Object,
+    dropped_with: never,
+    live: LiveSpec {
+        queries,
+        list: Some(&SHOW),
+    },
+    drift: DriftForm::Object,
+    naming: Naming::Account {
+        system: &["SNOWFLAKE"],
+        container: true,
+    },
+    parse_weight: 1,
+};
+
+fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {
+    out.insert(Query::new(&SHOW, []));
+    if unmanaged {
+        out.insert(Query::new(&schema::SHOW, [id.name_at(0).clone()]));
+    }
+}

@@ -1,0 +1,699 @@
+//! `roles.<R>.grants:` — the privileges a role holds on one target
+//! (`GRANT privs ON target TO ROLE R`), read with `SHOW GRANTS TO ROLE R`
+//! and `SHOW FUTURE GRANTS IN { SCHEMA | DATABASE }`.
+//!
+//! A grant's identity is its role and its target. A target is an object of
+//! a grantable kind ([`OBJECT_TARGETS`]: its own id), the account, or a
+//! future grant's scope ([`TARGET_ONLY`]). Privileges are a set: an update
+//! grants what was added and revokes what was removed.
+//!
+//! Special handling outside this module (documented in `kinds`): config
+//! validation reads `grants:` items (`on`, `privileges`, `remove`) with
+//! [`parse_target`]; drift compares privilege sets and lets
+//! [`FutureCover`] account for privileges a future grant gave new schemas.
+
+use super::{
+    Absorb, AttrSpec, AttrSql, AttrType, Change, DriftForm, Kind, LiveCol, LiveSpec, Naming,
+    Paging, Query, Section, Show, Sink, Sql, SqlHooks, database, role, role_grant, schema,
+    warehouse,
+};
+use crate::connector::Rows;
+use crate::model::{Attrs, Field, Ident, KindMeta, Part, ResourceId, Value, canonical};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub static META: KindMeta = KindMeta {
+    name: "grant",
+    rank: 5,
+    fields: &[Field::name("role"), Field::target("on")],
+    keyword: None,
+    address: None,
+    target_sql: None,
+    references: |id| {
+        let mut refs = vec![role::id(id.name_at(0).clone())];
+        refs.extend(object(id.target_at(1)));
+        refs
+    },
+};
+
+/// `grant.ROLE.<target address>`.
+pub fn id(role: Ident, on: ResourceId) -> ResourceId {
+    ResourceId::new(&META, [Part::Name(role), Part::Target(Box::new(on))])
+}
+
+/// The role and the target of a grant.
+pub fn parts(id: &ResourceId) -> (&Ident, &ResourceId) {
+    (id.name_at(0), id.target_at(1))
+}
+
+/// Object kinds a grant may be on, with how their names are written.
+pub static OBJECT_TARGETS: &[(&Kind, &str)] = &[
+    (&database::KIND, "DB"),
+    (&schema::KIND, "DB.SCHEMA"),
+    (&warehouse::KIND, "WH"),
+];
+
+static ACCOUNT: KindMeta = KindMeta {
+    name: "account",
+    rank: 0,
+    fields: &[],
+    keyword: Some("ACCOUNT"),
+    address: None,
+    target_sql: None,
+    references: |_| Vec::new(),
+};
+
+static FUTURE_IN_DATABASE: KindMeta = KindMeta {
+    name: "future_in_database",
+    rank: 250,
+    fields: &[Field::word("object_type"), Field::name("database")],
+    keyword: None,
+    address: Some(|id, out| future_address(id, "database", out)),
+    target_sql: Some(|id, out| future_sql(id, "DATABASE", out)),
+    references: |_| Vec::new(),
+};
+
+static FUTURE_IN_SCHEMA: KindMeta = KindMeta {
+    name: "future_in_schema",
+    rank: 251,
+    fields: &[
+        Field::word("object_type"),
+        Field::name("database"),
+        Field::name("schema"),
+    ],
+    keyword: None,
+    address: Some(|id, out| future_address(id, "schema", out)),
+    target_sql: Some(|id, out| future_sql(id, "SCHEMA", out)),
+    references: |_| Vec::new(),
+};
+
+/// Target kinds that are not resources.
+pub static TARGET_ONLY: &[&KindMeta] = &[&ACCOUNT, &FUTURE_IN_DATABASE, &FUTURE_IN_SCHEMA];
+
+/// Every serialized target `type`.
+pub static TARGET_NAMES: &[&str] = &[
+    "account",
+    "database",
+    "schema",
+    "warehouse",
+    "future_in_database",
+    "future_in_schema",
+];
+
+/// The target kind serialized as `tag`.
+pub fn target_meta(tag: &str) -> Option<&'static KindMeta> {
+    OBJECT_TARGETS
+        .iter()
+        .map(|(k, _)| k.meta)
+        .chain(TARGET_ONLY.iter().copied())
+        .find(|m| m.name == tag)
+}
+
+/// `future_tables_in_schema.D.S`.
+fn future_address(id: &ResourceId, scope: &str, out: &mut String) {
+    out.push_str("future_");
+    out.push_str(&id.word_at(0).to_ascii_lowercase().replace(' ', "_"));
+    out.push_str("_in_");
+    out.push_str(scope);
+    out.push('.');
+    id.push_qualified_name(out);
+}
+
+/// `FUTURE TABLES IN SCHEMA D.S`.
+fn future_sql(id: &ResourceId, scope: &str, out: &mut String) {
+    out.push_str("FUTURE ");
+    out.push_str(id.word_at(0));
+    out.push_str(" IN ");
+    out.push_str(scope);
+    out.push(' ');
+    id.push_qualified_name(out);
+}
+
+/// The account as a grant target.
+pub fn account() -> ResourceId {
+    ResourceId::new(&ACCOUNT, [])
+}
+
+/// `FUTURE <object_type> IN DATABASE database`.
+pub fn future_in_database(object_type: &str, database: Ident) -> ResourceId {
+    ResourceId::new(
+        &FUTURE_IN_DATABASE,
+        [Part::Word(object_type.to_string()), Part::Name(database)],
+    )
+}
+
+/// `FUTURE <object_type> IN SCHEMA database.schema`.
+pub fn future_in_schema(object_type: &str, database: Ident, schema: Ident) -> ResourceId {
+    ResourceId::new(
+        &FUTURE_IN_SCHEMA,
+        [
+            Part::Word(object_type.to_string()),
+            Part::Name(database),
+            Part::Name(schema),
+        ],
+    )
+}
+
+/// The resource a target names, when pudo could manage it: the object
+/// itself, or the database / schema of a future grant (the account is not
+/// a resource).
+pub fn object(target: &ResourceId) -> Option<ResourceId> {
+    if target.is(&FUTURE_IN_DATABASE) {
+        Some(database::id(target.name_at(1).clone()))
+    } else if target.is(&FUTURE_IN_SCHEMA) {
+        Some(schema::id(
+            target.name_at(1).clone(),
+            target.name_at(2).clone(),
+        ))
+    } else if target.is(&ACCOUNT) {
+        None
+    } else {
+        Some(target.clone())
+    }
+}
+
+pub fn is_future(target: &ResourceId) -> bool {
+    target.is(&FUTURE_IN_DATABASE) || target.is(&FUTURE_IN_SCHEMA)
+}
+
+/// The forms `on:` accepts, for hints.
+pub fn target_forms() -> String {
+    let mut forms = vec!["`account`".to_string()];
+    for (kind, form) in OBJECT_TARGETS {
+        forms.push(format!("`{} {form}`", kind.name()));
+    }
+    forms.push("`future TABLES in schema DB.SCHEMA`".into());
+    forms.push("`future TABLES in database DB`".into());
+    forms.join(", ")
+}
+
+/// Parses a grant target as written in the configuration: `account`,
+/// `database DB`, `schema DB.SCHEMA`, `warehouse WH`, `future TABLES in
+/// schema DB.SCHEMA`, `future TABLES in database DB`. Keywords are
+/// case-insensitive; names follow identifier rules.
+pub fn parse_target(text: &str) -> Result<ResourceId, String> {
+    let words = split_words(text)?;
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let object_kind = |word: &str| OBJECT_TARGETS.iter().find(|(k, _)| k.name() == word);
+    match lower.as_slice() {
+        [] => Err("the grant target is empty".to_string()),
+        ["account"] => Ok(account()),
+        ["future", rest @ ..] => {
+            let Some(in_pos) = rest.iter().rposition(|w| *w == "in") else {
+                return Err(format!(
+                    "`{text}` is missing `in schema DB.SCHEMA` or `in database DB`"
+                ));
+            };
+            let written_type = words[1..1 + in_pos].join(" ");
+            if written_type.is_empty() {
+                return Err(
+                    "a future grant names an object type, e.g. `future tables in schema DB.SCHEMA`"
+                        .to_string(),
+                );
+            }
+            let object_type = canonical::future_object_type(&written_type).ok_or_else(|| {
+                format!("`{written_type}` is not an object type that future grants support")
+            })?;
+            let after = &rest[in_pos + 1..];
+            let after_words = &words[2 + in_pos..];
+            match after {
+                ["schema", _] => {
+                    let [database, schema] =
+                        qualified::<2>(&after_words[1], "schema", "DB.SCHEMA")?;
+                    Ok(future_in_schema(object_type, database, schema))
+                }
+                ["database", _] => Ok(future_in_database(object_type, ident(&after_words[1])?)),
+                _ => Err(format!(
+                    "`{text}`: after `in` write `schema DB.SCHEMA` or `database DB`"
+                )),
+            }
+        }
+        [kind, _] if object_kind(kind).is_some() => {
+            let (kind, form) = object_kind(kind).expect("checked");
+            let names = match kind.meta.fields.len() {
+                1 => vec![ident(&words[1])?],
+                _ => qualified::<2>(&words[1], kind.name(), form)?.to_vec(),
+            };
+            Ok(ResourceId::named(kind.meta, names))
+        }
+        [kind, ..] if object_kind(kind).is_some() => Err(format!(
+            "`{text}`: `{}` takes exactly one name (quote names that contain spaces)",
+            words[0]
+        )),
+        _ => Err(format!("`{text}` is not a grant target pudo supports")),
+    }
+}
+
+fn ident(written: &str) -> Result<Ident, String> {
+    Ident::parse(written).map_err(|e| e.to_string())
+}
+
+/// `N` dot-separated identifiers (`DB.SCHEMA`).
+fn qualified<const N: usize>(written: &str, kind: &str, form: &str) -> Result<[Ident; N], String> {
+    let parts = split_dots(written)?;
+    let wrong = || format!("`{written}` must name a {kind} with its database: `{form}`");
+    if parts.len() != N {
+        return Err(wrong());
+    }
+    let idents = parts
+        .iter()
+        .map(|p| ident(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    idents.try_into().map_err(|_| wrong())
+}
+
+/// Whitespace-separated words, keeping double-quoted parts whole.
+fn split_words(text: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            cur.push(c);
+        } else if c.is_whitespace() && !quoted {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(c);
+        }
+    }
+    if quoted {
+        return Err(format!("`{text}` has an unbalanced double quote"));
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// Dot-separated parts as written (quotes kept), dots inside quotes kept.
+pub(crate) fn split_dots(text: &str) -> Result<Vec<String>, String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            cur.push(c);
+        } else if c == '.' && !quoted {
+            parts.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    if quoted {
+        return Err(format!("`{text}` has an unbalanced double quote"));
+    }
+    parts.push(cur);
+    Ok(parts)
+}
+
+/// Splits a qualified name as SHOW prints it (`"a.b".C`) into its parts,
+/// unquoted (canonical form).
+pub fn split_qualified(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut chars = name.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                current.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut current)),
+            _ => current.push(c),
+        }
+    }
+    parts.push(current);
+    parts
+}
+
+/// A target from a `SHOW GRANTS` row (`granted_on`, `name`).
+fn live_target(granted_on: &str, name: &str) -> Option<ResourceId> {
+    if granted_on == "ACCOUNT" {
+        return Some(account());
+    }
+    let (kind, _) = OBJECT_TARGETS
+        .iter()
+        .find(|(k, _)| k.meta.keyword == Some(granted_on))?;
+    let parts = split_qualified(name);
+    (parts.len() == kind.meta.fields.len())
+        .then(|| ResourceId::named(kind.meta, parts.into_iter().map(Ident::from_canonical)))
+}
+
+/// The privileges of a grant's attributes.
+pub fn privileges(attrs: &Attrs) -> &[String] {
+    match attrs.get(PRIVILEGES.name) {
+        Some(Value::List(items)) => items,
+        _ => &[],
+    }
+}
+
+/// Attributes holding `privileges` (canonical, as a set).
+pub fn privilege_attrs(privileges: impl IntoIterator<Item = String>) -> Attrs {
+    let set = canonical::privilege_set(
+        privileges
+            .into_iter()
+            .filter_map(|p| canonical::privilege(&p)),
+    );
+    Attrs::from([(PRIVILEGES.name.to_string(), Value::List(set))])
+}
+
+pub const PRIVILEGES: AttrSpec = AttrSpec {
+    name: "privileges",
+    ty: AttrType::Privileges,
+    sql: AttrSql::None,
+    change: Change::InPlace,
+    unset: false,
+    live: LiveCol::Custom,
+    doc: "Privilege names (USAGE, SELECT, CREATE TABLE, ...); compared as a set.",
+};
+
+fn privilege_sql<S: AsRef<str>>(
+    verb: &str,
+    privs: &[S],
+    on: &ResourceId,
+    to: &str,
+    role: &Ident,
+) -> String {
+    let mut out = String::with_capacity(96);
+    out.push_str(verb);
+    for (i, p) in privs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(p.as_ref());
+    }
+    out.push_str(" ON ");
+    on.push_target_sql(&mut out);
+    out.push_str(to);
+    role.push_sql(&mut out);
+    out
+}
+
+static SQL: SqlHooks = SqlHooks {
+    create: |id, attrs| {
+        let (role, on) = parts(id);
+        let privs = privileges(attrs);
+        if privs.is_empty() {
+            return Vec::new();
+        }
+        vec![privilege_sql("GRANT ", privs, on, " TO ROLE ", role)]
+    },
+    drop: |id, attrs| {
+        let (role, on) = parts(id);
+        let privs = privileges(attrs);
+        if privs.is_empty() {
+            return Vec::new();
+        }
+        vec![privilege_sql("REVOKE ", privs, on, " FROM ROLE ", role)]
+    },
+    update: |id, before, after| {
+        let (role, on) = parts(id);
+        let old = privileges(before);
+        let new = privileges(after);
+        let added: Vec<&String> = new.iter().filter(|p| !old.contains(p)).collect();
+        let removed: Vec<&String> = old.iter().filter(|p| !new.contains(p)).collect();
+        let mut out = Vec::new();
+        if !added.is_empty() {
+            out.push(privilege_sql("GRANT ", &added, on, " TO ROLE ", role));
+        }
+        if !removed.is_empty() {
+            out.push(privilege_sql("REVOKE ", &removed, on, " FROM ROLE ", role));
+        }
+        out
+    },
+};
+
+pub static GRANTS_TO: Show = Show {
+    rank: 4,
+    sql: |scope| format!("SHOW GRANTS TO ROLE {}", scope[0].sql()),
+    paging: Paging::Single,
+    per_object: true,
+    absorb: Absorb::Custom(absorb_grants_to),
+};
+
+static FUTURE_IN_SCHEMA_SHOW: Show = Show {
+    rank: 6,
+    sql: |scope| {
+        format!(
+            "SHOW FUTURE GRANTS IN SCHEMA {}.{}",
+            scope[0].sql(),
+            scope[1].sql()
+        )
+    },
+    paging: Paging::Single,
+    per_object: true,
+    absorb: Absorb::Custom(|scope, rows, sink| {
+        absorb_future(rows, sink, &|t| {
+            future_in_schema(t, scope[0].clone(), scope[1].clone())
+        })
+    }),
+};
+
+static FUTURE_IN_DATABASE_SHOW: Show = Show {
+    rank: 7,
+    sql: |scope| format!("SHOW FUTURE GRANTS IN DATABASE {}", scope[0].sql()),
+    paging: Paging::Single,
+    per_object: true,
+    absorb: Absorb::Custom(|scope, rows, sink| {
+        absorb_future(rows, sink, &|t| future_in_database(t, scope[0].clone()))
+    }),
+};
+
+/// `SHOW GRANTS TO ROLE r`: privileges by target (ownership aside), and
+/// the roles granted to `r`.
+fn absorb_grants_to(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
+    let role = &scope[0];
+    let mut sets: BTreeMap<ResourceId, BTreeSet<String>> = BTreeMap::new();
+    for row in rows.iter() {
+        let (Some(privilege), Some(on), Some(name)) =
+            (row.get("privilege"), row.get("granted_on"), row.get("name"))
+        else {
+            continue;
+        };
+        if row.get("granted_to").is_some_and(|t| t != "ROLE") || privilege == "OWNERSHIP" {
+            continue;
+        }
+        if on == "ROLE" {
+            if let [child] = split_qualified(name).as_slice() {
+                let id = role_grant::id(Ident::from_canonical(child.clone()), role.clone());
+                (sink.keep)(id, Attrs::new());
+            }
+            continue;
+        }
+        let Some(target) = live_target(on, name) else {
+            continue;
+        };
+        sets.entry(target)
+            .or_default()
+            .insert(privilege.to_string());
+    }
+    for (target, privileges) in sets {
+        (sink.keep)(id(role.clone(), target), privilege_attrs(privileges));
+    }
+}
+
+/// `SHOW FUTURE GRANTS IN ...`: privileges by (grantee, object type).
+fn absorb_future(rows: &Rows, sink: &mut Sink<'_>, scope: &dyn Fn(&str) -> ResourceId) {
+    let mut sets: BTreeMap<ResourceId, BTreeSet<String>> = BTreeMap::new();
+    for row in rows.iter() {
+        let (Some(privilege), Some(on), Some(grantee)) = (
+            row.get("privilege"),
+            row.get("grant_on"),
+            row.get("grantee_name"),
+        ) else {
+            continue;
+        };
+        if row.get("grant_to").is_some_and(|t| t != "ROLE") {
+            continue;
+        }
+        // `grant_on` is singular with underscores (`MATERIALIZED_VIEW`).
+        let plural = format!("{}S", on.replace('_', " "));
+        let Some(object_type) = canonical::future_object_type(&plural) else {
+            continue;
+        };
+        let grant = id(Ident::from_canonical(grantee), scope(object_type));
+        sets.entry(grant).or_default().insert(privilege.to_string());
+    }
+    for (grant, privileges) in sets {
+        (sink.keep)(grant, privilege_attrs(privileges));
+    }
+}
+
+pub static KIND: Kind = Kind {
+    meta: &META,
+    section: Section::Items {
+        parent: &role::KIND,
+        key: "grants",
+    },
+    children: &[],
+    external: None,
+    attrs: &[PRIVILEGES],
+    sql_order: &[],
+    check: None,
+    sql: Sql::Custom(&SQL),
+    // Dropping an object drops the grants on it.
+    dropped_with: |_, this| object(this.target_at(1)).is_some(),
+    live: LiveSpec {
+        queries: |id, _, out| {
+            let (role, on) = parts(id);
+            if on.is(&FUTURE_IN_SCHEMA) {
+                out.insert(Query::new(
+                    &FUTURE_IN_SCHEMA_SHOW,
+                    [on.name_at(1).clone(), on.name_at(2).clone()],
+                ));
+            } else if on.is(&FUTURE_IN_DATABASE) {
+                out.insert(Query::new(
+                    &FUTURE_IN_DATABASE_SHOW,
+                    [on.name_at(1).clone()],
+                ));
+            } else {
+                out.insert(Query::new(&GRANTS_TO, [role.clone()]));
+            }
+        },
+        list: None,
+    },
+    drift: DriftForm::Privileges,
+    naming: Naming::None,
+    parse_weight: 1,
+};
+
+/// What a role's future grants give it on schemas created after them:
+/// `future schemas in database D` puts its privileges on every new schema
+/// of `D`. Those privileges are not drift. By (role, database).
+#[derive(Clone, Debug, Default)]
+pub struct FutureCover(BTreeMap<(Ident, Ident), BTreeSet<String>>);
+
+impl FutureCover {
+    pub fn of<'a>(grants: impl IntoIterator<Item = (&'a ResourceId, &'a Attrs)>) -> FutureCover {
+        let mut cover = FutureCover::default();
+        for (id, attrs) in grants {
+            if !id.is(&META) {
+                continue;
+            }
+            let (role, on) = parts(id);
+            if on.is(&FUTURE_IN_DATABASE) && on.word_at(0) == "SCHEMAS" {
+                cover
+                    .0
+                    .entry((role.clone(), on.name_at(1).clone()))
+                    .or_default()
+                    .extend(privileges(attrs).iter().cloned());
+            }
+        }
+        cover
+    }
+
+    /// The privileges of grant `id` that a future grant accounts for.
+    fn covered(&self, id: &ResourceId) -> BTreeSet<String> {
+        if !id.is(&META) {
+            return BTreeSet::new();
+        }
+        let (role, on) = parts(id);
+        if !on.is(&schema::META) {
+            return BTreeSet::new();
+        }
+        self.0
+            .get(&(role.clone(), on.name_at(0).clone()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Live attributes of `id` without the privileges a future grant gave
+    /// it, unless `keep` (recorded or desired) holds them.
+    pub fn strip(&self, id: &ResourceId, live: &Attrs, keep: &[Option<&Attrs>]) -> Attrs {
+        let covered = self.covered(id);
+        if covered.is_empty() {
+            return live.clone();
+        }
+        let kept: BTreeSet<&String> = keep.iter().flatten().flat_map(|a| privileges(a)).collect();
+        let mut out = live.clone();
+        let now: Vec<String> = privileges(live)
+            .iter()
+            .filter(|p| kept.contains(p) || !covered.contains(*p))
+            .cloned()
+            .collect();
+        out.insert(PRIVILEGES.name.into(), Value::List(now));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> Ident {
+        Ident::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(parse_target("ACCOUNT").unwrap(), account());
+        assert_eq!(
+            parse_target("database pudo_mlops").unwrap(),
+            database::id(id("PUDO_MLOPS"))
+        );
+        assert_eq!(
+            parse_target("Schema \"my db\".\"Lo.wer\"").unwrap(),
+            schema::id(id("\"my db\""), id("\"Lo.wer\""))
+        );
+        assert_eq!(
+            parse_target("  warehouse   wh ").unwrap(),
+            warehouse::id(id("WH"))
+        );
+        assert_eq!(
+            parse_target("future tables in schema PUDO_MLOPS.SHARED_DATA").unwrap(),
+            future_in_schema("TABLES", id("PUDO_MLOPS"), id("SHARED_DATA"))
+        );
+        assert_eq!(
+            parse_target("FUTURE materialized views IN DATABASE d").unwrap(),
+            future_in_database("MATERIALIZED VIEWS", id("D"))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_targets() {
+        for bad in [
+            "",
+            "table x",
+            "schema justone",
+            "database a b",
+            "future in schema a.b",
+            "future gizmos in schema a.b",
+            "future tables in a.b",
+            "database \"open",
+            "database 1bad",
+        ] {
+            assert!(parse_target(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn target_forms_list_every_form() {
+        assert_eq!(
+            target_forms(),
+            "`account`, `database DB`, `schema DB.SCHEMA`, `warehouse WH`, `future TABLES in schema DB.SCHEMA`, `future TABLES in database DB`"
+        );
+    }
+
+    #[test]
+    fn targets_are_written_as_snowflake_reads_them() {
+        assert_eq!(account().target_sql(), "ACCOUNT");
+        assert_eq!(
+            schema::id(id("D"), id("\"s\"")).target_sql(),
+            "SCHEMA D.\"s\""
+        );
+        assert_eq!(
+            future_in_database("FILE FORMATS", id("D")).target_sql(),
+            "FUTURE FILE FORMATS IN DATABASE D"
+        );
+        assert_eq!(
+            future_in_database("FILE FORMATS", id("D")).address(),
+            "future_file_formats_in_database.D"
+        );
+    }
+}

@@ -1,0 +1,609 @@
+//! Resource kinds: one module per kind, and the one registry ([`ALL`]) that
+//! every stage iterates.
+//!
+//! A kind's module holds everything specific to it:
+//! - its identity ([`KindMeta`]: name, identity fields, address, SQL
+//!   keyword, references from its identity);
+//! - where the configuration declares it ([`Section`]) and its attributes
+//!   ([`AttrSpec`]: config key, type and canonical form, SQL property,
+//!   whether a change is in place, forces a replacement or is create-only,
+//!   whether it can be unset, the SHOW column it is read from);
+//! - its SQL ([`Sql::Object`] builds CREATE / ALTER / DROP from the
+//!   attribute specs; [`Sql::Custom`] where Snowflake's syntax is special);
+//! - its live reading ([`Show`] queries and their row mapping).
+//!
+//! The stages (config validation, graph, diff, SQL, live, drift) look a kind
+//! up with [`of`] and never match on a particular kind, with two documented
+//! exceptions where the semantics really differ: privilege grants
+//! ([`grant`]: a grant item's `on:` target, future grants covering new
+//! schemas, privileges compared as sets) and role memberships
+//! ([`role_grant`]: `member_of` lists and the role hierarchy's cycle rule).
+//! Config validation reads those two list forms through their modules'
+//! functions; drift compares them through [`DriftForm`].
+//!
+//! Adding a kind: see `docs/architecture.md`.
+
+pub mod database;
+pub mod grant;
+mod object;
+pub mod role;
+pub mod role_grant;
+pub mod schema;
+pub mod warehouse;
+
+pub use object::{object_absorb, object_create, object_drop, object_ensure, object_update};
+
+use crate::connector::Rows;
+use crate::model::{Attrs, IdLookup, Ident, KindMeta, ResourceId, Value};
+use smallvec::SmallVec;
+use std::collections::BTreeSet;
+
+/// Every resource kind, in rank order (the order of resources in state
+/// files and plans).
+pub static ALL: &[&Kind] = &[
+    &database::KIND,
+    &schema::KIND,
+    &warehouse::KIND,
+    &role::KIND,
+    &grant::KIND,
+    &role_grant::KIND,
+];
+
+/// The kind of `id`.
+pub fn of(id: &ResourceId) -> &'static Kind {
+    of_meta(id.kind_meta())
+}
+
+/// The kind described by `meta`.
+pub fn of_meta(meta: &KindMeta) -> &'static Kind {
+    ALL.iter()
+        .copied()
+        .find(|k| std::ptr::eq(k.meta, meta))
+        .unwrap_or_else(|| panic!("`{}` is not a registered resource kind", meta.name))
+}
+
+/// The kind named `name` (`warehouse`).
+pub fn by_name(name: &str) -> Option<&'static Kind> {
+    ALL.iter().copied().find(|k| k.meta.name == name)
+}
+
+/// Everything pudo knows about one resource kind.
+pub struct Kind {
+    pub meta: &'static KindMeta,
+    /// Where the configuration declares it.
+    pub section: Section,
+    /// Keys of the child sections its config entry may hold (`schemas` of a
+    /// database), in the order they are read and listed.
+    pub children: &'static [&'static str],
+    /// Its key under `external:` (objects that exist outside pudo), if it
+    /// can be listed there.
+    pub external: Option<&'static str>,
+    /// Managed attributes, in the order of their config keys.
+    pub attrs: &'static [AttrSpec],
+    /// The order in which properties are written in SQL.
+    pub sql_order: &'static [&'static str],
+    /// Checks across attributes (e.g. min <= max): `(key, message)`.
+    pub check: Option<Check>,
+    pub sql: Sql,
+    /// Does the drop (for a replacement) of `parent` remove this resource
+    /// with it? (`parent` is one of its references.)
+    pub dropped_with: fn(parent: &ResourceId, this: &ResourceId) -> bool,
+    /// Its SHOW queries.
+    pub live: LiveSpec,
+    pub drift: DriftForm,
+    /// How `drift --unmanaged` recognises objects of this kind that follow
+    /// a stack's names.
+    pub naming: Naming,
+    /// Relative validation work of one config entry (splitting a large
+    /// document in two halves of equal work).
+    pub parse_weight: usize,
+}
+
+impl Kind {
+    pub fn name(&self) -> &'static str {
+        self.meta.name
+    }
+
+    pub fn attr(&self, name: &str) -> Option<&'static AttrSpec> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    /// Config keys of an entry: `shared`, the attributes, the children.
+    pub fn keys(&self) -> Vec<&'static str> {
+        let mut keys = vec!["shared"];
+        keys.extend(self.attrs.iter().map(|a| a.name));
+        keys.extend(self.children.iter().copied());
+        keys
+    }
+
+    /// Whether drift can read attribute `name` back from Snowflake.
+    pub fn readable(&self, name: &str) -> bool {
+        self.attr(name)
+            .is_none_or(|a| !matches!(a.live, LiveCol::Unreadable))
+    }
+
+    /// Whether this kind is an object (created, altered, dropped) rather
+    /// than a grant of something to a role.
+    pub fn is_object(&self) -> bool {
+        self.drift == DriftForm::Object
+    }
+}
+
+/// A check across attributes: the key to point at, and the message.
+pub type Check = fn(&Attrs) -> Option<(&'static str, String)>;
+
+/// Where a kind is declared in the configuration.
+pub enum Section {
+    /// A top-level mapping of name -> settings (`warehouses:`).
+    Top(&'static str),
+    /// A mapping under the entry of its container (`schemas:` of a
+    /// database); the id is the container's names plus its own.
+    Child {
+        parent: &'static Kind,
+        key: &'static str,
+    },
+    /// Items of a list under another resource's entry (`grants:` and
+    /// `member_of:` of a role).
+    Items {
+        parent: &'static Kind,
+        key: &'static str,
+    },
+}
+
+/// One managed attribute of a kind.
+pub struct AttrSpec {
+    /// Config key and attribute name (lower-case Snowflake property name).
+    pub name: &'static str,
+    pub ty: AttrType,
+    pub sql: AttrSql,
+    pub change: Change,
+    /// Whether `ALTER ... UNSET` exists for it (if not, it is left as it is
+    /// when it stops being managed).
+    pub unset: bool,
+    pub live: LiveCol,
+    /// One line for docs/configuration.md.
+    pub doc: &'static str,
+}
+
+/// The type and canonical form of an attribute value.
+pub enum AttrType {
+    Text,
+    Bool,
+    Int {
+        min: i64,
+        /// Hint shown when a value is below `min`.
+        hint: Option<&'static str>,
+    },
+    /// A keyword folded to one canonical spelling.
+    Keyword {
+        canon: fn(&str) -> Option<&'static str>,
+        /// `warehouse size` in "`HUGE` is not a warehouse size".
+        what: &'static str,
+        /// The valid values, for the hint.
+        valid: fn() -> String,
+    },
+    /// A sorted set of privilege names (grants).
+    Privileges,
+}
+
+impl AttrType {
+    /// The value an unset attribute has when compared for a replacement
+    /// (a boolean flag absent at creation is false).
+    pub fn absent(&self) -> Option<Value> {
+        match self {
+            AttrType::Bool => Some(Value::Bool(false)),
+            _ => None,
+        }
+    }
+
+    /// Short type name for the docs table.
+    pub fn doc_type(&self) -> &'static str {
+        match self {
+            AttrType::Text => "string",
+            AttrType::Bool => "boolean",
+            AttrType::Int { .. } => "integer",
+            AttrType::Keyword { .. } => "keyword",
+            AttrType::Privileges => "list of privileges",
+        }
+    }
+}
+
+/// How an attribute appears in SQL.
+pub enum AttrSql {
+    /// `KEYWORD = value` in CREATE, `ALTER ... SET` and `UNSET`.
+    Property(&'static str),
+    /// A word after CREATE (`CREATE TRANSIENT DATABASE`), true or absent.
+    CreateFlag(&'static str),
+    /// A clause of CREATE when true, and `ALTER ... ENABLE / DISABLE` to
+    /// change it (`WITH MANAGED ACCESS`).
+    Switch {
+        create: &'static str,
+        enable: &'static str,
+        disable: &'static str,
+    },
+    /// Not written as a property (handled by the kind's own SQL).
+    None,
+}
+
+/// What a change of an attribute's value does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    InPlace,
+    /// Forces a replacement (drop and create).
+    Replace,
+    /// Only takes effect at creation; never compared afterwards.
+    CreateOnly,
+}
+
+/// Where drift reads an attribute back.
+pub enum LiveCol {
+    /// From a SHOW column, with its canonical form (`None`: not set).
+    Column(&'static str, fn(Option<&str>) -> Option<Value>),
+    /// Read by the kind's own mapping (a grant's privileges).
+    Custom,
+    /// Snowflake does not show it (create-only settings).
+    Unreadable,
+}
+
+/// How a kind's statements are built.
+pub enum Sql {
+    /// From the attribute specs: `CREATE [flags] KEYWORD name [clauses]
+    /// props`, `ALTER KEYWORD name SET / UNSET`, `DROP KEYWORD name`.
+    Object,
+    /// The kind's own statements (GRANT / REVOKE).
+    Custom(&'static SqlHooks),
+}
+
+pub struct SqlHooks {
+    pub create: fn(&ResourceId, &Attrs) -> Vec<String>,
+    pub drop: fn(&ResourceId, &Attrs) -> Vec<String>,
+    pub update: fn(&ResourceId, &Attrs, &Attrs) -> Vec<String>,
+}
+
+/// How drift compares recorded and live resources of a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriftForm {
+    /// An object: dropped, or attributes changed.
+    Object,
+    /// Privileges of a role on a target, compared as sets.
+    Privileges,
+    /// A role granted to a role.
+    Membership,
+}
+
+/// How `drift --unmanaged` treats live objects of a kind.
+pub enum Naming {
+    /// Not listed.
+    None,
+    /// Account objects: follow the stack's names when they carry the
+    /// environment's word (or, for the shared stack, the leading word of a
+    /// recorded name of the kind). `system`: names Snowflake creates.
+    Account {
+        system: &'static [&'static str],
+        /// Its names are the containers whose children drift examines.
+        container: bool,
+    },
+    /// Objects in a database: examined in databases the stack records.
+    InDatabase { system: &'static [&'static str] },
+}
+
+/// A kind's live reading.
+pub struct LiveSpec {
+    /// The SHOW queries that read `id` (and, with `unmanaged`, list what
+    /// it contains).
+    pub queries: fn(&ResourceId, unmanaged: bool, &mut BTreeSet<Query>),
+    /// The query that lists every object of the kind (`--unmanaged`).
+    pub list: Option<&'static Show>,
+}
+
+/// One SHOW statement shape.
+pub struct Show {
+    /// Order of execution and absorption.
+    pub rank: u8,
+    pub sql: fn(&[Ident]) -> String,
+    pub paging: Paging,
+    /// Per object (`SHOW GRANTS TO ROLE r`): a missing object reads as no
+    /// rows, not as an error.
+    pub per_object: bool,
+    pub absorb: Absorb,
+}
+
+/// How a SHOW larger than one page is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paging {
+    /// One statement (no LIMIT exists).
+    Single,
+    /// `LIMIT n FROM 'last name'`.
+    Limit,
+    /// `SHOW WAREHOUSES` has no LIMIT and stops at 10,000 rows: partitioned
+    /// by `LIKE 'prefix%'`.
+    LikePrefixes,
+}
+
+/// How rows become resources.
+pub enum Absorb {
+    /// One object of this kind per row, attributes from [`LiveCol`]s.
+    Objects(&'static Kind),
+    /// The kind's own mapping.
+    Custom(fn(&[Ident], &Rows, &mut Sink<'_>)),
+}
+
+/// What a SHOW query found.
+pub struct Sink<'a> {
+    pub keep: &'a mut dyn FnMut(ResourceId, Attrs),
+    pub listed: &'a mut dyn FnMut(ResourceId),
+}
+
+/// One SHOW statement to run: its shape and its scope (a database, a
+/// role...).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Query {
+    rank: u8,
+    pub scope: SmallVec<[Ident; 2]>,
+    #[doc(hidden)]
+    show: ShowRef,
+}
+
+/// A `&'static Show` compared by rank only (ranks are unique).
+#[derive(Clone, Copy)]
+struct ShowRef(&'static Show);
+
+impl PartialEq for ShowRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.rank == other.0.rank
+    }
+}
+impl Eq for ShowRef {}
+impl PartialOrd for ShowRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ShowRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.rank.cmp(&other.0.rank)
+    }
+}
+impl std::fmt::Debug for ShowRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Show#{}", self.0.rank)
+    }
+}
+
+impl Query {
+    pub fn new(show: &'static Show, scope: impl IntoIterator<Item = Ident>) -> Query {
+        Query {
+            rank: show.rank,
+            scope: scope.into_iter().collect(),
+            show: ShowRef(show),
+        }
+    }
+
+    pub fn show(&self) -> &'static Show {
+        self.show.0
+    }
+
+    pub fn sql(&self) -> String {
+        (self.show.0.sql)(&self.scope)
+    }
+}
+
+/// The kind names and identity field names, for the state reader.
+struct Registry;
+
+static KIND_NAMES: &[&str] = &[
+    "database",
+    "schema",
+    "warehouse",
+    "role",
+    "grant",
+    "role_grant",
+];
+
+impl IdLookup for Registry {
+    fn kind(&self, tag: &str) -> Option<&'static KindMeta> {
+        by_name(tag).map(|k| k.meta)
+    }
+    fn target(&self, tag: &str) -> Option<&'static KindMeta> {
+        grant::target_meta(tag)
+    }
+    fn field(&self, key: &str) -> Option<&'static str> {
+        ALL.iter()
+            .flat_map(|k| k.meta.fields.iter())
+            .chain(grant::TARGET_ONLY.iter().flat_map(|m| m.fields.iter()))
+            .map(|f| f.name)
+            .find(|n| *n == key)
+    }
+    fn kind_names(&self) -> &'static [&'static str] {
+        KIND_NAMES
+    }
+    fn target_names(&self) -> &'static [&'static str] {
+        grant::TARGET_NAMES
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ResourceId, D::Error> {
+        crate::model::deserialize_id(deserializer, &Registry)
+    }
+}
+
+/// An id of `kind` from a written name, qualified as its identity needs
+/// (`DB.SCHEMA` for a schema); `None` when it does not parse.
+pub fn parse_name(kind: &Kind, text: &str) -> Option<ResourceId> {
+    let parts = grant::split_dots(text).ok()?;
+    if parts.len() != kind.meta.fields.len() {
+        return None;
+    }
+    let names = parts
+        .iter()
+        .map(|p| Ident::parse(p).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some(ResourceId::named(kind.meta, names))
+}
+
+/// `OPTION` column tests and the like: a boolean from whether `text`
+/// contains `word` (case-insensitive).
+pub(crate) fn contains_word(text: Option<&str>, word: &str) -> Value {
+    Value::Bool(text.unwrap_or_default().to_ascii_uppercase().contains(word))
+}
+
+/// A SHOW comment column: absent or empty is the empty comment.
+pub(crate) fn live_comment(text: Option<&str>) -> Option<Value> {
+    Some(Value::Text(text.unwrap_or_default().to_string()))
+}
+
+/// A SHOW integer column (`None` when absent or not a number).
+pub(crate) fn live_int(text: Option<&str>) -> Option<Value> {
+    text.and_then(|t| t.trim().parse::<i64>().ok())
+        .map(Value::Int)
+}
+
+/// The `comment` attribute every object kind has.
+pub(crate) const COMMENT: AttrSpec = AttrSpec {
+    name: "comment",
+    ty: AttrType::Text,
+    sql: AttrSql::Property("COMMENT"),
+    change: Change::InPlace,
+    unset: true,
+    live: LiveCol::Column("comment", live_comment),
+    doc: "Free text shown in SHOW output.",
+};
+
+/// A kind whose resources are never dropped with another.
+pub(crate) fn never(_: &ResourceId, _: &ResourceId) -> bool {
+    false
+}
+
+/// The field names interned for the state reader include every kind's.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Part;
+
+    fn id(s: &str) -> Ident {
+        Ident::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_registry_is_in_rank_order_with_unique_names() {
+        for pair in ALL.windows(2) {
+            assert!(pair[0].meta.rank < pair[1].meta.rank);
+        }
+        let names: Vec<&str> = ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names, KIND_NAMES);
+    }
+
+    #[test]
+    fn addresses_are_stable_and_quote_when_needed() {
+        let cases = [
+            (database::id(id("pudo_mlops")), "database.PUDO_MLOPS"),
+            (
+                schema::id(id("PUDO_MLOPS"), id("\"my.schema\"")),
+                "schema.PUDO_MLOPS.\"my.schema\"",
+            ),
+            (
+                grant::id(
+                    id("PUDO_DEV_ROLE"),
+                    grant::future_in_schema("TABLES", id("PUDO_MLOPS"), id("SHARED_DATA")),
+                ),
+                "grant.PUDO_DEV_ROLE.future_tables_in_schema.PUDO_MLOPS.SHARED_DATA",
+            ),
+            (
+                role_grant::id(id("PUDO_DEV_ROLE"), id("SYSADMIN")),
+                "role_grant.PUDO_DEV_ROLE.SYSADMIN",
+            ),
+            (grant::id(id("R"), grant::account()), "grant.R.account"),
+        ];
+        for (rid, address) in cases {
+            assert_eq!(rid.address(), address);
+        }
+    }
+
+    #[test]
+    fn references_follow_identity() {
+        let g = grant::id(id("R"), schema::id(id("D"), id("S")));
+        assert_eq!(
+            g.references(),
+            vec![role::id(id("R")), schema::id(id("D"), id("S"))]
+        );
+    }
+
+    #[test]
+    fn ids_round_trip_through_json_in_the_historic_format() {
+        let rid = grant::id(id("\"weird\"\"role\""), warehouse::id(id("WH")));
+        let json = serde_json::to_string(&rid).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"grant","role":"weird\"role","on":{"type":"warehouse","name":"WH"}}"#
+        );
+        assert_eq!(serde_json::from_str::<ResourceId>(&json).unwrap(), rid);
+        let future = grant::id(
+            id("R"),
+            grant::future_in_schema("TABLES", id("D"), Ident::from_canonical("a\"b")),
+        );
+        let json = serde_json::to_string(&future).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"grant","role":"R","on":{"type":"future_in_schema","object_type":"TABLES","database":"D","schema":"a\"b"}}"#
+        );
+        assert_eq!(serde_json::from_str::<ResourceId>(&json).unwrap(), future);
+    }
+
+    #[test]
+    fn reads_the_format_whatever_the_field_order() {
+        let rid: ResourceId = serde_json::from_str(
+            r#"{"on":{"name":"S","database":"D","type":"schema"},"role":"R","kind":"grant","x":[1]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            rid,
+            grant::id(
+                Ident::from_canonical("R"),
+                schema::id(Ident::from_canonical("D"), Ident::from_canonical("S"))
+            )
+        );
+        let account: ResourceId =
+            serde_json::from_str(r#"{"kind":"grant","role":"R","on":{"type":"account"}}"#).unwrap();
+        assert_eq!(account.parts()[1], Part::Target(Box::new(grant::account())));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = serde_json::from_str::<ResourceId>(r#"{"kind":"table","name":"T"}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown variant `table`"), "{e}");
+        let e = serde_json::from_str::<ResourceId>(r#"{"kind":"schema","name":"T"}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field `database`"), "{e}");
+        let e = serde_json::from_str::<ResourceId>(r#"{"name":"T"}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field `kind`"), "{e}");
+    }
+
+    #[test]
+    fn ids_sort_by_kind_rank_then_parts() {
+        let mut ids = [
+            role_grant::id(id("A"), id("B")),
+            grant::id(id("A"), grant::future_in_database("TABLES", id("D"))),
+            grant::id(id("A"), database::id(id("D"))),
+            grant::id(id("A"), grant::account()),
+            role::id(id("A")),
+            warehouse::id(id("W")),
+            schema::id(id("D"), id("S")),
+            database::id(id("D")),
+        ];
+        ids.sort();
+        let kinds: Vec<String> = ids.iter().map(|i| i.address()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "database.D",
+                "schema.D.S",
+                "warehouse.W",
+                "role.A",
+                "grant.A.account",
+                "grant.A.database.D",
+                "grant.A.future_tables_in_database.D",
+                "role_grant.A.B",
+            ]
+        );
+    }
+}
