@@ -1,6 +1,6 @@
 //! Change -> SQL statements; identifier quoting and literal escaping.
 //!
-//! Every name is written fully qualified through [`Ident::sql`] (bare only
+//! Every name is written fully qualified through [`crate::model::Ident::sql`] (bare only
 //! when that is exactly equivalent, otherwise double-quoted), and every text
 //! value through [`literal`], so that no configured string can end a
 //! statement early. Statements carry no trailing semicolon; renderers add one.

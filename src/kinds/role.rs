@@ -1,8 +1,8 @@
 //! `roles:` — `CREATE ROLE`, read with `SHOW ROLES`.
 //!
 //! A role's entry also holds its privilege grants (`grants:`, the
-//! [`grant`](super::grant) kind) and its memberships (`member_of:`, the
-//! [`role_grant`](super::role_grant) kind); reading a role reads both.
+//! [`super::grant`] kind) and its memberships (`member_of:`, the
+//! [`super::role_grant`] kind); reading a role reads both.
 
 use super::{
     Absorb, COMMENT, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Section, Show, Sql, grant,
