@@ -295,7 +295,7 @@ fn record_all(root: &Path, resolution: &Resolution) {
     let mut locked = store.lock("bench").unwrap();
     let mut state = locked.load().unwrap();
     for change in &plan.changes {
-        state.record(change);
+        pudo::apply::record(&mut state, change);
     }
     locked.save(&mut state).unwrap();
 }

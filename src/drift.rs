@@ -489,7 +489,7 @@ pub fn refreshed_state(
 /// Where a change of a refreshed plan comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Origin {
+pub enum Cause {
     /// It only reverses changes made outside pudo.
     Drift,
     /// It only applies a configuration change.
@@ -502,7 +502,7 @@ pub enum Origin {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChangeOrigin {
     pub address: String,
-    pub origin: Origin,
+    pub origin: Cause,
     /// Attributes whose live value differs from the recorded one (the
     /// change puts them back). Empty for an object re-created after a drop.
     pub drifted: Vec<String>,
@@ -552,12 +552,12 @@ pub fn classify(plan: &Plan, recorded: &State) -> Vec<ChangeOrigin> {
             }
         };
         let origin = if dropped_outside {
-            Origin::Drift
+            Cause::Drift
         } else {
             match (drifted.is_empty(), configured.is_empty()) {
-                (false, true) => Origin::Drift,
-                (false, false) => Origin::DriftAndConfig,
-                _ => Origin::Config,
+                (false, true) => Cause::Drift,
+                (false, false) => Cause::DriftAndConfig,
+                _ => Cause::Config,
             }
         };
         out.push(ChangeOrigin {

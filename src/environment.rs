@@ -5,9 +5,8 @@
 //! (CI checkouts) the branch comes from `PUDO_BRANCH`, `GITHUB_HEAD_REF`,
 //! `GITHUB_REF_NAME` or `CI_COMMIT_REF_NAME`, the first one set.
 
-use crate::config::EnvironmentDef;
+use crate::config::{EnvironmentDef, branch_matcher};
 use crate::model::StackName;
-use globset::{Glob, GlobMatcher};
 use std::fmt;
 use std::path::Path;
 
@@ -104,11 +103,6 @@ fn mapping(envs: &[EnvironmentDef]) -> String {
         .map(|e| format!("  {:<10} <- {}", e.name, e.branches.join(", ")))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Compiles one branch pattern.
-pub fn branch_matcher(pattern: &str) -> Result<GlobMatcher, globset::Error> {
-    Ok(Glob::new(pattern)?.compile_matcher())
 }
 
 /// The first environment (in declaration order) one of whose patterns

@@ -30,6 +30,7 @@ pub mod drift;
 pub mod environment;
 pub mod error;
 pub mod graph;
+pub mod hash;
 pub mod kinds;
 pub mod live;
 pub mod model;

@@ -141,7 +141,7 @@ pub fn apply(
             {
                 let mut w = writer.inner.lock().unwrap();
                 match outcome {
-                    Outcome::Succeeded { .. } => w.state.record(change),
+                    Outcome::Succeeded { .. } => record(&mut w.state, change),
                     // The first statement was refused by Snowflake: nothing
                     // of this change happened, so it is not in flight.
                     Outcome::Failed {
@@ -264,4 +264,17 @@ pub fn destructive(plan: &Plan) -> Vec<&Change> {
         .iter()
         .filter(|c| matches!(c.action, Action::Drop | Action::Replace))
         .collect()
+}
+/// Records the outcome of a successful change in `state`: its `after`
+/// attributes, or its removal for a drop. Clears its pending mark.
+pub fn record(state: &mut State, change: &Change) {
+    match &change.after {
+        Some(after) if change.action != Action::Drop => {
+            state.upsert(change.id.clone(), after.clone())
+        }
+        _ => {
+            state.remove(&change.id);
+        }
+    }
+    state.pending.retain(|a| a != &change.address);
 }

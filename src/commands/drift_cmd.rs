@@ -121,7 +121,7 @@ pub fn plan_refresh(ctx: &Context, args: &PlanArgs) -> Result<ExitCode> {
     print!("{out}");
     eprintln!("{}", read_line(&live));
     if let Some(path) = &args.out {
-        super::plan_cmd::write_plan_file(&plan, path)?;
+        super::write_plan_file(&plan, path)?;
         eprintln!(
             "Saved the plan to `{}`; `pudo apply {}` applies exactly this plan.",
             path.display(),

@@ -93,6 +93,15 @@ impl Context {
 
 /// Every stack of a project: `shared`, then one per environment in
 /// declaration order.
+/// Writes a saved plan (the JSON format, which binds stack, lineage, serial
+/// and config hash).
+pub fn write_plan_file(plan: &crate::plan::Plan, path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io("create the folder of", parent, e))?;
+    }
+    std::fs::write(path, plan.to_json()).map_err(|e| Error::io("write the plan to", path, e))
+}
 pub fn all_stacks(project: &Project) -> Vec<crate::model::StackName> {
     let mut stacks = vec![crate::model::StackName::shared()];
     stacks.extend(

@@ -4,7 +4,7 @@
 use super::Context;
 use crate::cli::PlanArgs;
 use crate::environment::Resolution;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Model, StackName};
 use crate::plan::{self, Plan};
 use crate::state::StateStore;
@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<ExitCode> {
     print!("{}", crate::render::plan(&plan, args.format));
 
     if let Some(out) = &args.out {
-        write_plan_file(&plan, out)?;
+        super::write_plan_file(&plan, out)?;
         eprintln!(
             "Saved the plan to `{}`; `pudo apply {}` applies exactly this plan.",
             out.display(),
@@ -50,14 +50,4 @@ pub fn build(root: &Path, model: &Model, resolution: &Resolution) -> Result<Plan
     plan.environment = resolution.environment.clone();
     plan.branch = resolution.branch.as_ref().map(|(name, _)| name.clone());
     Ok(plan)
-}
-
-/// Writes a saved plan (the JSON format, which binds stack, lineage, serial
-/// and config hash).
-pub fn write_plan_file(plan: &Plan, path: &Path) -> Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::io("create the folder of", parent, e))?;
-    }
-    std::fs::write(path, plan.to_json()).map_err(|e| Error::io("write the plan to", path, e))
 }

@@ -370,6 +370,11 @@ fn locate(
     }
 }
 
+/// Compiles one branch pattern.
+pub fn branch_matcher(pattern: &str) -> Result<globset::GlobMatcher, globset::Error> {
+    Ok(globset::Glob::new(pattern)?.compile_matcher())
+}
+
 /// Reads and checks `environments:`.
 fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Vec<EnvironmentDef> {
     let example = "environments:\n    DEV: { branches: [dev, \"feature/*\"] }\n    PROD: { branches: [main], protected: true }";
@@ -492,7 +497,7 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
                             );
                             continue;
                         };
-                        match crate::environment::branch_matcher(pattern) {
+                        match branch_matcher(pattern) {
                             Ok(_) => def.branches.push(pattern.to_string()),
                             Err(err) => diags.push(files.place(
                                 Diagnostic::error(format!(

@@ -10,7 +10,7 @@
 //! maintained fork or another parser could replace it in one place.
 
 use super::diagnostics::{Diagnostic, Diagnostics};
-use crate::graph::FxHasher;
+use crate::hash::FxHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault};
 use std::path::Path;

@@ -2,9 +2,9 @@
 //! --refresh` adds after a plan: which changes reverse drift and which
 //! come from the configuration.
 
+use super::OutputFormat;
 use super::style;
-use crate::cli::OutputFormat;
-use crate::drift::{Finding, Item, Origin, Refresh, Report};
+use crate::drift::{Cause, Finding, Item, Refresh, Report};
 use crate::model::Value;
 use std::fmt::Write;
 
@@ -196,12 +196,12 @@ pub fn refresh(refresh: &Refresh, format: OutputFormat) -> String {
     let drift: Vec<_> = refresh
         .changes
         .iter()
-        .filter(|c| c.origin != Origin::Config)
+        .filter(|c| c.origin != Cause::Config)
         .collect();
     let config: Vec<_> = refresh
         .changes
         .iter()
-        .filter(|c| c.origin != Origin::Drift)
+        .filter(|c| c.origin != Cause::Drift)
         .collect();
     let mut out = String::new();
     let markdown = format == OutputFormat::Markdown;

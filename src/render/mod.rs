@@ -8,8 +8,16 @@ pub mod human;
 pub mod markdown;
 pub mod style;
 
-use crate::cli::OutputFormat;
 use crate::plan::Plan;
+
+/// The output formats of plan and drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
+    Markdown,
+}
 
 /// A plan in the requested format.
 pub fn plan(plan: &Plan, format: OutputFormat) -> String {

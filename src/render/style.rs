@@ -1,8 +1,15 @@
 //! Named styles: the only place colors are chosen. Output must read the same
 //! without them (every marker is also a symbol or a word).
 
-use crate::cli::ColorChoice;
 use console::Style;
+
+/// When to color output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 /// Decides once, at start-up, whether stdout and stderr get colors.
 /// `auto` follows the terminal and honours `NO_COLOR`.

@@ -155,20 +155,6 @@ impl State {
         self.resources.remove(id)
     }
 
-    /// Records the outcome of a successful change: its `after` attributes,
-    /// or its removal for a drop. Clears its pending mark.
-    pub fn record(&mut self, change: &crate::plan::Change) {
-        match &change.after {
-            Some(after) if change.action != crate::plan::Action::Drop => {
-                self.upsert(change.id.clone(), after.clone())
-            }
-            _ => {
-                self.remove(&change.id);
-            }
-        }
-        self.pending.retain(|a| a != &change.address);
-    }
-
     /// Marks a change as started (see [`State::pending`]).
     pub fn begin(&mut self, address: &str) {
         if !self.pending.iter().any(|a| a == address) {

@@ -47,7 +47,7 @@ fn record(project: &TempProject, env: &str) {
         Err(_) => State::empty(&stack),
     };
     for change in &plan.changes {
-        state.record(change);
+        pudo::apply::record(&mut state, change);
     }
     state.lineage = LINEAGE.to_string();
     state.serial = 4;
