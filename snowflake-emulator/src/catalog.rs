@@ -46,6 +46,10 @@ pub struct Table {
     pub comment: Option<String>,
     pub transient: bool,
     pub columns: Vec<(String, String)>,
+    #[serde(default)]
+    pub change_tracking: bool,
+    #[serde(default)]
+    pub params: Params,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

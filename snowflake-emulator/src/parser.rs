@@ -3,6 +3,8 @@
 //! that does not fit, as Snowflake reports it.
 
 use crate::error::SfError;
+use crate::kinds::Kind;
+use crate::kinds::props::Stage;
 use crate::lexer::{Tok, Token, tokenize};
 use crate::privileges;
 
@@ -27,29 +29,6 @@ impl Value {
             Value::Bool(b) => if *b { "true" } else { "false" }.into(),
             Value::Null => "NULL".into(),
             Value::List(v) => v.iter().map(|x| x.text()).collect::<Vec<_>>().join(","),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Database,
-    Schema,
-    Warehouse,
-    Role,
-    User,
-    Table,
-}
-
-impl Kind {
-    pub fn word(self) -> &'static str {
-        match self {
-            Kind::Database => "Database",
-            Kind::Schema => "Schema",
-            Kind::Warehouse => "Warehouse",
-            Kind::Role => "Role",
-            Kind::User => "User",
-            Kind::Table => "Table",
         }
     }
 }
@@ -117,12 +96,8 @@ pub enum Scope {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShowWhat {
-    Databases,
-    Schemas,
-    Warehouses,
-    Roles,
-    Users,
-    Tables,
+    /// `SHOW <plural>` of an object kind.
+    Objects(Kind),
     Parameters,
     Grants(ShowGrants),
 }
@@ -249,73 +224,8 @@ pub fn parse(sql: &str) -> Result<Stmt, SfError> {
     Ok(stmt)
 }
 
-const DB_PROPS: &[&str] = &[
-    "DATA_RETENTION_TIME_IN_DAYS",
-    "MAX_DATA_EXTENSION_TIME_IN_DAYS",
-    "DEFAULT_DDL_COLLATION",
-    "COMMENT",
-];
-const WH_PROPS: &[&str] = &[
-    "WAREHOUSE_SIZE",
-    "WAREHOUSE_TYPE",
-    "MAX_CLUSTER_COUNT",
-    "MIN_CLUSTER_COUNT",
-    "SCALING_POLICY",
-    "AUTO_SUSPEND",
-    "AUTO_RESUME",
-    "INITIALLY_SUSPENDED",
-    "RESOURCE_MONITOR",
-    "COMMENT",
-    "ENABLE_QUERY_ACCELERATION",
-    "QUERY_ACCELERATION_MAX_SCALE_FACTOR",
-    "MAX_CONCURRENCY_LEVEL",
-    "STATEMENT_QUEUED_TIMEOUT_IN_SECONDS",
-    "STATEMENT_TIMEOUT_IN_SECONDS",
-    "RESOURCE_CONSTRAINT",
-    "GENERATION",
-    "WAIT_FOR_COMPLETION",
-];
-const ROLE_PROPS: &[&str] = &["COMMENT"];
-const USER_PROPS: &[&str] = &[
-    "PASSWORD",
-    "LOGIN_NAME",
-    "DISPLAY_NAME",
-    "FIRST_NAME",
-    "MIDDLE_NAME",
-    "LAST_NAME",
-    "EMAIL",
-    "COMMENT",
-    "DISABLED",
-    "MUST_CHANGE_PASSWORD",
-    "DEFAULT_WAREHOUSE",
-    "DEFAULT_NAMESPACE",
-    "DEFAULT_ROLE",
-    "DEFAULT_SECONDARY_ROLES",
-    "RSA_PUBLIC_KEY",
-    "RSA_PUBLIC_KEY_2",
-    "TYPE",
-    "MINS_TO_UNLOCK",
-    "DAYS_TO_EXPIRY",
-];
-const TABLE_PROPS: &[&str] = &[
-    "COMMENT",
-    "DATA_RETENTION_TIME_IN_DAYS",
-    "MAX_DATA_EXTENSION_TIME_IN_DAYS",
-    "CHANGE_TRACKING",
-    "DEFAULT_DDL_COLLATION",
-];
 /// Session parameters accepted by ALTER SESSION / ALTER ACCOUNT (stored, not acted upon).
 const ANY_PARAM: &[&str] = &[];
-
-fn props_for(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Database | Kind::Schema => DB_PROPS,
-        Kind::Warehouse => WH_PROPS,
-        Kind::Role => ROLE_PROPS,
-        Kind::User => USER_PROPS,
-        Kind::Table => TABLE_PROPS,
-    }
-}
 
 struct Parser {
     toks: Vec<Token>,
@@ -544,25 +454,15 @@ impl Parser {
     }
 
     fn kind(&mut self) -> Result<Kind, SfError> {
-        let k = match self.word_at(0) {
-            Some("DATABASE") => Kind::Database,
-            Some("SCHEMA") => Kind::Schema,
-            Some("WAREHOUSE") => Kind::Warehouse,
-            Some("ROLE") => Kind::Role,
-            Some("USER") => Kind::User,
-            Some("TABLE") => Kind::Table,
-            _ => return Err(self.err()),
+        let Some(k) = self.word_at(0).and_then(Kind::from_keyword) else {
+            return Err(self.err());
         };
         self.bump();
         Ok(k)
     }
 
     fn max_parts(kind: Kind) -> usize {
-        match kind {
-            Kind::Schema => 2,
-            Kind::Table => 3,
-            _ => 1,
-        }
+        kind.max_parts()
     }
 
     fn create(&mut self) -> Result<Stmt, SfError> {
@@ -621,7 +521,7 @@ impl Parser {
         if kind == Kind::Warehouse {
             self.eat_kw("WITH");
         }
-        let props = self.props(props_for(kind))?;
+        let props = self.props(&kind.prop_names(Stage::Create))?;
         Ok(Stmt::Create {
             kind,
             or_replace,
@@ -664,10 +564,14 @@ impl Parser {
         } else if kind == Kind::Warehouse && self.eat_kws(&["ABORT", "ALL", "QUERIES"]) {
             AlterAction::AbortAllQueries
         } else {
-            let mut allowed: Vec<&str> = props_for(kind).to_vec();
-            allowed.retain(|p| *p != "INITIALLY_SUSPENDED");
-            if kind == Kind::Warehouse && self.is_kw("UNSET") {
-                allowed.retain(|p| *p != "WAREHOUSE_SIZE" && *p != "WAIT_FOR_COMPLETION");
+            let stage = if self.is_kw("UNSET") {
+                Stage::Unset
+            } else {
+                Stage::Set
+            };
+            let allowed = kind.prop_names(stage);
+            if allowed.is_empty() {
+                return Err(self.err());
             }
             self.set_unset(&allowed)?
         };
@@ -952,7 +856,7 @@ impl Parser {
         self.expect_kw("SHOW")?;
         let terse = self.eat_kw("TERSE");
         let mut s = Show {
-            what: ShowWhat::Databases,
+            what: ShowWhat::Parameters,
             terse,
             history: false,
             like: None,
@@ -967,16 +871,21 @@ impl Parser {
             .ok_or_else(|| self.err())?;
         let start = self.peek().clone();
         self.bump();
-        s.what = match w.as_str() {
-            "DATABASES" => ShowWhat::Databases,
-            "SCHEMAS" => ShowWhat::Schemas,
-            "WAREHOUSES" if !terse => ShowWhat::Warehouses,
-            "ROLES" => ShowWhat::Roles,
-            "USERS" => ShowWhat::Users,
-            "TABLES" => ShowWhat::Tables,
-            "PARAMETERS" if !terse => ShowWhat::Parameters,
-            "GRANTS" if !terse => ShowWhat::Grants(self.show_grants()?),
-            "FUTURE" if !terse => {
+        let grants = match w.as_str() {
+            _ if terse && matches!(w.as_str(), "PARAMETERS" | "GRANTS" | "FUTURE") => {
+                return Err(Self::err_at(&start));
+            }
+            "PARAMETERS" => {
+                if self.eat_kw("LIKE") {
+                    s.like = Some(self.string()?);
+                }
+                if self.eat_kw("IN") || self.eat_kw("FOR") {
+                    s.scope = Some(self.scope(&s.what)?);
+                }
+                return Ok(Stmt::Show(s));
+            }
+            "GRANTS" => self.show_grants()?,
+            "FUTURE" => {
                 self.expect_kw("GRANTS")?;
                 if self.eat_kw("IN") {
                     let in_schema = if self.eat_kw("SCHEMA") {
@@ -985,53 +894,48 @@ impl Parser {
                         self.expect_kw("DATABASE")?;
                         false
                     };
-                    ShowWhat::Grants(ShowGrants::FutureIn(
-                        in_schema,
-                        self.name(if in_schema { 2 } else { 1 })?,
-                    ))
+                    ShowGrants::FutureIn(in_schema, self.name(if in_schema { 2 } else { 1 })?)
                 } else {
                     self.expect_kw("TO")?;
                     self.expect_kw("ROLE")?;
-                    ShowWhat::Grants(ShowGrants::FutureTo(self.ident()?))
+                    ShowGrants::FutureTo(self.ident()?)
                 }
             }
-            _ => return Err(Self::err_at(&start)),
-        };
-        if terse && !matches!(s.what, ShowWhat::Databases | ShowWhat::Schemas) {
-            return Err(Self::err_at(&start));
-        }
-        if matches!(
-            s.what,
-            ShowWhat::Databases | ShowWhat::Schemas | ShowWhat::Tables
-        ) && self.eat_kw("HISTORY")
-        {
-            s.history = true;
-        }
-        let is_grants = matches!(s.what, ShowWhat::Grants(_));
-        if !is_grants && self.eat_kw("LIKE") {
-            s.like = Some(self.string()?);
-        }
-        if !is_grants
-            && !matches!(
-                s.what,
-                ShowWhat::Warehouses | ShowWhat::Roles | ShowWhat::Users | ShowWhat::Databases
-            )
-            && (self.is_kw("IN") || (s.what == ShowWhat::Parameters && self.is_kw("FOR")))
-        {
-            self.bump();
-            s.scope = Some(self.scope(&s.what)?);
-        }
-        if !is_grants
-            && !matches!(s.what, ShowWhat::Warehouses | ShowWhat::Parameters)
-            && self.eat_kws(&["STARTS", "WITH"])
-        {
-            s.starts_with = Some(self.string()?);
-        }
-        if !matches!(s.what, ShowWhat::Warehouses | ShowWhat::Parameters) && self.eat_kw("LIMIT") {
-            s.limit = Some(self.number()?);
-            if !is_grants && self.eat_kw("FROM") {
-                s.from = Some(self.string()?);
+            plural => {
+                let Some(kind) = Kind::from_plural(plural) else {
+                    return Err(Self::err_at(&start));
+                };
+                let syntax = kind.show_syntax();
+                if terse && !syntax.terse {
+                    return Err(Self::err_at(&start));
+                }
+                s.what = ShowWhat::Objects(kind);
+                s.history = syntax.history && self.eat_kw("HISTORY");
+                if self.eat_kw("LIKE") {
+                    s.like = Some(self.string()?);
+                }
+                if syntax.in_containers && self.eat_kw("IN") {
+                    s.scope = Some(self.scope(&s.what)?);
+                } else if syntax.in_account && self.eat_kws(&["IN", "ACCOUNT"]) {
+                    s.scope = Some(Scope::Account);
+                }
+                if syntax.paging {
+                    if self.eat_kws(&["STARTS", "WITH"]) {
+                        s.starts_with = Some(self.string()?);
+                    }
+                    if self.eat_kw("LIMIT") {
+                        s.limit = Some(self.number()?);
+                        if self.eat_kw("FROM") {
+                            s.from = Some(self.string()?);
+                        }
+                    }
+                }
+                return Ok(Stmt::Show(s));
             }
+        };
+        s.what = ShowWhat::Grants(grants);
+        if self.eat_kw("LIMIT") {
+            s.limit = Some(self.number()?);
         }
         Ok(Stmt::Show(s))
     }
