@@ -124,6 +124,24 @@ impl Exec<'_> {
                             None
                         })
                     }
+                    // The search path ($current, $public by default): the current
+                    // schema, then PUBLIC of the current database.
+                    "CURRENT_SCHEMAS" => {
+                        arity(0)?;
+                        let mut path: Vec<String> = Vec::new();
+                        if let Some(d) = &self.sess.database {
+                            for s in [self.sess.schema.as_deref(), Some("PUBLIC")]
+                                .into_iter()
+                                .flatten()
+                            {
+                                let full = format!("\"{d}.{s}\"");
+                                if !path.contains(&full) {
+                                    path.push(full);
+                                }
+                            }
+                        }
+                        txt(Some(format!("[{}]", path.join(", "))))
+                    }
                     "CURRENT_WAREHOUSE" => {
                         arity(0)?;
                         txt(self.sess.warehouse.clone())
@@ -154,14 +172,15 @@ impl Exec<'_> {
                             arity(1)?;
                         }
                         let doc = serde_json::json!({
+                            "serverVersion": VERSION,
                             "accountInfo": {
                                 "accountName": self.account.name,
                                 "accountLocator": self.account.name,
                                 "organizationName": ORGANIZATION,
                                 "edition": self.account.edition,
+                                "serviceLevelName": self.account.edition,
                                 "region": REGION,
                                 "cloud": "AWS",
-                                "serverVersion": VERSION,
                             },
                             "currentSession": {
                                 "id": self.sess.id,

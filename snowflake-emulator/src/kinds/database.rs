@@ -15,6 +15,24 @@ use crate::show_columns as cols;
 
 pub struct DatabaseKind;
 
+/// SHOW DATABASES `kind`.
+fn kind(db: &Database) -> &'static str {
+    if db.origin.is_some() {
+        "IMPORTED DATABASE"
+    } else {
+        "STANDARD"
+    }
+}
+
+/// Objects may be created, changed or dropped in (and as) database `d`:
+/// not in a database imported from a share, which is read-only.
+pub(crate) fn writable(ex: &Exec, d: &str) -> Result<(), SfError> {
+    match ex.cat.databases.get(d) {
+        Some(db) if db.origin.is_some() => Err(SfError::insufficient_privileges("database", d)),
+        _ => Ok(()),
+    }
+}
+
 /// Records with a parameter map and a comment (databases, schemas).
 pub(crate) trait HasParams {
     fn params_mut(&mut self) -> &mut Params;
@@ -77,20 +95,23 @@ impl ObjectKind for DatabaseKind {
     const KEYWORD: &'static str = "DATABASE";
     const WORD: &'static str = "Database";
     const PROPS: &'static [PropDef<Database>] = PROPS;
-    const SHOW: ShowSyntax = ShowSyntax {
-        plural: "DATABASES",
-        terse: true,
-        history: true,
-        in_account: true,
-        in_containers: false,
-        paging: true,
-    };
+    const SHOW: ShowSyntax = ShowSyntax::account_level("DATABASES")
+        .terse()
+        .history()
+        .paging();
 
     fn get<'c>(cat: &'c Catalog, path: &[String]) -> Option<&'c Database> {
         cat.databases.get(&path[0])
     }
     fn get_mut<'c>(cat: &'c mut Catalog, path: &[String]) -> Option<&'c mut Database> {
         cat.databases.get_mut(&path[0])
+    }
+
+    fn drop_guard(ex: &Exec, path: &[String]) -> Result<(), SfError> {
+        writable(ex, &path[0])
+    }
+    fn alter_guard(ex: &Exec, path: &[String]) -> Result<(), SfError> {
+        writable(ex, &path[0])
     }
 
     fn new(ex: &Exec, path: &[String], spec: CreateSpec) -> Database {
@@ -114,6 +135,7 @@ impl ObjectKind for DatabaseKind {
             transient: spec.transient,
             params: Params::new(),
             schemas: [("PUBLIC".to_string(), public)].into(),
+            origin: None,
         }
     }
 
@@ -188,11 +210,16 @@ impl ObjectKind for DatabaseKind {
         };
         let mut rows = Vec::new();
         for db in ex.cat.databases.values() {
+            // Databases imported from a share ignore DATA_RETENTION_TIME_IN_DAYS.
+            let retention = match db.origin {
+                Some(_) => "0".to_string(),
+                None => ex.retention(&[(&db.params, "DATABASE")]),
+            };
             let cells = if s.terse {
                 vec![
                     ("created_on", ts(db.created_on)),
                     ("name", text(&db.name)),
-                    ("kind", text("STANDARD")),
+                    ("kind", text(kind(db))),
                     ("database_name", None),
                     ("schema_name", None),
                 ]
@@ -205,16 +232,20 @@ impl ObjectKind for DatabaseKind {
                         "is_current",
                         yn(ex.sess.database.as_deref() == Some(&db.name)),
                     ),
-                    ("origin", text("")),
+                    ("origin", text(db.origin.clone().unwrap_or_default())),
                     ("owner", text(&db.owner)),
                     ("comment", text(db.comment.clone().unwrap_or_default())),
                     ("options", text(if db.transient { "TRANSIENT" } else { "" })),
+                    ("retention_time", text(retention)),
+                    ("kind", text(kind(db))),
                     (
-                        "retention_time",
-                        text(ex.retention(&[(&db.params, "DATABASE")])),
+                        "owner_role_type",
+                        if db.owner.is_empty() {
+                            None
+                        } else {
+                            text("ROLE")
+                        },
                     ),
-                    ("kind", text("STANDARD")),
-                    ("owner_role_type", text("ROLE")),
                     ("object_visibility", None),
                     ("data_quality_monitoring_settings", None),
                 ];

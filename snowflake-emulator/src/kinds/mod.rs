@@ -122,6 +122,38 @@ pub struct ShowSyntax {
     pub paging: bool,
 }
 
+impl ShowSyntax {
+    /// `SHOW <plural> [LIKE '...'] [IN ACCOUNT]`: what every account-level kind takes.
+    pub const fn account_level(plural: &'static str) -> Self {
+        ShowSyntax {
+            plural,
+            terse: false,
+            history: false,
+            in_account: true,
+            in_containers: false,
+            paging: false,
+        }
+    }
+    /// Also `IN DATABASE [d]`, `IN SCHEMA [s]`, `IN <name>`.
+    pub const fn in_containers(mut self) -> Self {
+        self.in_containers = true;
+        self
+    }
+    pub const fn terse(mut self) -> Self {
+        self.terse = true;
+        self
+    }
+    pub const fn history(mut self) -> Self {
+        self.history = true;
+        self
+    }
+    /// `STARTS WITH '...'` and `LIMIT n [FROM '...']`.
+    pub const fn paging(mut self) -> Self {
+        self.paging = true;
+        self
+    }
+}
+
 /// The full path of an object: `[db]`, `[db, schema]`, `[db, schema, table]`, `[warehouse]`, ...
 pub type Path = Vec<String>;
 
@@ -170,8 +202,13 @@ pub trait ObjectKind {
     fn reserved(_path: &[String]) -> bool {
         false
     }
-    /// Refusal to drop an existing object (system roles, imported databases).
+    /// Refusal to drop or replace an existing object (system roles, read-only
+    /// imported databases and their schemas).
     fn drop_guard(_ex: &Exec, _path: &[String]) -> Result<(), SfError> {
+        Ok(())
+    }
+    /// Refusal to ALTER an existing object (read-only imported databases and their schemas).
+    fn alter_guard(_ex: &Exec, _path: &[String]) -> Result<(), SfError> {
         Ok(())
     }
     /// A new record with everything that is not a property; properties are
@@ -239,6 +276,9 @@ pub fn create<K: ObjectKind>(
     if exists && (!or_replace || K::reserved(&path)) {
         return Err(SfError::already_exists(&n));
     }
+    if exists {
+        K::drop_guard(ex, &path)?;
+    }
     let mut obj = K::new(ex, &path, spec);
     props::defaults(K::PROPS, &mut obj);
     props::apply(K::PROPS, &mut obj, given, Stage::Create)?;
@@ -288,6 +328,7 @@ pub fn alter<K: ObjectKind>(
         return Err(K::not_found(ex, &path));
     };
     let mut obj = current.clone();
+    K::alter_guard(ex, &path)?;
     match action {
         AlterAction::Rename(to) => return rename::<K>(ex, &path, &to),
         AlterAction::Set(given) => {

@@ -39,14 +39,7 @@ impl ObjectKind for RoleKind {
     const KEYWORD: &'static str = "ROLE";
     const WORD: &'static str = "Role";
     const PROPS: &'static [PropDef<Role>] = PROPS;
-    const SHOW: ShowSyntax = ShowSyntax {
-        plural: "ROLES",
-        terse: false,
-        history: false,
-        in_account: true,
-        in_containers: false,
-        paging: true,
-    };
+    const SHOW: ShowSyntax = ShowSyntax::account_level("ROLES").paging();
 
     fn get<'c>(cat: &'c Catalog, path: &[String]) -> Option<&'c Role> {
         cat.roles.get(&path[0])

@@ -4,7 +4,7 @@
 //! SCHEMA. Every database also shows an INFORMATION_SCHEMA, which cannot be
 //! created, replaced, dropped or written into.
 
-use super::database::{HasParams, container_props};
+use super::database::{HasParams, container_props, writable};
 use super::props::PropDef;
 use super::{CreateSpec, ObjectKind, Path, ShowSyntax, with_history};
 use crate::catalog::{Catalog, Database, FutureScope, Params, Schema, Target, now_ms};
@@ -54,14 +54,11 @@ impl ObjectKind for SchemaKind {
     const WORD: &'static str = "Schema";
     const MAX_PARTS: usize = 2;
     const PROPS: &'static [PropDef<Schema>] = PROPS;
-    const SHOW: ShowSyntax = ShowSyntax {
-        plural: "SCHEMAS",
-        terse: true,
-        history: true,
-        in_account: true,
-        in_containers: true,
-        paging: true,
-    };
+    const SHOW: ShowSyntax = ShowSyntax::account_level("SCHEMAS")
+        .in_containers()
+        .terse()
+        .history()
+        .paging();
 
     fn path(ex: &Exec, name: &Name, op: &str) -> Result<Path, SfError> {
         let (d, s) = ex.schema_path(name, op)?;
@@ -80,7 +77,14 @@ impl ObjectKind for SchemaKind {
         }
     }
     fn can_create(ex: &Exec, path: &[String]) -> Result<(), SfError> {
-        ex.db_exists(&path[0])
+        ex.db_exists(&path[0])?;
+        writable(ex, &path[0])
+    }
+    fn drop_guard(ex: &Exec, path: &[String]) -> Result<(), SfError> {
+        writable(ex, &path[0])
+    }
+    fn alter_guard(ex: &Exec, path: &[String]) -> Result<(), SfError> {
+        writable(ex, &path[0])
     }
     fn reserved(path: &[String]) -> bool {
         path[1] == INFORMATION_SCHEMA
@@ -137,6 +141,7 @@ impl ObjectKind for SchemaKind {
             vec![from[0].clone(), to[0].clone()]
         };
         ex.db_exists(&path[0])?;
+        writable(ex, &path[0])?;
         Ok(path)
     }
 

@@ -87,14 +87,10 @@ impl ObjectKind for TableKind {
     const WORD: &'static str = "Table";
     const MAX_PARTS: usize = 3;
     const PROPS: &'static [PropDef<Table>] = PROPS;
-    const SHOW: ShowSyntax = ShowSyntax {
-        plural: "TABLES",
-        terse: false,
-        history: true,
-        in_account: true,
-        in_containers: true,
-        paging: true,
-    };
+    const SHOW: ShowSyntax = ShowSyntax::account_level("TABLES")
+        .in_containers()
+        .history()
+        .paging();
 
     fn path(ex: &Exec, name: &Name, op: &str) -> Result<Path, SfError> {
         let (d, s, t) = ex.object_path(name, op)?;
@@ -120,7 +116,11 @@ impl ObjectKind for TableKind {
         SfError::no_such_object("Table", &path.join("."))
     }
     fn can_create(ex: &Exec, path: &[String]) -> Result<(), SfError> {
-        ex.writable_schema(&path[0], &path[1]).map(|_| ())
+        ex.writable_schema(&path[0], &path[1])?;
+        super::database::writable(ex, &path[0])
+    }
+    fn drop_guard(ex: &Exec, path: &[String]) -> Result<(), SfError> {
+        super::database::writable(ex, &path[0])
     }
 
     fn new(ex: &Exec, path: &[String], spec: CreateSpec) -> Table {

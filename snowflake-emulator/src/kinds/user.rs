@@ -106,14 +106,7 @@ impl ObjectKind for UserKind {
     const KEYWORD: &'static str = "USER";
     const WORD: &'static str = "User";
     const PROPS: &'static [PropDef<User>] = PROPS;
-    const SHOW: ShowSyntax = ShowSyntax {
-        plural: "USERS",
-        terse: false,
-        history: false,
-        in_account: true,
-        in_containers: false,
-        paging: true,
-    };
+    const SHOW: ShowSyntax = ShowSyntax::account_level("USERS").paging();
 
     fn get<'c>(cat: &'c Catalog, path: &[String]) -> Option<&'c User> {
         cat.users.get(&path[0])

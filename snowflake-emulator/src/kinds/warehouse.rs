@@ -218,14 +218,7 @@ impl ObjectKind for WarehouseKind {
     const KEYWORD: &'static str = "WAREHOUSE";
     const WORD: &'static str = "Warehouse";
     const PROPS: &'static [PropDef<Warehouse>] = PROPS;
-    const SHOW: ShowSyntax = ShowSyntax {
-        plural: "WAREHOUSES",
-        terse: false,
-        history: false,
-        in_account: true,
-        in_containers: false,
-        paging: false,
-    };
+    const SHOW: ShowSyntax = ShowSyntax::account_level("WAREHOUSES");
 
     fn get<'c>(cat: &'c Catalog, path: &[String]) -> Option<&'c Warehouse> {
         cat.warehouses.get(&path[0])
