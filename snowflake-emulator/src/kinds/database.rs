@@ -1,5 +1,5 @@
 //! Databases: `CREATE [OR REPLACE] [TRANSIENT] DATABASE`, ALTER (rename,
-//! SET/UNSET), DROP, SHOW [TERSE] DATABASES [HISTORY], DESCRIBE DATABASE.
+//! SET/UNSET), DROP, `SHOW [TERSE] DATABASES [HISTORY]`, DESCRIBE DATABASE.
 //! A new database gets a PUBLIC schema (owned by the creator) and becomes the
 //! session's current database.
 

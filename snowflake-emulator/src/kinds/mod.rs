@@ -7,7 +7,7 @@
 //! the catalog, its property table ([`props::PropDef`]), its SHOW columns and
 //! row builder, and hooks for what is particular to it (future grants applied
 //! on creation, references followed on rename, ...). The statements reach a
-//! kind only through [`with_kind!`], the registry. See docs/emulator.md,
+//! kind only through `with_kind!`, the registry. See docs/emulator.md,
 //! "Adding a kind to the emulator".
 
 pub mod database;
@@ -244,7 +244,7 @@ pub trait ObjectKind {
     ) -> Result<Outcome, SfError> {
         unreachable!("the parser builds no {action:?} for {}", Self::KEYWORD)
     }
-    /// SHOW <plural>, filtered and limited.
+    /// `SHOW <plural>`, filtered and limited.
     fn show(ex: &Exec, s: &Show) -> Result<QueryResult, SfError>;
     fn describe(_ex: &Exec, _name: &Name) -> Result<QueryResult, SfError> {
         Err(SfError::syntax_at(1, 9, Self::WORD))

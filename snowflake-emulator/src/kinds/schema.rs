@@ -1,6 +1,6 @@
 //! Schemas: `CREATE [OR REPLACE] [TRANSIENT] SCHEMA [WITH MANAGED ACCESS]`,
 //! ALTER (rename, possibly into another database; SET/UNSET; ENABLE/DISABLE
-//! MANAGED ACCESS), DROP, SHOW [TERSE] SCHEMAS [HISTORY] [IN ...], DESCRIBE
+//! MANAGED ACCESS), DROP, `SHOW [TERSE] SCHEMAS [HISTORY] [IN ...]`, DESCRIBE
 //! SCHEMA. Every database also shows an INFORMATION_SCHEMA, which cannot be
 //! created, replaced, dropped or written into.
 

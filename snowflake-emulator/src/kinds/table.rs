@@ -1,6 +1,6 @@
 //! Tables (names and column lists, no data): `CREATE [OR REPLACE] [TRANSIENT]
-//! TABLE [[db.]schema.]t (col type, ...) [props]`, DROP, SHOW TABLES [HISTORY]
-//! [IN ...], DESCRIBE TABLE. Future grants of the schema (else of the
+//! TABLE [[db.]schema.]t (col type, ...) [props]`, DROP, `SHOW TABLES [HISTORY]
+//! [IN ...]`, DESCRIBE TABLE. Future grants of the schema (else of the
 //! database) apply to a new table, future OWNERSHIP included. ALTER TABLE is
 //! not implemented (the parser refuses it).
 
