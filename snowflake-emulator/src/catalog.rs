@@ -24,6 +24,52 @@ pub struct Database {
     pub transient: bool,
     pub params: Params,
     pub schemas: BTreeMap<String, Schema>,
+    /// The share an imported database comes from (`SNOWFLAKE.ACCOUNT_USAGE`);
+    /// such a database and its schemas are read-only.
+    #[serde(default)]
+    pub origin: Option<String>,
+}
+
+/// The system database every account has, imported from a share.
+pub const SNOWFLAKE_DB: &str = "SNOWFLAKE";
+
+/// Its schemas, as the SNOWFLAKE database page of the docs lists them.
+const SNOWFLAKE_SCHEMAS: [&str; 9] = [
+    "ACCOUNT_USAGE",
+    "ALERT",
+    "CORE",
+    "DATA_PRIVACY",
+    "DATA_SHARING_USAGE",
+    "LOCAL",
+    "NOTIFICATION",
+    "ORGANIZATION_USAGE",
+    "READER_ACCOUNT_USAGE",
+];
+
+fn snowflake_database(t: i64) -> Database {
+    let schema = |name: &str| Schema {
+        name: name.into(),
+        created_on: t,
+        owner: String::new(),
+        comment: None,
+        transient: false,
+        managed_access: false,
+        params: Params::new(),
+        tables: BTreeMap::new(),
+    };
+    Database {
+        name: SNOWFLAKE_DB.into(),
+        created_on: t,
+        owner: String::new(),
+        comment: None,
+        transient: false,
+        params: Params::new(),
+        schemas: SNOWFLAKE_SCHEMAS
+            .iter()
+            .map(|n| (n.to_string(), schema(n)))
+            .collect(),
+        origin: Some("SNOWFLAKE.ACCOUNT_USAGE".into()),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,6 +92,10 @@ pub struct Table {
     pub comment: Option<String>,
     pub transient: bool,
     pub columns: Vec<(String, String)>,
+    #[serde(default)]
+    pub change_tracking: bool,
+    #[serde(default)]
+    pub params: Params,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,11 +245,13 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// A new account as Snowflake creates it: system roles with their hierarchy
-    /// and the login user holding ACCOUNTADMIN.
+    /// A new account as Snowflake creates it: system roles with their hierarchy,
+    /// the login user holding ACCOUNTADMIN, and the shared SNOWFLAKE database.
     pub fn new_account(user: &str) -> Self {
         let t = now_ms();
         let mut c = Catalog::default();
+        c.databases
+            .insert(SNOWFLAKE_DB.into(), snowflake_database(t));
         for r in SYSTEM_ROLES {
             let comment = match r {
                 "ACCOUNTADMIN" => "Account administrator can manage all aspects of the account.",

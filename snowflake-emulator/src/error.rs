@@ -45,12 +45,34 @@ impl SfError {
         )
     }
 
+    /// 002003 with SQLSTATE 42S02: a missing table (`Table`) or other schema object (`Object`).
+    pub fn no_such_object(word: &str, qualified: &str) -> Self {
+        Self::new(
+            "002003",
+            "42S02",
+            format!(
+                "SQL compilation error:\n{word} '{qualified}' does not exist or not authorized."
+            ),
+        )
+    }
+
     /// 002043: used by USE and SHOW ... IN on missing objects.
     pub fn cannot_perform() -> Self {
         Self::new(
             "002043",
             "02000",
             "SQL compilation error:\nObject does not exist, or operation cannot be performed.",
+        )
+    }
+
+    /// 003001: `Insufficient privileges to operate on <what> '<name>'`.
+    pub fn insufficient_privileges(what: &str, name: &str) -> Self {
+        Self::new(
+            "003001",
+            "42501",
+            format!(
+                "SQL access control error:\nInsufficient privileges to operate on {what} '{name}'"
+            ),
         )
     }
 

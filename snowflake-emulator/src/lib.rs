@@ -8,6 +8,7 @@ pub mod error;
 pub mod exec;
 pub mod faults;
 pub mod jwt;
+pub mod kinds;
 pub mod lexer;
 pub mod params;
 pub mod parser;

@@ -80,3 +80,49 @@ pub fn tf(b: bool) -> Cell {
 pub fn num(n: i64) -> Cell {
     Some(n.to_string())
 }
+
+/// One SHOW row built by column name: every column of `columns` must be given
+/// exactly once, in any order, so that a row can never silently misalign with
+/// its header. A mismatch is a bug in the emulator and panics.
+pub fn row(columns: &[(&str, ColType)], cells: Vec<(&str, Cell)>) -> Vec<Cell> {
+    let mut out: Vec<Option<Cell>> = vec![None; columns.len()];
+    for (name, cell) in cells {
+        let i = columns
+            .iter()
+            .position(|(c, _)| *c == name)
+            .unwrap_or_else(|| panic!("SHOW row has a cell for unknown column {name}"));
+        assert!(out[i].is_none(), "SHOW row sets column {name} twice");
+        out[i] = Some(cell);
+    }
+    out.into_iter()
+        .zip(columns)
+        .map(|(c, (name, _))| c.unwrap_or_else(|| panic!("SHOW row lacks column {name}")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: &[(&str, ColType)] = &[("a", ColType::Text), ("b", ColType::Fixed)];
+
+    #[test]
+    fn row_follows_the_column_order() {
+        assert_eq!(
+            row(COLS, vec![("b", num(2)), ("a", text("x"))]),
+            vec![text("x"), num(2)]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "lacks column b")]
+    fn row_with_a_missing_column_panics() {
+        row(COLS, vec![("a", None)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "unknown column c")]
+    fn row_with_an_unknown_column_panics() {
+        row(COLS, vec![("a", None), ("b", None), ("c", None)]);
+    }
+}

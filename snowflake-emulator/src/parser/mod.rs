@@ -1,8 +1,18 @@
 //! Recursive-descent parser for the subset of Snowflake SQL the emulator
 //! implements. Anything else is a 001003 syntax error at the first token
 //! that does not fit, as Snowflake reports it.
+//!
+//! This module holds the statement types, the token helpers and the DDL
+//! statements; `grant.rs` parses GRANT / REVOKE and their targets, `show.rs`
+//! the SHOW statements, `select.rs` SELECT.
+
+mod grant;
+mod select;
+mod show;
 
 use crate::error::SfError;
+use crate::kinds::Kind;
+use crate::kinds::props::Stage;
 use crate::lexer::{Tok, Token, tokenize};
 use crate::privileges;
 
@@ -27,29 +37,6 @@ impl Value {
             Value::Bool(b) => if *b { "true" } else { "false" }.into(),
             Value::Null => "NULL".into(),
             Value::List(v) => v.iter().map(|x| x.text()).collect::<Vec<_>>().join(","),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Database,
-    Schema,
-    Warehouse,
-    Role,
-    User,
-    Table,
-}
-
-impl Kind {
-    pub fn word(self) -> &'static str {
-        match self {
-            Kind::Database => "Database",
-            Kind::Schema => "Schema",
-            Kind::Warehouse => "Warehouse",
-            Kind::Role => "Role",
-            Kind::User => "User",
-            Kind::Table => "Table",
         }
     }
 }
@@ -117,12 +104,8 @@ pub enum Scope {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShowWhat {
-    Databases,
-    Schemas,
-    Warehouses,
-    Roles,
-    Users,
-    Tables,
+    /// `SHOW <plural>` of an object kind.
+    Objects(Kind),
     Parameters,
     Grants(ShowGrants),
 }
@@ -249,73 +232,8 @@ pub fn parse(sql: &str) -> Result<Stmt, SfError> {
     Ok(stmt)
 }
 
-const DB_PROPS: &[&str] = &[
-    "DATA_RETENTION_TIME_IN_DAYS",
-    "MAX_DATA_EXTENSION_TIME_IN_DAYS",
-    "DEFAULT_DDL_COLLATION",
-    "COMMENT",
-];
-const WH_PROPS: &[&str] = &[
-    "WAREHOUSE_SIZE",
-    "WAREHOUSE_TYPE",
-    "MAX_CLUSTER_COUNT",
-    "MIN_CLUSTER_COUNT",
-    "SCALING_POLICY",
-    "AUTO_SUSPEND",
-    "AUTO_RESUME",
-    "INITIALLY_SUSPENDED",
-    "RESOURCE_MONITOR",
-    "COMMENT",
-    "ENABLE_QUERY_ACCELERATION",
-    "QUERY_ACCELERATION_MAX_SCALE_FACTOR",
-    "MAX_CONCURRENCY_LEVEL",
-    "STATEMENT_QUEUED_TIMEOUT_IN_SECONDS",
-    "STATEMENT_TIMEOUT_IN_SECONDS",
-    "RESOURCE_CONSTRAINT",
-    "GENERATION",
-    "WAIT_FOR_COMPLETION",
-];
-const ROLE_PROPS: &[&str] = &["COMMENT"];
-const USER_PROPS: &[&str] = &[
-    "PASSWORD",
-    "LOGIN_NAME",
-    "DISPLAY_NAME",
-    "FIRST_NAME",
-    "MIDDLE_NAME",
-    "LAST_NAME",
-    "EMAIL",
-    "COMMENT",
-    "DISABLED",
-    "MUST_CHANGE_PASSWORD",
-    "DEFAULT_WAREHOUSE",
-    "DEFAULT_NAMESPACE",
-    "DEFAULT_ROLE",
-    "DEFAULT_SECONDARY_ROLES",
-    "RSA_PUBLIC_KEY",
-    "RSA_PUBLIC_KEY_2",
-    "TYPE",
-    "MINS_TO_UNLOCK",
-    "DAYS_TO_EXPIRY",
-];
-const TABLE_PROPS: &[&str] = &[
-    "COMMENT",
-    "DATA_RETENTION_TIME_IN_DAYS",
-    "MAX_DATA_EXTENSION_TIME_IN_DAYS",
-    "CHANGE_TRACKING",
-    "DEFAULT_DDL_COLLATION",
-];
 /// Session parameters accepted by ALTER SESSION / ALTER ACCOUNT (stored, not acted upon).
 const ANY_PARAM: &[&str] = &[];
-
-fn props_for(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Database | Kind::Schema => DB_PROPS,
-        Kind::Warehouse => WH_PROPS,
-        Kind::Role => ROLE_PROPS,
-        Kind::User => USER_PROPS,
-        Kind::Table => TABLE_PROPS,
-    }
-}
 
 struct Parser {
     toks: Vec<Token>,
@@ -544,25 +462,15 @@ impl Parser {
     }
 
     fn kind(&mut self) -> Result<Kind, SfError> {
-        let k = match self.word_at(0) {
-            Some("DATABASE") => Kind::Database,
-            Some("SCHEMA") => Kind::Schema,
-            Some("WAREHOUSE") => Kind::Warehouse,
-            Some("ROLE") => Kind::Role,
-            Some("USER") => Kind::User,
-            Some("TABLE") => Kind::Table,
-            _ => return Err(self.err()),
+        let Some(k) = self.word_at(0).and_then(Kind::from_keyword) else {
+            return Err(self.err());
         };
         self.bump();
         Ok(k)
     }
 
     fn max_parts(kind: Kind) -> usize {
-        match kind {
-            Kind::Schema => 2,
-            Kind::Table => 3,
-            _ => 1,
-        }
+        kind.max_parts()
     }
 
     fn create(&mut self) -> Result<Stmt, SfError> {
@@ -621,7 +529,7 @@ impl Parser {
         if kind == Kind::Warehouse {
             self.eat_kw("WITH");
         }
-        let props = self.props(props_for(kind))?;
+        let props = self.props(&kind.prop_names(Stage::Create))?;
         Ok(Stmt::Create {
             kind,
             or_replace,
@@ -664,10 +572,14 @@ impl Parser {
         } else if kind == Kind::Warehouse && self.eat_kws(&["ABORT", "ALL", "QUERIES"]) {
             AlterAction::AbortAllQueries
         } else {
-            let mut allowed: Vec<&str> = props_for(kind).to_vec();
-            allowed.retain(|p| *p != "INITIALLY_SUSPENDED");
-            if kind == Kind::Warehouse && self.is_kw("UNSET") {
-                allowed.retain(|p| *p != "WAREHOUSE_SIZE" && *p != "WAIT_FOR_COMPLETION");
+            let stage = if self.is_kw("UNSET") {
+                Stage::Unset
+            } else {
+                Stage::Set
+            };
+            let allowed = kind.prop_names(stage);
+            if allowed.is_empty() {
+                return Err(self.err());
             }
             self.set_unset(&allowed)?
         };
@@ -754,347 +666,6 @@ impl Parser {
     }
 
     /// Privilege words up to `ON`: returns (privilege, first token) pairs, or `ALL`.
-    fn privileges(&mut self) -> Result<Vec<(String, Token)>, SfError> {
-        if self.is_kw("ALL")
-            && (self.word_at(1) == Some("ON") || self.word_at(1) == Some("PRIVILEGES"))
-        {
-            self.bump();
-            self.eat_kw("PRIVILEGES");
-            return Ok(vec![("ALL".into(), self.toks[self.i - 1].clone())]);
-        }
-        let mut out = Vec::new();
-        loop {
-            let first = self.peek().clone();
-            let mut words = Vec::new();
-            while let Some(w) = self.word_at(0) {
-                if w == "ON" {
-                    break;
-                }
-                words.push(w.to_string());
-                self.bump();
-            }
-            if words.is_empty() {
-                return Err(self.err());
-            }
-            out.push((words.join(" "), first));
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    /// Plural object type words up to `IN`, singular and `_`-joined.
-    fn object_types(&mut self) -> Result<String, SfError> {
-        let mut words = Vec::new();
-        while let Some(w) = self.word_at(0) {
-            if w == "IN" {
-                break;
-            }
-            words.push(w.to_string());
-            self.bump();
-        }
-        if words.is_empty() {
-            return Err(self.err());
-        }
-        let joined = words.join("_");
-        let singular = if let Some(s) = joined.strip_suffix("IES") {
-            format!("{s}Y")
-        } else if let Some(s) = joined.strip_suffix('S') {
-            s.to_string()
-        } else {
-            return Err(Self::err_at(&self.toks[self.i - 1]));
-        };
-        Ok(singular)
-    }
-
-    fn target(&mut self) -> Result<GrantTarget, SfError> {
-        let t = self.peek().clone();
-        let Some(w) = self.word_at(0).map(str::to_string) else {
-            return Err(self.err());
-        };
-        self.bump();
-        Ok(match w.as_str() {
-            "ACCOUNT" => GrantTarget::Account,
-            "DATABASE" => GrantTarget::Database(self.name(1)?),
-            "SCHEMA" => GrantTarget::Schema(self.name(2)?),
-            "WAREHOUSE" => GrantTarget::Warehouse(self.name(1)?),
-            "ROLE" => GrantTarget::Role(self.name(1)?),
-            "USER" => GrantTarget::User(self.name(1)?),
-            "TABLE" | "VIEW" => GrantTarget::Object(w, self.name(3)?),
-            "ALL" | "FUTURE" => {
-                let ty = self.object_types()?;
-                self.expect_kw("IN")?;
-                let in_schema = if self.eat_kw("SCHEMA") {
-                    true
-                } else {
-                    self.expect_kw("DATABASE")?;
-                    false
-                };
-                let name = self.name(if in_schema { 2 } else { 1 })?;
-                if w == "ALL" {
-                    GrantTarget::All(ty, in_schema, name)
-                } else {
-                    GrantTarget::Future(ty, in_schema, name)
-                }
-            }
-            _ => return Err(Self::err_at(&t)),
-        })
-    }
-
-    fn check_privileges(
-        privs: &[(String, Token)],
-        target: &GrantTarget,
-    ) -> Result<Vec<String>, SfError> {
-        let kind = match target {
-            GrantTarget::Account => "ACCOUNT".to_string(),
-            GrantTarget::Database(_) => "DATABASE".into(),
-            GrantTarget::Schema(_) => "SCHEMA".into(),
-            GrantTarget::Warehouse(_) => "WAREHOUSE".into(),
-            GrantTarget::Role(_) => "ROLE".into(),
-            GrantTarget::User(_) => "USER".into(),
-            GrantTarget::Object(k, _) => k.clone(),
-            GrantTarget::All(k, ..) | GrantTarget::Future(k, ..) => k.clone(),
-        };
-        let mut out = Vec::new();
-        for (p, tok) in privs {
-            if p == "ALL" || privileges::is_valid(&kind, p) {
-                out.push(p.clone());
-            } else {
-                return Err(Self::err_at(tok));
-            }
-        }
-        Ok(out)
-    }
-
-    fn grant(&mut self) -> Result<Stmt, SfError> {
-        self.expect_kw("GRANT")?;
-        if self.is_kw("ROLE") && self.word_at(2) == Some("TO")
-            || self.is_kw("ROLE") && matches!(self.peek_at(1).tok, Tok::Quoted(_))
-        {
-            self.bump();
-            let role = self.ident()?;
-            self.expect_kw("TO")?;
-            let to = if self.eat_kw("USER") {
-                GranteeSpec::User(self.ident()?)
-            } else {
-                self.expect_kw("ROLE")?;
-                GranteeSpec::Role(self.ident()?)
-            };
-            return Ok(Stmt::GrantRole { role, to });
-        }
-        if self.is_kw("OWNERSHIP") && self.word_at(1) == Some("ON") {
-            self.bump();
-            self.bump();
-            let target = self.target()?;
-            self.expect_kw("TO")?;
-            self.eat_kw("ROLE");
-            let role = self.ident()?;
-            let copy = if self.eat_kws(&["COPY", "CURRENT", "GRANTS"]) {
-                Some(true)
-            } else if self.eat_kws(&["REVOKE", "CURRENT", "GRANTS"]) {
-                Some(false)
-            } else {
-                None
-            };
-            return Ok(Stmt::GrantOwnership { target, role, copy });
-        }
-        let privs = self.privileges()?;
-        self.expect_kw("ON")?;
-        let target = self.target()?;
-        let privileges = Self::check_privileges(&privs, &target)?;
-        self.expect_kw("TO")?;
-        self.eat_kw("ROLE");
-        let role = self.ident()?;
-        let grant_option = self.eat_kws(&["WITH", "GRANT", "OPTION"]);
-        Ok(Stmt::Grant {
-            privileges,
-            target,
-            role,
-            grant_option,
-        })
-    }
-
-    fn revoke(&mut self) -> Result<Stmt, SfError> {
-        self.expect_kw("REVOKE")?;
-        if self.is_kw("ROLE")
-            && (self.word_at(2) == Some("FROM") || matches!(self.peek_at(1).tok, Tok::Quoted(_)))
-        {
-            self.bump();
-            let role = self.ident()?;
-            self.expect_kw("FROM")?;
-            let from = if self.eat_kw("USER") {
-                GranteeSpec::User(self.ident()?)
-            } else {
-                self.expect_kw("ROLE")?;
-                GranteeSpec::Role(self.ident()?)
-            };
-            return Ok(Stmt::RevokeRole { role, from });
-        }
-        let grant_option_for = self.eat_kws(&["GRANT", "OPTION", "FOR"]);
-        let privs = self.privileges()?;
-        self.expect_kw("ON")?;
-        let target = self.target()?;
-        let privileges = Self::check_privileges(&privs, &target)?;
-        self.expect_kw("FROM")?;
-        self.eat_kw("ROLE");
-        let role = self.ident()?;
-        let _ = self.eat_kw("RESTRICT") || self.eat_kw("CASCADE");
-        Ok(Stmt::Revoke {
-            grant_option_for,
-            privileges,
-            target,
-            role,
-        })
-    }
-
-    fn show(&mut self) -> Result<Stmt, SfError> {
-        self.expect_kw("SHOW")?;
-        let terse = self.eat_kw("TERSE");
-        let mut s = Show {
-            what: ShowWhat::Databases,
-            terse,
-            history: false,
-            like: None,
-            scope: None,
-            starts_with: None,
-            limit: None,
-            from: None,
-        };
-        let w = self
-            .word_at(0)
-            .map(str::to_string)
-            .ok_or_else(|| self.err())?;
-        let start = self.peek().clone();
-        self.bump();
-        s.what = match w.as_str() {
-            "DATABASES" => ShowWhat::Databases,
-            "SCHEMAS" => ShowWhat::Schemas,
-            "WAREHOUSES" if !terse => ShowWhat::Warehouses,
-            "ROLES" => ShowWhat::Roles,
-            "USERS" => ShowWhat::Users,
-            "TABLES" => ShowWhat::Tables,
-            "PARAMETERS" if !terse => ShowWhat::Parameters,
-            "GRANTS" if !terse => ShowWhat::Grants(self.show_grants()?),
-            "FUTURE" if !terse => {
-                self.expect_kw("GRANTS")?;
-                if self.eat_kw("IN") {
-                    let in_schema = if self.eat_kw("SCHEMA") {
-                        true
-                    } else {
-                        self.expect_kw("DATABASE")?;
-                        false
-                    };
-                    ShowWhat::Grants(ShowGrants::FutureIn(
-                        in_schema,
-                        self.name(if in_schema { 2 } else { 1 })?,
-                    ))
-                } else {
-                    self.expect_kw("TO")?;
-                    self.expect_kw("ROLE")?;
-                    ShowWhat::Grants(ShowGrants::FutureTo(self.ident()?))
-                }
-            }
-            _ => return Err(Self::err_at(&start)),
-        };
-        if terse && !matches!(s.what, ShowWhat::Databases | ShowWhat::Schemas) {
-            return Err(Self::err_at(&start));
-        }
-        if matches!(
-            s.what,
-            ShowWhat::Databases | ShowWhat::Schemas | ShowWhat::Tables
-        ) && self.eat_kw("HISTORY")
-        {
-            s.history = true;
-        }
-        let is_grants = matches!(s.what, ShowWhat::Grants(_));
-        if !is_grants && self.eat_kw("LIKE") {
-            s.like = Some(self.string()?);
-        }
-        if !is_grants
-            && !matches!(
-                s.what,
-                ShowWhat::Warehouses | ShowWhat::Roles | ShowWhat::Users | ShowWhat::Databases
-            )
-            && (self.is_kw("IN") || (s.what == ShowWhat::Parameters && self.is_kw("FOR")))
-        {
-            self.bump();
-            s.scope = Some(self.scope(&s.what)?);
-        }
-        if !is_grants
-            && !matches!(s.what, ShowWhat::Warehouses | ShowWhat::Parameters)
-            && self.eat_kws(&["STARTS", "WITH"])
-        {
-            s.starts_with = Some(self.string()?);
-        }
-        if !matches!(s.what, ShowWhat::Warehouses | ShowWhat::Parameters) && self.eat_kw("LIMIT") {
-            s.limit = Some(self.number()?);
-            if !is_grants && self.eat_kw("FROM") {
-                s.from = Some(self.string()?);
-            }
-        }
-        Ok(Stmt::Show(s))
-    }
-
-    fn scope(&mut self, what: &ShowWhat) -> Result<Scope, SfError> {
-        let params = *what == ShowWhat::Parameters;
-        let opt_name = |p: &mut Parser, parts: usize| -> Result<Option<Name>, SfError> {
-            if matches!(p.peek().tok, Tok::Word { .. } | Tok::Quoted(_))
-                && !p.is_kw("STARTS")
-                && !p.is_kw("LIMIT")
-            {
-                Ok(Some(p.name(parts)?))
-            } else {
-                Ok(None)
-            }
-        };
-        if self.eat_kw("ACCOUNT") {
-            return Ok(Scope::Account);
-        }
-        if self.eat_kw("DATABASE") {
-            return Ok(Scope::Database(opt_name(self, 1)?));
-        }
-        if self.eat_kw("SCHEMA") {
-            return Ok(Scope::Schema(opt_name(self, 2)?));
-        }
-        if params && self.eat_kw("WAREHOUSE") {
-            return Ok(Scope::Warehouse(opt_name(self, 1)?));
-        }
-        if params && self.eat_kw("USER") {
-            return Ok(Scope::User(opt_name(self, 1)?));
-        }
-        if params && self.eat_kw("SESSION") {
-            return Ok(Scope::Session);
-        }
-        if params {
-            return Err(self.err());
-        }
-        Ok(Scope::Bare(self.name(2)?))
-    }
-
-    fn show_grants(&mut self) -> Result<ShowGrants, SfError> {
-        if self.eat_kw("TO") {
-            if self.eat_kw("ROLE") {
-                return Ok(ShowGrants::To(GranteeSpec::Role(self.ident()?)));
-            }
-            self.expect_kw("USER")?;
-            return Ok(ShowGrants::To(GranteeSpec::User(self.ident()?)));
-        }
-        if self.eat_kw("OF") {
-            self.expect_kw("ROLE")?;
-            return Ok(ShowGrants::Of(self.ident()?));
-        }
-        if self.eat_kw("ON") {
-            let t = self.peek().clone();
-            let target = self.target()?;
-            if matches!(target, GrantTarget::All(..) | GrantTarget::Future(..)) {
-                return Err(Self::err_at(&t));
-            }
-            return Ok(ShowGrants::On(target));
-        }
-        Ok(ShowGrants::Current)
-    }
-
     fn describe(&mut self) -> Result<Stmt, SfError> {
         self.bump();
         let kind = self.kind()?;
@@ -1104,97 +675,6 @@ impl Parser {
         let name = self.name(Self::max_parts(kind))?;
         Ok(Stmt::Describe { kind, name })
     }
-
-    fn select(&mut self) -> Result<Stmt, SfError> {
-        self.expect_kw("SELECT")?;
-        let mut items = Vec::new();
-        loop {
-            let start = self.i;
-            let expr = self.expr()?;
-            let text = render_tokens(&self.toks[start..self.i]);
-            let aliased = self.eat_kw("AS")
-                || matches!(self.peek().tok, Tok::Quoted(_))
-                || (matches!(self.peek().tok, Tok::Word { .. }) && !self.is_kw("FROM"));
-            let name = if aliased { self.ident()? } else { text };
-            items.push(SelectItem { expr, name });
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
-        Ok(Stmt::Select(items))
-    }
-
-    fn expr(&mut self) -> Result<Expr, SfError> {
-        let t = self.peek().clone();
-        match &t.tok {
-            Tok::Sym("-") => {
-                self.bump();
-                Ok(Expr::Neg(Box::new(self.expr()?)))
-            }
-            Tok::Sym("(") => {
-                self.bump();
-                let e = self.expr()?;
-                self.expect_sym(")")?;
-                Ok(e)
-            }
-            Tok::Str(_) | Tok::Number(_) => Ok(Expr::Lit(self.value()?)),
-            Tok::Word { upper, .. } if ["TRUE", "FALSE", "NULL"].contains(&upper.as_str()) => {
-                Ok(Expr::Lit(self.value()?))
-            }
-            Tok::Word { upper, .. } => {
-                let f = upper.clone();
-                self.bump();
-                // CURRENT_USER etc. may be written without parentheses.
-                if !self.is_sym("(") {
-                    if matches!(
-                        f.as_str(),
-                        "CURRENT_USER"
-                            | "CURRENT_ROLE"
-                            | "CURRENT_DATE"
-                            | "CURRENT_TIMESTAMP"
-                            | "CURRENT_TIME"
-                    ) {
-                        return Ok(Expr::Call(f, vec![]));
-                    }
-                    return Err(Self::err_at(&t));
-                }
-                self.bump();
-                let mut args = Vec::new();
-                if !self.is_sym(")") {
-                    loop {
-                        args.push(self.expr()?);
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                }
-                self.expect_sym(")")?;
-                Ok(Expr::Call(f, args))
-            }
-            _ => Err(self.err()),
-        }
-    }
-}
-
-/// Column name Snowflake gives an unaliased select item: its text, upper-cased.
-fn render_tokens(toks: &[Token]) -> String {
-    let mut s = String::new();
-    let mut prev_word = false;
-    for t in toks {
-        let is_word = matches!(
-            t.tok,
-            Tok::Word { .. } | Tok::Number(_) | Tok::Str(_) | Tok::Quoted(_)
-        );
-        if is_word && prev_word {
-            s.push(' ');
-        }
-        match &t.tok {
-            Tok::Str(_) | Tok::Quoted(_) => s.push_str(&t.text),
-            _ => s.push_str(&t.text.to_ascii_uppercase()),
-        }
-        prev_word = is_word;
-    }
-    s.to_ascii_uppercase()
 }
 
 #[cfg(test)]
