@@ -98,7 +98,26 @@ impl Graph {
 
     /// The graph of every resource in a model (all stacks), for `pudo graph`.
     pub fn of_model(model: &Model) -> Graph {
-        Graph::build(model.resources.keys())
+        let mut graph = Graph::build(model.resources.keys());
+        for r in model.resources.values() {
+            graph.link_attribute_references(&r.id, &r.attrs);
+        }
+        graph
+    }
+
+    /// Adds the edges from the objects `id`'s attributes name (a task's
+    /// warehouse) to `id`, for those that are nodes of this graph.
+    pub fn link_attribute_references(&mut self, id: &ResourceId, attrs: &crate::model::Attrs) {
+        let refs = crate::kinds::attr_references(crate::kinds::of(id), attrs);
+        if refs.is_empty() {
+            return;
+        }
+        let Some(to) = self.find(id) else { return };
+        for r in refs {
+            if let Some(from) = self.find(&r) {
+                self.graph.update_edge(from, to, ());
+            }
+        }
     }
 
     fn add_node(&mut self, id: &ResourceId) -> NodeIndex {

@@ -220,10 +220,16 @@ struct Reference<'a> {
     role_key: &'a str,
     field: &'static str,
     index: usize,
+    /// The key path of an attribute that names an object (instead of a
+    /// role's list item).
+    attr_path: Option<String>,
 }
 
 impl Reference<'_> {
     fn path(&self) -> String {
+        if let Some(path) = &self.attr_path {
+            return path.clone();
+        }
         let on = if self.field == "grants" { ".on" } else { "" };
         format!("roles.{}.{}[{}]{on}", self.role_key, self.field, self.index)
     }
@@ -696,7 +702,7 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                 };
-                match kinds::parse_name(object_kind, &text) {
+                match kinds::parse_name(object_kind.meta, &text) {
                     Some(id) => self.add_external(id),
                     None => self.error(
                         item.at,
@@ -799,6 +805,24 @@ impl<'a> Builder<'a> {
                 self.insert(id, shared, attrs, e.key_at, &path);
                 continue;
             }
+            for to in kinds::attr_references(kind, &attrs) {
+                let key = kind
+                    .attrs
+                    .iter()
+                    .find(|a| matches!(a.ty, AttrType::Ref(m) if std::ptr::eq(m, to.kind_meta())))
+                    .map_or("", |a| a.name);
+                let at = e.value.get(key).map_or(e.key_at, |n| n.at);
+                self.refs.push(Reference {
+                    from: id.clone(),
+                    from_shared: shared,
+                    to,
+                    at,
+                    role_key: "",
+                    field: "",
+                    index: 0,
+                    attr_path: Some(path.key(key).to_string()),
+                });
+            }
             self.insert(id, shared, attrs, e.key_at, &path);
             if member_parent(kind) {
                 self.roles.push(name.clone());
@@ -872,6 +896,21 @@ impl<'a> Builder<'a> {
             AttrType::Privileges => self
                 .privileges(node, path, x)
                 .map(|p| Value::List(canonical::privilege_set(p))),
+            AttrType::Ref(meta) => {
+                let text = self.read_text(node, path, x)?;
+                match kinds::parse_name(meta, &text) {
+                    Some(id) => Some(Value::Text(id.qualified_name())),
+                    None => {
+                        self.error(
+                            node.at,
+                            path,
+                            format!("`{text}` is not a valid {} name", meta.name),
+                            None,
+                        );
+                        None
+                    }
+                }
+            }
         }
     }
 
@@ -922,6 +961,7 @@ impl<'a> Builder<'a> {
                 role_key,
                 field: "member_of",
                 index: i,
+                attr_path: None,
             });
             self.member_edges.push((role.clone(), parent, item.at));
             self.insert(id, shared, Attrs::new(), item.at, &p);
@@ -1041,6 +1081,7 @@ impl<'a> Builder<'a> {
                     role_key,
                     field: "grants",
                     index: i,
+                    attr_path: None,
                 });
             }
             let mut attrs = Attrs::new();

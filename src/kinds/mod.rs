@@ -184,6 +184,10 @@ pub enum AttrType {
     },
     /// A sorted set of privilege names (grants).
     Privileges,
+    /// The name of another object (a task's warehouse): canonical as that
+    /// kind's qualified name, checked like any reference ("not declared nor
+    /// listed under `external`") and a graph edge.
+    Ref(&'static KindMeta),
 }
 
 impl AttrType {
@@ -204,6 +208,7 @@ impl AttrType {
             AttrType::Int { .. } => "integer",
             AttrType::Keyword { .. } => "keyword",
             AttrType::Privileges => "list of privileges",
+            AttrType::Ref(_) => "name",
         }
     }
 }
@@ -430,16 +435,37 @@ impl<'de> serde::Deserialize<'de> for ResourceId {
 
 /// An id of `kind` from a written name, qualified as its identity needs
 /// (`DB.SCHEMA` for a schema); `None` when it does not parse.
-pub fn parse_name(kind: &Kind, text: &str) -> Option<ResourceId> {
+pub fn parse_name(kind: &'static KindMeta, text: &str) -> Option<ResourceId> {
     let parts = grant::split_dots(text).ok()?;
-    if parts.len() != kind.meta.fields.len() {
+    if parts.len() != kind.fields.len() {
         return None;
     }
     let names = parts
         .iter()
         .map(|p| Ident::parse(p).ok())
         .collect::<Option<Vec<_>>>()?;
-    Some(ResourceId::named(kind.meta, names))
+    Some(ResourceId::named(kind, names))
+}
+
+/// The objects the attributes of a `kind` resource name ([`AttrType::Ref`]).
+pub fn attr_references(kind: &Kind, attrs: &Attrs) -> Vec<ResourceId> {
+    let mut out = Vec::new();
+    for spec in kind.attrs {
+        if let (AttrType::Ref(meta), Some(Value::Text(name))) = (&spec.ty, attrs.get(spec.name))
+            && let Some(id) = parse_name(meta, name)
+        {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// Everything `id` cannot exist without: from its identity (its container,
+/// a grant's role and target) and from its attributes.
+pub fn references(id: &ResourceId, attrs: &Attrs) -> Vec<ResourceId> {
+    let mut out = id.references();
+    out.extend(attr_references(of(id), attrs));
+    out
 }
 
 /// `OPTION` column tests and the like: a boolean from whether `text`
@@ -605,5 +631,88 @@ mod tests {
                 "role_grant.A.B",
             ]
         );
+    }
+
+    /// The keys of the table under `### <heading>` in a markdown text.
+    fn table_keys(doc: &str, heading: &str) -> Option<Vec<String>> {
+        let start = doc.find(&format!("\n### {heading}\n"))?;
+        let rest = &doc[start + heading.len() + 6..];
+        let table = rest
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'));
+        Some(
+            table
+                .skip(2)
+                .filter_map(|row| {
+                    let cell = row.split('|').nth(1)?.trim();
+                    Some(cell.trim_matches('`').to_string())
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_configuration_reference_documents_every_key_of_every_kind() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/configuration.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        for kind in ALL {
+            let heading = match kind.section {
+                Section::Top(key) | Section::Child { key, .. } => key,
+                // Item kinds are keys of their parent's table.
+                Section::Items { parent, key } => {
+                    assert!(parent.children.contains(&key), "{}", kind.name());
+                    continue;
+                }
+            };
+            let mut documented = table_keys(&doc, heading)
+                .unwrap_or_else(|| panic!("docs/configuration.md has no `### {heading}` table"));
+            let mut keys: Vec<String> = kind.keys().iter().map(|k| k.to_string()).collect();
+            documented.sort();
+            keys.sort();
+            assert_eq!(
+                documented,
+                keys,
+                "docs/configuration.md `### {heading}` lists other keys than the `{}` kind",
+                kind.name()
+            );
+        }
+    }
+
+    static TEST_KIND: Kind = Kind {
+        meta: &role::META,
+        section: Section::Top("tests"),
+        children: &[],
+        external: None,
+        attrs: &[AttrSpec {
+            name: "warehouse",
+            ty: AttrType::Ref(&warehouse::META),
+            sql: AttrSql::Property("WAREHOUSE"),
+            change: Change::InPlace,
+            unset: true,
+            live: LiveCol::Unreadable,
+            doc: "",
+        }],
+        sql_order: &["warehouse"],
+        check: None,
+        sql: Sql::Object,
+        dropped_with: never,
+        live: LiveSpec {
+            queries: |_, _, _| {},
+            list: None,
+        },
+        drift: DriftForm::Object,
+        naming: Naming::None,
+        parse_weight: 1,
+    };
+
+    #[test]
+    fn attributes_that_name_objects_are_references() {
+        let attrs = Attrs::from([("warehouse".to_string(), Value::Text("\"wh x\"".into()))]);
+        assert_eq!(
+            attr_references(&TEST_KIND, &attrs),
+            vec![warehouse::id(Ident::from_canonical("wh x"))]
+        );
+        assert!(attr_references(&TEST_KIND, &Attrs::new()).is_empty());
     }
 }

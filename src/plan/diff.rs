@@ -72,7 +72,12 @@ fn diff_with(
             have.push(h);
         }
     }
-    let graph = Graph::build(ids.iter().copied());
+    let mut graph = Graph::build(ids.iter().copied());
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(attrs) = wanted[i].map(|w| &w.attrs).or(have[i].map(|h| &h.attrs)) {
+            graph.link_attribute_references(id, attrs);
+        }
+    }
     let n = graph.len();
     debug_assert!(
         (0..n).all(|i| graph.id(i) == ids[i]),
@@ -196,7 +201,7 @@ fn diff_with(
         let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (i, resource) in wanted.iter().enumerate() {
             let Some(resource) = resource else { continue };
-            for reference in resource.id.references() {
+            for reference in kinds::references(&resource.id, &resource.attrs) {
                 if graph.index(&reference).is_some() {
                     continue; // this stack's own
                 }
