@@ -85,6 +85,13 @@ pub enum Command {
 
     /// Print the dependency graph of the environment's resources.
     Graph(GraphArgs),
+
+    /// Print a JSON Schema (draft 2020-12) of the configuration files, for
+    /// editors and CI (no project needed).
+    ///
+    /// Generated from the resource kinds; the repository ships it as
+    /// `schema/pudo.schema.json`.
+    Schema(SchemaArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,4 +181,12 @@ pub enum StateCommand {
 pub struct GraphArgs {
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     pub format: GraphFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Describe an `<env>.override.yaml` (nothing required, `null` removes)
+    /// instead of base.yaml.
+    #[arg(long = "override")]
+    pub r#override: bool,
 }

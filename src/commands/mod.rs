@@ -8,6 +8,7 @@ pub mod env_cmd;
 pub mod graph_cmd;
 pub mod import_cmd;
 pub mod plan_cmd;
+pub mod schema_cmd;
 pub mod state_cmd;
 pub mod validate;
 
@@ -139,5 +140,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Graph(args) => graph_cmd::run(&ctx, args),
         Command::Drift(args) => drift_cmd::run(&ctx, args),
         Command::Import(args) => import_cmd::run(&ctx, args),
+        Command::Schema(args) => schema_cmd::run(args),
     }
 }

@@ -890,9 +890,9 @@ impl<'a> Builder<'a> {
             AttrType::Int { min, hint } => {
                 self.read_int(node, path, x, *min, *hint).map(Value::Int)
             }
-            AttrType::Keyword { canon, what, valid } => {
-                self.read_keyword(node, path, x, *canon, what, &valid())
-            }
+            AttrType::Keyword {
+                canon, what, valid, ..
+            } => self.read_keyword(node, path, x, *canon, what, &valid()),
             AttrType::Privileges => self
                 .privileges(node, path, x)
                 .map(|p| Value::List(canonical::privilege_set(p))),

@@ -181,6 +181,10 @@ pub enum AttrType {
         what: &'static str,
         /// The valid values, for the hint.
         valid: fn() -> String,
+        /// Every spelling `canon` accepts (canonical ones first), in upper
+        /// case: `canon` folds ASCII case and surrounding whitespace. Read
+        /// by `pudo schema`.
+        spellings: fn() -> Vec<&'static str>,
     },
     /// A sorted set of privilege names (grants).
     Privileges,

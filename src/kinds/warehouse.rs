@@ -49,6 +49,18 @@ pub fn warehouse_size(written: &str) -> Option<&'static str> {
         .map(|(canonical, _)| *canonical)
 }
 
+/// Every spelling [`warehouse_size`] accepts (in upper case), the
+/// canonical sizes first.
+pub fn warehouse_size_spellings() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = warehouse_sizes().collect();
+    for spelling in WAREHOUSE_SIZES.iter().flat_map(|(_, s)| s.iter()) {
+        if !out.contains(spelling) {
+            out.push(spelling);
+        }
+    }
+    out
+}
+
 /// Every canonical warehouse size, for error hints.
 pub fn warehouse_sizes() -> impl Iterator<Item = &'static str> {
     WAREHOUSE_SIZES.iter().map(|(canonical, _)| *canonical)
@@ -115,6 +127,7 @@ const ATTRS: &[AttrSpec] = &[
                 canon: warehouse_size,
                 what: "warehouse size",
                 valid: sizes_hint,
+                spellings: warehouse_size_spellings,
             },
             "WAREHOUSE_SIZE",
             LiveCol::Column("size", |t| keyword(warehouse_size)(t)),
@@ -127,6 +140,7 @@ const ATTRS: &[AttrSpec] = &[
             canon: warehouse_type,
             what: "warehouse type",
             valid: || "STANDARD, SNOWPARK-OPTIMIZED".into(),
+            spellings: || vec!["STANDARD", "SNOWPARK-OPTIMIZED", "SNOWPARK_OPTIMIZED"],
         },
         "WAREHOUSE_TYPE",
         LiveCol::Column("type", |t| keyword(warehouse_type)(t)),
@@ -178,6 +192,7 @@ const ATTRS: &[AttrSpec] = &[
             canon: scaling_policy,
             what: "scaling policy",
             valid: || "STANDARD, ECONOMY".into(),
+            spellings: || vec!["STANDARD", "ECONOMY"],
         },
         "SCALING_POLICY",
         LiveCol::Column("scaling_policy", |t| keyword(scaling_policy)(t)),
