@@ -7,4 +7,5 @@ mod config;
 mod drift;
 mod emulator;
 mod plan;
+mod plan_budget;
 mod support;
