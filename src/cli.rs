@@ -128,6 +128,18 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to change, 2 when there are changes.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Markdown: keep the comment within N bytes (a GitHub comment holds
+    /// 65,536 characters); changes beyond it are counted, not shown.
+    #[arg(long, value_name = "N", default_value_t = crate::render::markdown::DEFAULT_MAX_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1000..))]
+    pub max_bytes: usize,
+    /// Markdown: link the changes not shown to URL (the CI run or artifact
+    /// that holds the full plan).
+    #[arg(long, value_name = "URL")]
+    pub full_plan_url: Option<String>,
+    /// Human: one line per change (no attributes, no SQL), for CI logs.
+    #[arg(long)]
+    pub compact: bool,
 }
 
 #[derive(Debug, Args)]

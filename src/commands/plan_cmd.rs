@@ -4,14 +4,21 @@
 use super::Context;
 use crate::cli::PlanArgs;
 use crate::environment::Resolution;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Model, StackName};
 use crate::plan::{self, Plan};
+use crate::render::{OutputFormat, PlanOptions};
 use crate::state::StateStore;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Context, args: PlanArgs) -> Result<ExitCode> {
+    if args.compact && args.format != OutputFormat::Human {
+        return Err(Error::usage_with_hint(
+            "`--compact` shapes the human format only",
+            "drop `--compact`, or use `--format human`",
+        ));
+    }
     if args.refresh {
         return super::drift_cmd::plan_refresh(ctx, &args);
     }
@@ -20,7 +27,12 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<ExitCode> {
     let model = project.resolve(&resolution.stack)?;
     let plan = build(&project.root, &model, &resolution)?;
 
-    print!("{}", crate::render::plan(&plan, args.format));
+    let options = PlanOptions {
+        max_bytes: args.max_bytes,
+        full_plan_url: args.full_plan_url.clone(),
+        compact: args.compact,
+    };
+    print!("{}", crate::render::plan_with(&plan, args.format, &options));
 
     if let Some(out) = &args.out {
         super::write_plan_file(&plan, out)?;

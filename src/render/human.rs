@@ -9,7 +9,17 @@ use std::fmt::Write;
 /// Text longer than this (or with a line break) is shown as a line diff.
 const LONG_TEXT: usize = 60;
 
+/// Plans with more changes than this end with a summary per kind.
+pub const LARGE_PLAN: usize = 50;
+
+/// The plan in full.
 pub fn plan(plan: &Plan) -> String {
+    plan_with(plan, false)
+}
+
+/// The plan in full, or `compact`: one line per change (symbol, address,
+/// changed attributes or the reason), no SQL, for CI logs.
+pub fn plan_with(plan: &Plan, compact: bool) -> String {
     let mut out = String::new();
     header(plan, &mut out);
 
@@ -30,11 +40,23 @@ pub fn plan(plan: &Plan) -> String {
         "pudo will perform the following actions, in this order:\n"
     );
     for change in &plan.changes {
-        resource(change, &mut out);
+        if compact {
+            compact_line(change, &mut out);
+        } else {
+            resource(change, &mut out);
+        }
+    }
+    if compact {
+        out.push('\n');
     }
 
     blockers_and_warnings(plan, &mut out);
-    sql_preview(plan, &mut out);
+    if !compact {
+        sql_preview(plan, &mut out);
+    }
+    if compact || plan.changes.len() > LARGE_PLAN {
+        kind_summary(plan, &mut out);
+    }
 
     if plan.summary.drop > 0 || plan.summary.replace > 0 {
         let dropped: Vec<&str> = plan
@@ -62,6 +84,52 @@ pub fn plan(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "{}", style::heading().apply_to(plan.summary));
     out
+}
+
+/// One line: symbol, address, and what changes (attribute names), or why
+/// for replaces, drops and updates that run nothing.
+fn compact_line(change: &Change, out: &mut String) {
+    let st = action_style(change.action);
+    let detail = match change.action {
+        Action::Create => String::new(),
+        Action::Update if !change.sql.is_empty() => {
+            let names: Vec<&str> = change.diffs.iter().map(|d| d.name.as_str()).collect();
+            format!(" ({})", names.join(", "))
+        }
+        _ => format!(" ({})", change.reason.replace('\n', " ")),
+    };
+    let _ = writeln!(
+        out,
+        "{} {}{}",
+        st.apply_to(format!("{:>3}", change.action.symbol())),
+        change.address,
+        style::muted().apply_to(detail)
+    );
+}
+
+/// A table of the changes per kind and action.
+fn kind_summary(plan: &Plan, out: &mut String) {
+    let counts = super::kind_counts(plan);
+    let width = counts
+        .iter()
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(0)
+        .max("kind".len());
+    let _ = writeln!(out, "{}", style::heading().apply_to("Changes by kind:"));
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>7}  {:>7}  {:>7}  {:>7}",
+        "kind", "create", "update", "replace", "drop"
+    );
+    for (kind, s) in counts {
+        let _ = writeln!(
+            out,
+            "  {kind:<width$}  {:>7}  {:>7}  {:>7}  {:>7}",
+            s.create, s.update, s.replace, s.drop
+        );
+    }
+    out.push('\n');
 }
 
 fn header(plan: &Plan, out: &mut String) {

@@ -7,5 +7,6 @@ mod config;
 mod drift;
 mod emulator;
 mod plan;
+mod plan_budget;
 mod schema;
 mod support;
