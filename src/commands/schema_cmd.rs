@@ -275,6 +275,8 @@ fn value_schema(ty: &AttrType) -> Value {
                 ]
             })
         }
+        // The name of another object (any identifier text, or a template).
+        AttrType::Ref(_) => json!({ "type": "string" }),
         AttrType::Privileges => json!({
             "type": "array",
             "minItems": 1,
