@@ -93,9 +93,16 @@ def test_started_graph_cannot_be_changed(cur, db):
         e = error(cur, sql)
         assert e.msg.endswith(f"Unable to update graph with root task {db}.S.ROOT "
                               "since that root task is not suspended."), sql
-    # A child can be resumed and suspended whatever the root's state.
+        assert e.errno == 91421 and e.sqlstate == "22000", sql
+    # Resuming or suspending a child also changes the graph: refused while the
+    # root is started, allowed while it is suspended (children first, then the root).
+    for sql in [f"ALTER TASK {db}.S.CHILD RESUME", f"ALTER TASK {db}.S.CHILD SUSPEND"]:
+        assert error(cur, sql).errno == 91421, sql
+    q(cur, f"ALTER TASK {db}.S.ROOT SUSPEND")
     q(cur, f"ALTER TASK {db}.S.CHILD RESUME")
     assert task(cur, db, "CHILD")["state"] == "started"
+    q(cur, f"ALTER TASK {db}.S.ROOT RESUME")
+    assert task(cur, db)["state"] == "started"
     q(cur, f"ALTER TASK {db}.S.ROOT SUSPEND")
     q(cur, f"ALTER TASK {db}.S.CHILD MODIFY AS SELECT 3")
     assert task(cur, db, "CHILD")["definition"] == "SELECT 3"
