@@ -56,6 +56,7 @@ fn snowflake_database(t: i64) -> Database {
         managed_access: false,
         params: Params::new(),
         tables: BTreeMap::new(),
+        tasks: BTreeMap::new(),
     };
     Database {
         name: SNOWFLAKE_DB.into(),
@@ -82,6 +83,35 @@ pub struct Schema {
     pub managed_access: bool,
     pub params: Params,
     pub tables: BTreeMap<String, Table>,
+    #[serde(default)]
+    pub tasks: BTreeMap<String, Task>,
+}
+
+/// A task (`kinds::task`): its properties, graph links (predecessors in the
+/// same schema, by name) and state; never run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Task {
+    pub name: String,
+    pub id: String,
+    pub created_on: i64,
+    pub owner: String,
+    pub comment: Option<String>,
+    pub warehouse: Option<String>,
+    pub schedule: Option<String>,
+    pub config: Option<String>,
+    pub allow_overlapping_execution: bool,
+    pub suspend_task_after_num_failures: i64,
+    pub user_task_timeout_ms: Option<i64>,
+    pub task_auto_retry_attempts: i64,
+    /// Names of the predecessor tasks (same database and schema).
+    pub predecessors: Vec<String>,
+    pub condition: Option<String>,
+    pub definition: String,
+    /// `started` or `suspended`.
+    pub state: String,
+    pub last_committed_on: Option<i64>,
+    pub last_suspended_on: Option<i64>,
+    pub last_suspended_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

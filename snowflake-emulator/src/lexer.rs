@@ -27,6 +27,8 @@ pub struct Token {
     pub pos: usize,
     /// Source text of the token, as written (for "unexpected '...'").
     pub text: String,
+    /// 0-based character offset of the token in the statement.
+    pub off: usize,
 }
 
 pub fn tokenize(sql: &str) -> Result<Vec<Token>, SfError> {
@@ -274,6 +276,7 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, SfError> {
             line: start_line,
             pos,
             text: chars[start..i].iter().collect(),
+            off: start,
         });
     }
     out.push(Token {
@@ -281,6 +284,7 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, SfError> {
         line,
         pos: i - line_start,
         text: "<EOF>".into(),
+        off: i,
     });
     Ok(out)
 }

@@ -230,12 +230,27 @@ async fn persistence_across_restart() {
         rows(&s, "CREATE DATABASE kept COMMENT = 'survives'").await;
         rows(&s, "CREATE ROLE kept_role").await;
         rows(&s, "GRANT USAGE ON DATABASE kept TO ROLE kept_role").await;
+        rows(
+            &s,
+            "CREATE TASK kept.public.root SCHEDULE = '5 MINUTE' AS SELECT 1",
+        )
+        .await;
+        rows(&s, "CREATE TASK kept.public.child AFTER root AS SELECT 2").await;
+        rows(&s, "ALTER TASK kept.public.root RESUME").await;
     }
     let emu = Emulator::start(&["--data", &data_s]);
     let s = emu.session().await;
     let dbs = rows(&s, "SHOW DATABASES LIKE 'KEPT'").await;
     assert_eq!(text(&dbs[0], "comment").as_deref(), Some("survives"));
     assert_eq!(rows(&s, "SHOW GRANTS TO ROLE kept_role").await.len(), 1);
+    let tasks = rows(&s, "SHOW TASKS IN DATABASE kept").await;
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(text(&tasks[0], "name").as_deref(), Some("CHILD"));
+    assert_eq!(
+        text(&tasks[0], "predecessors").as_deref(),
+        Some(r#"["KEPT.PUBLIC.ROOT"]"#)
+    );
+    assert_eq!(text(&tasks[1], "state").as_deref(), Some("started"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

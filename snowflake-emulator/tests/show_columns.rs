@@ -187,6 +187,31 @@ const FUTURE_GRANTS: &[&str] = &[
     "grantee_name",
     "grant_option",
 ];
+/// SHOW TASKS page, Output (DESCRIBE TASK: the same).
+const TASKS: &[&str] = &[
+    "created_on",
+    "name",
+    "id",
+    "database_name",
+    "schema_name",
+    "owner",
+    "comment",
+    "warehouse",
+    "schedule",
+    "predecessors",
+    "state",
+    "definition",
+    "condition",
+    "allow_overlapping_execution",
+    "error_integration",
+    "last_committed_on",
+    "last_suspended_on",
+    "owner_role_type",
+    "config",
+    "budget",
+    "task_relations",
+    "last_suspended_reason",
+];
 const PARAMETERS: &[&str] = &["key", "value", "default", "level", "description", "type"];
 const DESCRIBE: &[&str] = &["created_on", "name", "kind"];
 
@@ -200,6 +225,7 @@ async fn show_column_sets_match_the_reference() {
         "CREATE WAREHOUSE cols_wh",
         "CREATE ROLE cols_role",
         "CREATE TABLE cols_db.cols_sch.t (a INT)",
+        "CREATE TASK cols_db.cols_sch.tk AS SELECT 1",
         "GRANT ROLE cols_role TO USER admin",
         "GRANT SELECT ON FUTURE TABLES IN SCHEMA cols_db.cols_sch TO ROLE cols_role",
     ] {
@@ -232,6 +258,8 @@ async fn show_column_sets_match_the_reference() {
         ("SHOW PARAMETERS IN ACCOUNT", PARAMETERS),
         ("SHOW PARAMETERS IN DATABASE cols_db", PARAMETERS),
         ("SHOW PARAMETERS IN WAREHOUSE cols_wh", PARAMETERS),
+        ("SHOW TASKS IN ACCOUNT", TASKS),
+        ("DESCRIBE TASK cols_db.cols_sch.tk", TASKS),
         ("DESCRIBE DATABASE cols_db", DESCRIBE),
         ("DESCRIBE SCHEMA cols_db.cols_sch", DESCRIBE),
         ("DESCRIBE WAREHOUSE cols_wh", DESCRIBE),

@@ -78,11 +78,13 @@ impl Exec<'_> {
                 name,
                 props,
                 columns,
+                task,
             } => {
                 let spec = CreateSpec {
                     transient,
                     managed_access,
                     columns,
+                    task,
                 };
                 with_kind!(kind, K => kinds::create::<K>(self, or_replace, if_not_exists, &name, &props, spec))
             }
@@ -129,10 +131,14 @@ impl Exec<'_> {
                 result: with_kind!(kind, K => <K as kinds::ObjectKind>::describe(self, &name))?,
                 changed: false,
             }),
-            Stmt::Select(items) => Ok(Outcome {
-                result: self.select(items)?,
-                changed: false,
-            }),
+            Stmt::Select(items) => {
+                let changed = kinds::task::select_calls(self, &items)?;
+                Ok(Outcome {
+                    result: self.select(items)?,
+                    changed,
+                })
+            }
+            Stmt::ExecuteTask(name) => kinds::task::execute(self, &name),
             Stmt::Transaction(_) => done(false),
         }
     }

@@ -193,6 +193,11 @@ impl Exec<'_> {
                         });
                         txt(Some(doc.to_string()))
                     }
+                    // Done by `kinds::task::select_calls` before the SELECT is evaluated.
+                    "SYSTEM$TASK_DEPENDENTS_ENABLE" => {
+                        arity(1)?;
+                        txt(Some(String::new()))
+                    }
                     "SYSTEM$SHOW_ACTIVE_BEHAVIOR_CHANGE_BUNDLES" => {
                         arity(0)?;
                         txt(Some(

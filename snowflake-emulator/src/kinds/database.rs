@@ -126,6 +126,7 @@ impl ObjectKind for DatabaseKind {
             managed_access: false,
             params: Params::new(),
             tables: Default::default(),
+            tasks: Default::default(),
         };
         Database {
             name: path[0].clone(),

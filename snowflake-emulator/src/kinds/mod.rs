@@ -15,13 +15,14 @@ pub mod props;
 pub mod role;
 pub mod schema;
 pub mod table;
+pub mod task;
 pub mod user;
 pub mod warehouse;
 
 use crate::catalog::Catalog;
 use crate::error::SfError;
 use crate::exec::{Exec, Outcome, status};
-use crate::parser::{AlterAction, Name, Prop, Show};
+use crate::parser::{AlterAction, Name, Prop, Show, TaskSpec};
 use crate::result::{ColType, QueryResult};
 use props::{PropDef, Stage};
 
@@ -34,16 +35,18 @@ pub enum Kind {
     Role,
     User,
     Table,
+    Task,
 }
 
 /// Every kind, for lookups by keyword.
-pub const ALL: [Kind; 6] = [
+pub const ALL: [Kind; 7] = [
     Kind::Database,
     Kind::Schema,
     Kind::Warehouse,
     Kind::Role,
     Kind::User,
     Kind::Table,
+    Kind::Task,
 ];
 
 /// The registry: evaluates `$body` with the type alias `$k` naming the
@@ -73,6 +76,10 @@ macro_rules! with_kind {
             }
             $crate::kinds::Kind::Table => {
                 type $k = $crate::kinds::table::TableKind;
+                $body
+            }
+            $crate::kinds::Kind::Task => {
+                type $k = $crate::kinds::task::TaskKind;
                 $body
             }
         }
@@ -167,6 +174,8 @@ pub struct CreateSpec {
     pub transient: bool,
     pub managed_access: bool,
     pub columns: Vec<(String, String)>,
+    /// `CREATE TASK`'s AFTER, WHEN and AS.
+    pub task: Option<TaskSpec>,
 }
 
 /// What a kind of object is and how the generic statements reach it.
@@ -217,6 +226,11 @@ pub trait ObjectKind {
     /// Rules across properties, after CREATE (`given` = the statement's
     /// properties) or ALTER SET/UNSET.
     fn check(_obj: &mut Self::Obj, _given: &[Prop], _creating: bool) -> Result<(), SfError> {
+        Ok(())
+    }
+    /// Rules that look at the rest of the catalog, after `check`: on CREATE
+    /// (before an existing object is replaced) and ALTER SET/UNSET.
+    fn validate(_ex: &Exec, _path: &[String], _obj: &Self::Obj) -> Result<(), SfError> {
         Ok(())
     }
     /// After ALTER SET/UNSET changed the record (e.g. `updated_on`).
@@ -283,6 +297,7 @@ pub fn create<K: ObjectKind>(
     props::defaults(K::PROPS, &mut obj);
     props::apply(K::PROPS, &mut obj, given, Stage::Create)?;
     K::check(&mut obj, given, true)?;
+    K::validate(ex, &path, &obj)?;
     if exists {
         remove::<K>(ex, &path);
     }
@@ -334,10 +349,12 @@ pub fn alter<K: ObjectKind>(
         AlterAction::Set(given) => {
             props::apply(K::PROPS, &mut obj, &given, Stage::Set)?;
             K::check(&mut obj, &given, false)?;
+            K::validate(ex, &path, &obj)?;
         }
         AlterAction::Unset(names) => {
             props::unset(K::PROPS, &mut obj, &names);
             K::check(&mut obj, &[], false)?;
+            K::validate(ex, &path, &obj)?;
         }
         other => return K::alter_other(ex, &path, other),
     }

@@ -100,6 +100,7 @@ impl ObjectKind for SchemaKind {
             managed_access: spec.managed_access,
             params: Params::new(),
             tables: Default::default(),
+            tasks: Default::default(),
         }
     }
 

@@ -175,7 +175,7 @@ impl ObjectKind for TableKind {
     }
 
     fn show(ex: &Exec, s: &Show) -> Result<QueryResult, SfError> {
-        let schemas = scope(ex, s)?;
+        let schemas = scope(ex, s, "SHOW TABLES")?;
         let columns = with_history(COLUMNS, s.history, "is_immutable");
         let mut rows = Vec::new();
         for (db, sc) in schemas {
@@ -258,7 +258,11 @@ impl ObjectKind for TableKind {
 /// The schemas a SHOW TABLES looks into: IN ACCOUNT, IN DATABASE [d], IN
 /// SCHEMA [s], IN <name> (a schema of the current database, else a
 /// database, or `db.schema`), or by default the current schema (else database, else account).
-fn scope<'c>(ex: &'c Exec, s: &Show) -> Result<Vec<(&'c Database, &'c Schema)>, SfError> {
+pub(crate) fn scope<'c>(
+    ex: &'c Exec,
+    s: &Show,
+    op: &str,
+) -> Result<Vec<(&'c Database, &'c Schema)>, SfError> {
     let cat = &*ex.cat;
     let db_named = |d: &str| cat.databases.get(d).ok_or_else(SfError::cannot_perform);
     let mut schemas = Vec::new();
@@ -274,18 +278,18 @@ fn scope<'c>(ex: &'c Exec, s: &Show) -> Result<Vec<(&'c Database, &'c Schema)>, 
                     .sess
                     .database
                     .clone()
-                    .ok_or_else(|| SfError::no_current_database("SHOW TABLES"))?,
+                    .ok_or_else(|| SfError::no_current_database(op))?,
             };
             schemas.extend(all_in(db_named(&d)?));
         }
         Some(Scope::Schema(n)) => {
             let (d, sc) = match n {
-                Some(n) => ex.schema_path(n, "SHOW TABLES")?,
+                Some(n) => ex.schema_path(n, op)?,
                 None => (
                     ex.sess
                         .database
                         .clone()
-                        .ok_or_else(|| SfError::no_current_database("SHOW TABLES"))?,
+                        .ok_or_else(|| SfError::no_current_database(op))?,
                     ex.sess.schema.clone().ok_or_else(SfError::cannot_perform)?,
                 ),
             };

@@ -51,8 +51,32 @@ pub enum AlterAction {
     Rename(Name),
     ManagedAccess(bool),
     Suspend,
-    Resume { if_suspended: bool },
+    Resume {
+        if_suspended: bool,
+    },
     AbortAllQueries,
+    /// `ALTER TASK ... { ADD | REMOVE } AFTER t, ...`.
+    TaskAfter {
+        add: bool,
+        names: Vec<Name>,
+    },
+    /// `ALTER TASK ... MODIFY AS <sql>`: the text as written.
+    ModifyAs(String),
+    /// `ALTER TASK ... MODIFY WHEN <expr>`.
+    ModifyWhen(String),
+    /// `ALTER TASK ... REMOVE WHEN`.
+    RemoveWhen,
+}
+
+/// The parts of `CREATE TASK` that are not properties.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskSpec {
+    /// `AFTER t1, t2`.
+    pub after: Vec<Name>,
+    /// `WHEN <expr>`, as written.
+    pub when: Option<String>,
+    /// `AS <sql>`, as written, to the end of the statement.
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +179,7 @@ pub enum Stmt {
         name: Name,
         props: Vec<Prop>,
         columns: Vec<(String, String)>,
+        task: Option<TaskSpec>,
     },
     Alter {
         kind: Kind,
@@ -202,6 +227,8 @@ pub enum Stmt {
     },
     Select(Vec<SelectItem>),
     Transaction(&'static str),
+    /// `EXECUTE TASK name`.
+    ExecuteTask(Name),
 }
 
 impl Stmt {
@@ -216,14 +243,18 @@ impl Stmt {
             Stmt::Revoke { .. } | Stmt::RevokeRole { .. } => "revoke",
             Stmt::Show(_) => "show",
             Stmt::Select(_) => "select",
-            Stmt::Describe { .. } | Stmt::Transaction(_) => "other",
+            Stmt::Describe { .. } | Stmt::Transaction(_) | Stmt::ExecuteTask(_) => "other",
         }
     }
 }
 
 pub fn parse(sql: &str) -> Result<Stmt, SfError> {
     let toks = tokenize(sql)?;
-    let mut p = Parser { toks, i: 0 };
+    let mut p = Parser {
+        toks,
+        i: 0,
+        src: sql.chars().collect(),
+    };
     let stmt = p.statement()?;
     p.eat_sym(";");
     if !matches!(p.peek().tok, Tok::Eof) {
@@ -238,6 +269,8 @@ const ANY_PARAM: &[&str] = &[];
 struct Parser {
     toks: Vec<Token>,
     i: usize,
+    /// The statement's characters (token offsets index them), for text taken as written.
+    src: Vec<char>,
 }
 
 impl Parser {
@@ -439,6 +472,11 @@ impl Parser {
             "SHOW" => self.show(),
             "DESC" | "DESCRIBE" => self.describe(),
             "SELECT" => self.select(),
+            "EXECUTE" => {
+                self.bump();
+                self.expect_kw("TASK")?;
+                Ok(Stmt::ExecuteTask(self.name(3)?))
+            }
             "BEGIN" | "START" => {
                 self.bump();
                 if w == "START" {
@@ -529,7 +567,23 @@ impl Parser {
         if kind == Kind::Warehouse {
             self.eat_kw("WITH");
         }
-        let props = self.props(&kind.prop_names(Stage::Create))?;
+        let mut props = self.props(&kind.prop_names(Stage::Create))?;
+        let task = if kind == Kind::Task {
+            let mut spec = TaskSpec::default();
+            if self.eat_kw("AFTER") {
+                spec.after = self.names()?;
+                // Properties may also follow the AFTER list.
+                props.extend(self.props(&kind.prop_names(Stage::Create))?);
+            }
+            if self.eat_kw("WHEN") {
+                spec.when = Some(self.text_until_as()?);
+            }
+            self.expect_kw("AS")?;
+            spec.body = self.rest()?;
+            Some(spec)
+        } else {
+            None
+        };
         Ok(Stmt::Create {
             kind,
             or_replace,
@@ -539,7 +593,67 @@ impl Parser {
             name,
             props,
             columns,
+            task,
         })
+    }
+
+    /// `name [, name ...]` (task names, up to three parts).
+    fn names(&mut self) -> Result<Vec<Name>, SfError> {
+        let mut out = vec![self.name(3)?];
+        while self.eat_sym(",") {
+            out.push(self.name(3)?);
+        }
+        Ok(out)
+    }
+
+    /// The source text from the current token to the end of the statement
+    /// (a trailing `;` and surrounding blanks left out); moves to the end.
+    fn rest(&mut self) -> Result<String, SfError> {
+        if matches!(self.peek().tok, Tok::Eof) || self.is_sym(";") && self.at_last_semicolon() {
+            return Err(self.err());
+        }
+        let start = self.peek().off;
+        while !matches!(self.peek().tok, Tok::Eof) {
+            self.bump();
+        }
+        let mut end = self.peek().off;
+        // Leave out a final `;` token.
+        if let Some(t) = self.toks.iter().rev().nth(1)
+            && matches!(t.tok, Tok::Sym(";"))
+            && t.off >= start
+        {
+            end = t.off;
+        }
+        let text: String = self.src[start..end.min(self.src.len())].iter().collect();
+        Ok(text.trim().to_string())
+    }
+
+    fn at_last_semicolon(&self) -> bool {
+        matches!(self.peek_at(1).tok, Tok::Eof)
+    }
+
+    /// The source text of a boolean expression up to the `AS` that ends it
+    /// (outside parentheses); stops before `AS`.
+    fn text_until_as(&mut self) -> Result<String, SfError> {
+        let start = self.peek().off;
+        let mut depth = 0i32;
+        loop {
+            match &self.peek().tok {
+                Tok::Eof => return Err(self.err()),
+                Tok::Sym("(") => depth += 1,
+                Tok::Sym(")") => depth -= 1,
+                Tok::Word { upper, .. } if upper == "AS" && depth == 0 => break,
+                _ => {}
+            }
+            self.bump();
+        }
+        let end = self.peek().off;
+        let text: String = self.src[start..end].iter().collect();
+        let text = text.trim().to_string();
+        if text.is_empty() {
+            return Err(self.err());
+        }
+        Ok(text)
     }
 
     fn alter(&mut self) -> Result<Stmt, SfError> {
@@ -556,7 +670,9 @@ impl Parser {
         }
         let if_exists = self.eat_kws(&["IF", "EXISTS"]);
         let name = self.name(Self::max_parts(kind))?;
-        let action = if self.eat_kw("RENAME") {
+        let action = if kind == Kind::Task {
+            self.alter_task()?
+        } else if self.eat_kw("RENAME") {
             self.expect_kw("TO")?;
             AlterAction::Rename(self.name(Self::max_parts(kind))?)
         } else if kind == Kind::Schema && self.eat_kws(&["ENABLE", "MANAGED", "ACCESS"]) {
@@ -588,6 +704,58 @@ impl Parser {
             if_exists,
             name,
             action,
+        })
+    }
+
+    /// `SUSPEND | RESUME | SET ... | UNSET ... | { ADD | REMOVE } AFTER t, ... |
+    /// MODIFY AS <sql> | MODIFY WHEN <expr> | REMOVE WHEN` (no RENAME for tasks).
+    fn alter_task(&mut self) -> Result<AlterAction, SfError> {
+        Ok(if self.eat_kw("SUSPEND") {
+            AlterAction::Suspend
+        } else if self.eat_kw("RESUME") {
+            AlterAction::Resume {
+                if_suspended: false,
+            }
+        } else if self.eat_kws(&["ADD", "AFTER"]) {
+            AlterAction::TaskAfter {
+                add: true,
+                names: self.names()?,
+            }
+        } else if self.eat_kws(&["REMOVE", "AFTER"]) {
+            AlterAction::TaskAfter {
+                add: false,
+                names: self.names()?,
+            }
+        } else if self.eat_kws(&["REMOVE", "WHEN"]) {
+            AlterAction::RemoveWhen
+        } else if self.eat_kws(&["MODIFY", "AS"]) {
+            AlterAction::ModifyAs(self.rest()?)
+        } else if self.eat_kws(&["MODIFY", "WHEN"]) {
+            let start = self.peek().off;
+            if matches!(self.peek().tok, Tok::Eof) {
+                return Err(self.err());
+            }
+            let mut end = start;
+            while !(matches!(self.peek().tok, Tok::Eof)
+                || self.is_sym(";") && self.at_last_semicolon())
+            {
+                let t = self.bump();
+                end = t.off + t.text.chars().count();
+            }
+            AlterAction::ModifyWhen(
+                self.src[start..end]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string(),
+            )
+        } else {
+            let stage = if self.is_kw("UNSET") {
+                Stage::Unset
+            } else {
+                Stage::Set
+            };
+            self.set_unset(&Kind::Task.prop_names(stage))?
         })
     }
 

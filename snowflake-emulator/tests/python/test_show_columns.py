@@ -52,6 +52,12 @@ REFERENCE = {
                               "search_optimization_progress search_optimization_bytes is_external "
                               "enable_schema_evolution owner_role_type is_event budget is_hybrid is_iceberg "
                               "is_dynamic is_immutable",
+    "SHOW TASKS IN ACCOUNT": "created_on name id database_name schema_name owner comment warehouse schedule "
+                             "predecessors state definition condition allow_overlapping_execution error_integration last_committed_on "
+                             "last_suspended_on owner_role_type config budget task_relations last_suspended_reason",
+    "DESCRIBE TASK {db}.PUBLIC.{db}_TASK": "created_on name id database_name schema_name owner comment warehouse schedule "
+                                       "predecessors state definition condition allow_overlapping_execution error_integration last_committed_on "
+                                       "last_suspended_on owner_role_type config budget task_relations last_suspended_reason",
     "DESCRIBE DATABASE {db}": "created_on name kind",
     "DESCRIBE SCHEMA {db}.PUBLIC": "created_on name kind",
     "DESCRIBE WAREHOUSE {db}_WH": "created_on name kind",
@@ -63,6 +69,7 @@ def objects(cur, name):
     q(cur, f"CREATE DATABASE {name}")
     q(cur, f"CREATE WAREHOUSE {name}_WH")
     q(cur, f"GRANT SELECT ON FUTURE TABLES IN SCHEMA {name}.PUBLIC TO ROLE SYSADMIN")
+    q(cur, f"CREATE TASK {name}.PUBLIC.{name}_TASK AS SELECT 1")
     yield name
     q(cur, f"DROP DATABASE {name}")
     q(cur, f"DROP WAREHOUSE {name}_WH")
