@@ -134,6 +134,7 @@ impl ObjectKind for TableKind {
             columns: spec.columns,
             change_tracking: false,
             params: Default::default(),
+            data_id: uuid::Uuid::new_v4().simple().to_string(),
         }
     }
 
