@@ -233,6 +233,19 @@ pub fn reconcile(cat: &mut Catalog) -> Result<(), SfError> {
     Ok(())
 }
 
+/// Rows of a table (SHOW TABLES `rows`).
+pub fn row_count(cat: &Catalog, data_id: &str) -> i64 {
+    let mut store = cat.data.clone();
+    let Ok(e) = store.engine() else { return 0 };
+    e.conn
+        .query_row(
+            &format!("SELECT COUNT(*) FROM \"{}\"", sqlite_name(data_id)),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(0)
+}
+
 // ---------- access control hook ----------
 
 /// The privilege a statement needs on a table it reads or writes (`SELECT`,
@@ -341,6 +354,7 @@ fn sqlite_err(e: rusqlite::Error) -> SfError {
         );
     }
     if let Some(f) = msg.strip_prefix("no such function: ") {
+        let f = f.split_whitespace().next().unwrap_or(f);
         return SfError::new(
             "002140",
             "42601",
@@ -390,6 +404,7 @@ pub fn run(ex: &mut Exec, sql: &str, binds: &Json) -> Result<Outcome, SfError> {
             binds: row,
             next_qmark: 0,
             info: Vec::new(),
+            ctes: Vec::new(),
             err: None,
         };
         let _ = s.visit(&mut rw);
@@ -550,6 +565,10 @@ fn name_parts(n: &ObjectName) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for p in &n.0 {
         match p {
+            // `db..t` is the PUBLIC schema.
+            ObjectNamePart::Identifier(i) if i.value.is_empty() && i.quote_style.is_none() => {
+                out.push("PUBLIC".into())
+            }
             ObjectNamePart::Identifier(i) => out.push(fold(i)),
             ObjectNamePart::Function(f) if f.name.value.eq_ignore_ascii_case("IDENTIFIER") => {
                 let arg = f.args.first()?.to_string();
@@ -573,6 +592,8 @@ struct Rewriter<'a, 'b> {
     next_qmark: usize,
     /// INFORMATION_SCHEMA views used: (database, view).
     info: Vec<(String, String)>,
+    /// Names of common table expressions (`WITH a AS ...`): not tables.
+    ctes: Vec<String>,
     err: Option<SfError>,
 }
 
@@ -622,6 +643,14 @@ fn parse_expr(sql: &str) -> Expr {
 impl VisitorMut for Rewriter<'_, '_> {
     type Break = ();
 
+    fn pre_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
+        if let Some(w) = &q.with {
+            self.ctes
+                .extend(w.cte_tables.iter().map(|c| fold(&c.alias.name)));
+        }
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
         if let TableFactor::Table {
             name,
@@ -647,6 +676,9 @@ impl VisitorMut for Rewriter<'_, '_> {
         let Some(parts) = name_parts(rel) else {
             return self.fail(SfError::syntax_at(1, 0, &rel.to_string()));
         };
+        if parts.len() == 1 && self.ctes.contains(&parts[0]) {
+            return ControlFlow::Continue(());
+        }
         match self.resolve(parts) {
             Ok(n) => {
                 *rel = ObjectName::from(vec![Ident::with_quote('"', n)]);

@@ -61,6 +61,7 @@ def test_update_delete_and_where(db, cur):
     cur.execute("DELETE FROM team WHERE score IS NULL OR name = 'BOB'")
     assert cur.rowcount == 2
     assert q(cur, "SELECT COUNT(*) AS n FROM team") == [{"N": 1}]
+    assert [r["rows"] for r in q(cur, "SHOW TABLES LIKE 'TEAM'")] == [1]
 
 
 def test_merge(db, cur):
@@ -104,6 +105,8 @@ def test_joins_functions_and_identifier(db, cur):
         {"NAME": "ann", "ROLE": "lead"}, {"NAME": "bob", "ROLE": "dev"},
     ]
     assert q(cur, "SELECT t.name FROM team t LEFT JOIN roles r ON r.id = t.id WHERE r.id IS NULL") == [{"NAME": "cid"}]
+    assert q(cur, f"WITH top AS (SELECT id, name FROM {db}..team WHERE id > 1) "
+                  "SELECT name FROM top WHERE id IN (SELECT id FROM roles) ORDER BY id") == [{"NAME": "bob"}]
     assert q(cur, "SELECT REPLACE(UPPER(name), 'A', 'x') AS n FROM IDENTIFIER('team') WHERE id = 1") == [{"N": "xNN"}]
     cur.execute("SELECT UPPER(name) FROM team WHERE id = 1")
     assert cur.description[0][0] == "UPPER(NAME)"
