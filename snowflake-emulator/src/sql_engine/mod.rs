@@ -405,6 +405,14 @@ pub fn run(ex: &mut Exec, sql: &str, binds: &Json) -> Result<Outcome, SfError> {
             next_qmark: 0,
             info: Vec::new(),
             ctes: Vec::new(),
+            target_privilege: match &s {
+                Statement::Insert(_) => Some("INSERT"),
+                Statement::Update(_) => Some("UPDATE"),
+                Statement::Delete(_) => Some("DELETE"),
+                // MERGE needs the privileges of the actions it takes; UPDATE stands for them.
+                Statement::Merge(_) => Some("UPDATE"),
+                _ => None,
+            },
             err: None,
         };
         let _ = s.visit(&mut rw);
@@ -431,9 +439,10 @@ pub fn run(ex: &mut Exec, sql: &str, binds: &Json) -> Result<Outcome, SfError> {
     })
 }
 
-/// One binding set per execution: `{"1": {"type", "value"}, ...}` where values
-/// may be arrays (executemany).
-fn bind_rows(binds: &Json) -> Vec<Vec<(String, Json)>> {
+/// One binding set per execution: `{"1": {"type", "value"}, ...}` (the Rust
+/// connector's named binds use the name as key) where values may be arrays
+/// (executemany). Each bind is (key, type, value), numbered keys in order.
+fn bind_rows(binds: &Json) -> Vec<Vec<(String, String, Json)>> {
     let Some(map) = binds.as_object() else {
         return vec![Vec::new()];
     };
@@ -443,7 +452,7 @@ fn bind_rows(binds: &Json) -> Vec<Vec<(String, Json)>> {
         .values()
         .filter_map(|b| b["value"].as_array().map(Vec::len))
         .max();
-    let one = |i: Option<usize>| -> Vec<(String, Json)> {
+    let one = |i: Option<usize>| -> Vec<(String, String, Json)> {
         keys.iter()
             .map(|k| {
                 let b = &map[*k];
@@ -452,7 +461,7 @@ fn bind_rows(binds: &Json) -> Vec<Vec<(String, Json)>> {
                     (Some(i), Json::Array(a)) => a.get(i).cloned().unwrap_or(Json::Null),
                     (_, v) => v.clone(),
                 };
-                (ty, v)
+                (k.to_string(), ty, v)
             })
             .collect()
     };
@@ -588,12 +597,15 @@ const INFO_VIEWS: [&str; 3] = ["TABLES", "SCHEMATA", "COLUMNS"];
 
 struct Rewriter<'a, 'b> {
     ex: &'a Exec<'b>,
-    binds: Vec<(String, Json)>,
+    binds: Vec<(String, String, Json)>,
     next_qmark: usize,
     /// INFORMATION_SCHEMA views used: (database, view).
     info: Vec<(String, String)>,
     /// Names of common table expressions (`WITH a AS ...`): not tables.
     ctes: Vec<String>,
+    /// The privilege the statement needs on the first table it names (its
+    /// target: INSERT, UPDATE, DELETE, MERGE); every other table needs SELECT.
+    target_privilege: Option<&'static str>,
     err: Option<SfError>,
 }
 
@@ -628,7 +640,8 @@ impl Rewriter<'_, '_> {
                     format!("SQL compilation error:\nObject '{d}.{s}.{t}' does not exist or not authorized."),
                 )
             })?;
-        check_table_access(self.ex, &[d, s, t], "SELECT")?;
+        let privilege = self.target_privilege.take().unwrap_or("SELECT");
+        check_table_access(self.ex, &[d, s, t], privilege)?;
         Ok(sqlite_name(&table.data_id))
     }
 }
@@ -647,6 +660,40 @@ impl VisitorMut for Rewriter<'_, '_> {
         if let Some(w) = &q.with {
             self.ctes
                 .extend(w.cte_tables.iter().map(|c| fold(&c.alias.name)));
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// `GROUP BY ALL`: every projection item without an aggregate.
+    fn post_visit_select(&mut self, sel: &mut ast::Select) -> ControlFlow<()> {
+        if matches!(sel.group_by, ast::GroupByExpr::All(_)) {
+            const AGGREGATES: [&str; 9] = [
+                "COUNT(",
+                "SUM(",
+                "AVG(",
+                "MIN(",
+                "MAX(",
+                "ARRAY_AGG(",
+                "LISTAGG(",
+                "GROUP_CONCAT(",
+                "ANY_VALUE(",
+            ];
+            let exprs = sel
+                .projection
+                .iter()
+                .filter_map(|i| match i {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                        Some(e)
+                    }
+                    _ => None,
+                })
+                .filter(|e| {
+                    let t = e.to_string().to_ascii_uppercase().replace(' ', "");
+                    !AGGREGATES.iter().any(|a| t.contains(a))
+                })
+                .cloned()
+                .collect();
+            sel.group_by = ast::GroupByExpr::Expressions(exprs, vec![]);
         }
         ControlFlow::Continue(())
     }
@@ -692,13 +739,14 @@ impl VisitorMut for Rewriter<'_, '_> {
         match e {
             Expr::Value(v) => {
                 if let Value::Placeholder(p) = &v.value {
-                    let idx = if p == "?" {
+                    let found = if p == "?" {
                         self.next_qmark += 1;
-                        self.next_qmark
+                        self.binds.get(self.next_qmark - 1)
                     } else {
-                        p.trim_start_matches([':', '$']).parse().unwrap_or(0)
+                        let key = p.trim_start_matches([':', '$']);
+                        self.binds.iter().find(|(k, ..)| k == key || k == p)
                     };
-                    let Some((ty, val)) = self.binds.get(idx.wrapping_sub(1)).cloned() else {
+                    let Some((_, ty, val)) = found.cloned() else {
                         return self.fail(SfError::new(
                             "002049",
                             "42601",

@@ -86,6 +86,9 @@ def test_group_by_order_by_window_and_distinct(db, cur):
         {"TEAM": "a", "N": 3, "TOTAL": 6, "LAST": 3},
         {"TEAM": "b", "N": 1, "TOTAL": 1, "LAST": 1},
     ]
+    assert q(cur, "SELECT team, COUNT(*) AS n FROM runs GROUP BY ALL ORDER BY n DESC") == [
+        {"TEAM": "a", "N": 3}, {"TEAM": "b", "N": 1},
+    ]
     assert q(cur, "SELECT DISTINCT status FROM runs ORDER BY status") == [{"STATUS": "fail"}, {"STATUS": "ok"}]
     rows = q(cur, "SELECT team, run, ROW_NUMBER() OVER (PARTITION BY team ORDER BY run DESC) AS rn, "
                   "FIRST_VALUE(status) OVER (PARTITION BY team ORDER BY run DESC) AS latest "
