@@ -165,6 +165,16 @@ impl Engine {
                 }))
             })?;
         }
+        conn.create_scalar_function("SF_DATEADD", 3, det, |ctx| {
+            let (p, n, t): (String, Option<i64>, Option<String>) =
+                (ctx.get(0)?, ctx.get(1)?, ctx.get(2)?);
+            Ok(n.zip(t).and_then(|(n, t)| types::dateadd(&p, n, &t)))
+        })?;
+        conn.create_scalar_function("SF_DATEDIFF", 3, det, |ctx| {
+            let (p, a, b): (String, Option<String>, Option<String>) =
+                (ctx.get(0)?, ctx.get(1)?, ctx.get(2)?);
+            Ok(a.zip(b).and_then(|(a, b)| types::datediff(&p, &a, &b)))
+        })?;
         Ok(Engine {
             conn,
             txn_owner: None,
@@ -776,6 +786,21 @@ impl VisitorMut for Rewriter<'_, '_> {
                     "CURRENT_ROLE" => *e = lit(Some(sess.role.clone())),
                     "CURRENT_USER" => *e = lit(Some(sess.user.clone())),
                     "CURRENT_WAREHOUSE" => *e = lit(sess.warehouse.clone()),
+                    "DATEADD" | "TIMESTAMPADD" | "DATEDIFF" | "TIMESTAMPDIFF" => {
+                        let ast::FunctionArguments::List(l) = &f.args else {
+                            return ControlFlow::Continue(());
+                        };
+                        let args: Vec<String> = l.args.iter().map(|a| a.to_string()).collect();
+                        if args.len() == 3 {
+                            let func = if fname.ends_with("ADD") {
+                                "SF_DATEADD"
+                            } else {
+                                "SF_DATEDIFF"
+                            };
+                            let part = args[0].trim_matches('\'').replace('\'', "");
+                            *e = parse_expr(&format!("{func}('{part}', {}, {})", args[1], args[2]));
+                        }
+                    }
                     "LEN" => f.name = ObjectName::from(vec![Ident::new("LENGTH")]),
                     "ARRAY_CONSTRUCT" | "OBJECT_CONSTRUCT" => {
                         f.name = ObjectName::from(vec![Ident::new(if fname.starts_with("ARRAY") {

@@ -276,8 +276,115 @@ pub fn format_ts(nanos: i128) -> String {
     )
 }
 
+/// Seconds and nanoseconds of a timestamp text, as (year, month, day, seconds of day, nanos).
+fn split_ts(s: &str) -> Option<(i64, i64, i64, i64, u32)> {
+    let (secs, nanos) = parse_ts(s)?;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86400));
+    Some((y, m, d, secs.rem_euclid(86400), nanos))
+}
+
+/// Canonical date/time part: `DAY`, `MONTH`, ... (Snowflake's abbreviations accepted).
+fn part(p: &str) -> Option<&'static str> {
+    Some(match p.to_ascii_uppercase().trim_matches('\'') {
+        "YEAR" | "YEARS" | "Y" | "YY" | "YYY" | "YYYY" | "YR" | "YRS" => "YEAR",
+        "QUARTER" | "QUARTERS" | "Q" | "QTR" | "QTRS" => "QUARTER",
+        "MONTH" | "MONTHS" | "MM" | "MON" | "MONS" => "MONTH",
+        "WEEK" | "WEEKS" | "W" | "WK" | "WEEKOFYEAR" | "WOY" | "WY" => "WEEK",
+        "DAY" | "DAYS" | "D" | "DD" | "DAYOFMONTH" => "DAY",
+        "HOUR" | "HOURS" | "H" | "HH" | "HR" | "HRS" => "HOUR",
+        "MINUTE" | "MINUTES" | "M" | "MI" | "MIN" | "MINS" => "MINUTE",
+        "SECOND" | "SECONDS" | "S" | "SEC" | "SECS" => "SECOND",
+        "MILLISECOND" | "MILLISECONDS" | "MS" | "MSEC" => "MILLISECOND",
+        "MICROSECOND" | "MICROSECONDS" | "US" | "USEC" => "MICROSECOND",
+        "NANOSECOND" | "NANOSECONDS" | "NS" | "NSEC" => "NANOSECOND",
+        _ => return None,
+    })
+}
+
+fn nanos_of(y: i64, m: i64, d: i64, sod: i64, n: u32) -> i128 {
+    (days_from_civil(y, m, d) * 86400 + sod) as i128 * 1_000_000_000 + n as i128
+}
+
+/// `DATEADD(part, n, ts)`: the timestamp text moved by `n` parts.
+pub fn dateadd(p: &str, n: i64, ts: &str) -> Option<String> {
+    let (y, m, d, sod, ns) = split_ts(ts)?;
+    let months = |k: i64| {
+        let total = y * 12 + (m - 1) + k;
+        let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+        let last = (1..=31)
+            .rev()
+            .find(|dd| civil_from_days(days_from_civil(ny, nm, *dd)).1 == nm)
+            .unwrap_or(28);
+        nanos_of(ny, nm, d.min(last), sod, ns)
+    };
+    let base = nanos_of(y, m, d, sod, ns);
+    let step: i128 = match part(p)? {
+        "YEAR" => return Some(format_ts(months(n * 12))),
+        "QUARTER" => return Some(format_ts(months(n * 3))),
+        "MONTH" => return Some(format_ts(months(n))),
+        "WEEK" => 7 * 86_400_000_000_000,
+        "DAY" => 86_400_000_000_000,
+        "HOUR" => 3_600_000_000_000,
+        "MINUTE" => 60_000_000_000,
+        "SECOND" => 1_000_000_000,
+        "MILLISECOND" => 1_000_000,
+        "MICROSECOND" => 1_000,
+        _ => 1,
+    };
+    Some(format_ts(base + step * n as i128))
+}
+
+/// `DATEDIFF(part, a, b)`: part boundaries crossed from `a` to `b`.
+pub fn datediff(p: &str, a: &str, b: &str) -> Option<i64> {
+    let (y1, m1, d1, s1, n1) = split_ts(a)?;
+    let (y2, m2, d2, s2, n2) = split_ts(b)?;
+    let t1 = nanos_of(y1, m1, d1, s1, n1);
+    let t2 = nanos_of(y2, m2, d2, s2, n2);
+    let floor = |t: i128, unit: i128| t.div_euclid(unit);
+    let diff = |unit: i128| (floor(t2, unit) - floor(t1, unit)) as i64;
+    Some(match part(p)? {
+        "YEAR" => y2 - y1,
+        "QUARTER" => (y2 * 4 + (m2 - 1) / 3) - (y1 * 4 + (m1 - 1) / 3),
+        "MONTH" => (y2 * 12 + m2) - (y1 * 12 + m1),
+        // Weeks start on Monday (1970-01-05 was a Monday).
+        "WEEK" => {
+            let w = |y, m, d| (days_from_civil(y, m, d) - 4).div_euclid(7);
+            w(y2, m2, d2) - w(y1, m1, d1)
+        }
+        "DAY" => diff(86_400_000_000_000),
+        "HOUR" => diff(3_600_000_000_000),
+        "MINUTE" => diff(60_000_000_000),
+        "SECOND" => diff(1_000_000_000),
+        "MILLISECOND" => diff(1_000_000),
+        "MICROSECOND" => diff(1_000),
+        _ => diff(1),
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dateadd_and_datediff() {
+        assert_eq!(
+            dateadd("day", -7, "2024-03-05 10:00:00").unwrap(),
+            "2024-02-27 10:00:00.000000000"
+        );
+        assert_eq!(
+            dateadd("month", 1, "2024-01-31").unwrap(),
+            "2024-02-29 00:00:00.000000000"
+        );
+        assert_eq!(
+            dateadd("hour", 2, "2024-01-01 23:30:00").unwrap(),
+            "2024-01-02 01:30:00.000000000"
+        );
+        assert_eq!(
+            datediff("day", "2024-01-01 23:59:00", "2024-01-02 00:01:00"),
+            Some(1)
+        );
+        assert_eq!(datediff("month", "2024-01-31", "2024-02-01"), Some(1));
+        assert_eq!(datediff("year", "2023-12-31", "2024-01-01"), Some(1));
+    }
+
     use super::*;
 
     #[test]

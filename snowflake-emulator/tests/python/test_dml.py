@@ -117,6 +117,8 @@ def test_joins_functions_and_identifier(db, cur):
     row = q(cur, "SELECT meta, joined FROM team WHERE id = 7")[0]
     assert row["META"].replace(" ", "").replace("\n", "") == '{"a":[1,2]}'
     assert abs(row["JOINED"] - datetime.datetime.utcnow()) < datetime.timedelta(minutes=5)
+    assert q(cur, "SELECT id FROM team WHERE joined > DATEADD(day, -1, CURRENT_TIMESTAMP())") == [{"ID": 7}]
+    assert q(cur, "SELECT DATEDIFF(day, joined, '2024-01-05') AS d FROM team WHERE id = 1") == [{"D": 3}]
 
 
 def test_missing_table_and_column(db, cur):
