@@ -816,7 +816,40 @@ impl VisitorMut for Rewriter<'_, '_> {
                 expr, data_type, ..
             } => {
                 let t = SfType::parse(&data_type.to_string().replace(' ', ""));
-                *e = parse_expr(&format!("CAST(({expr}) AS {})", t.sqlite_cast()));
+                // `v:path::string` is the value itself, not its JSON form.
+                let inner = expr.to_string();
+                let inner = inner
+                    .strip_prefix("json_quote(")
+                    .and_then(|x| x.strip_suffix(')'))
+                    .filter(|x| x.starts_with("json_extract("))
+                    .map(str::to_string)
+                    .unwrap_or(inner);
+                *e = parse_expr(&format!("CAST(({inner}) AS {})", t.sqlite_cast()));
+            }
+            // `v:a.b[0]`: the element as JSON (a variant).
+            Expr::JsonAccess { value, path } => {
+                let mut p = String::from("$");
+                for el in &path.path {
+                    match el {
+                        ast::JsonPathElem::Dot { key, .. } => {
+                            p.push_str(&format!(".\"{}\"", key.replace('"', "")))
+                        }
+                        ast::JsonPathElem::Bracket {
+                            key: Expr::Value(v),
+                        } => match &v.value {
+                            Value::Number(n, _) => p.push_str(&format!("[{n}]")),
+                            Value::SingleQuotedString(k) => {
+                                p.push_str(&format!(".\"{}\"", k.replace('"', "")))
+                            }
+                            _ => return self.fail(SfError::syntax_at(1, 0, &path.to_string())),
+                        },
+                        _ => return self.fail(SfError::syntax_at(1, 0, &path.to_string())),
+                    }
+                }
+                *e = parse_expr(&format!(
+                    "json_quote(json_extract({value}, '{}'))",
+                    p.replace('\'', "''")
+                ));
             }
             Expr::ILike {
                 negated,

@@ -116,6 +116,9 @@ def test_joins_functions_and_identifier(db, cur):
     cur.execute("INSERT INTO team (id, meta, joined) SELECT 7, PARSE_JSON('{\"a\": [1, 2]}'), CURRENT_TIMESTAMP()")
     row = q(cur, "SELECT meta, joined FROM team WHERE id = 7")[0]
     assert row["META"].replace(" ", "").replace("\n", "") == '{"a":[1,2]}'
+    assert q(cur, "SELECT meta:a[1] AS x, meta:a[0]::INT + 1 AS y FROM team WHERE id = 7") == [{"X": "2", "Y": 2}]
+    cur.execute("UPDATE team SET meta = PARSE_JSON('{\"owner\": \"ann\"}') WHERE id = 1")
+    assert q(cur, "SELECT meta:owner AS o, meta:owner::STRING AS s FROM team WHERE id = 1") == [{"O": '"ann"', "S": "ann"}]
     assert abs(row["JOINED"] - datetime.datetime.utcnow()) < datetime.timedelta(minutes=5)
     assert q(cur, "SELECT id FROM team WHERE joined > DATEADD(day, -1, CURRENT_TIMESTAMP())") == [{"ID": 7}]
     assert q(cur, "SELECT DATEDIFF(day, joined, '2024-01-05') AS d FROM team WHERE id = 1") == [{"D": 3}]
