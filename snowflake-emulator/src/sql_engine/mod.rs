@@ -229,11 +229,22 @@ pub fn reconcile(cat: &mut Catalog) -> Result<(), SfError> {
         let defs: Vec<String> = cols
             .iter()
             .map(|(c, ty)| {
-                format!(
-                    "\"{}\" {}",
-                    c.replace('"', "\"\""),
-                    SfType::parse(ty).decl()
-                )
+                let q = c.replace('"', "\"\"");
+                let t = SfType::parse(ty);
+                // Numbers must be numbers (SQLite would keep text); NOT NULL
+                // (glued to the type by the DDL parser) is enforced.
+                let check = match t {
+                    SfType::Number(..) | SfType::Real => format!(
+                        " CONSTRAINT \"sf_numeric:{q}\" CHECK (typeof(\"{q}\") IN ('integer', 'real', 'null'))"
+                    ),
+                    _ => String::new(),
+                };
+                let not_null = if ty.to_ascii_uppercase().contains("NOTNULL") {
+                    " NOT NULL"
+                } else {
+                    ""
+                };
+                format!("\"{q}\" {}{not_null}{check}", t.decl())
             })
             .collect();
         e.conn
@@ -353,6 +364,20 @@ fn syntax(e: sqlparser::parser::ParserError) -> SfError {
 
 fn sqlite_err(e: rusqlite::Error) -> SfError {
     let msg = e.to_string();
+    if let Some(col) = msg.strip_prefix("CHECK constraint failed: sf_numeric:") {
+        return SfError::new(
+            "100038",
+            "22018",
+            format!("Numeric value for column '{col}' is not recognized"),
+        );
+    }
+    if msg.starts_with("NOT NULL constraint failed") {
+        return SfError::new(
+            "100072",
+            "22000",
+            "NULL result in a non-nullable column".to_string(),
+        );
+    }
     if let Some(col) = msg.strip_prefix("no such column: ") {
         let col = col.rsplit('.').next().unwrap_or(col).to_ascii_uppercase();
         return SfError::new(

@@ -131,10 +131,18 @@ def test_missing_table_and_column(db, cur):
         cur.execute("SELECT * FROM nope")
     assert e.value.errno == 2003
     assert f"Object '{db}.PUBLIC.NOPE' does not exist or not authorized." in e.value.msg
-    cur.execute("CREATE TABLE t (a INT)")
+    cur.execute("CREATE TABLE t (a INT, n VARCHAR NOT NULL)")
     with pytest.raises(errors.ProgrammingError) as e:
         cur.execute("SELECT b FROM t")
     assert e.value.errno == 904
+    with pytest.raises(errors.DatabaseError) as e:
+        cur.execute("INSERT INTO t VALUES ('abc', 'x')")
+    assert e.value.errno == 100038
+    with pytest.raises(errors.DatabaseError) as e:
+        cur.execute("INSERT INTO t VALUES (1, NULL)")
+    assert e.value.errno == 100072
+    cur.execute("INSERT INTO t VALUES ('12', 'x')")
+    assert q(cur, "SELECT a FROM t") == [{"A": 12}]
 
 
 @pytest.mark.parametrize("style", ["qmark", "numeric"])
