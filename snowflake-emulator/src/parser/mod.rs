@@ -583,7 +583,12 @@ impl Parser {
                         _ => {}
                     }
                     let t = self.bump();
-                    ty.push_str(&t.text.to_ascii_uppercase());
+                    // String literals (DEFAULT 'x') keep their case.
+                    if matches!(t.tok, Tok::Str(_)) {
+                        ty.push_str(&t.text);
+                    } else {
+                        ty.push_str(&t.text.to_ascii_uppercase());
+                    }
                 }
                 if ty.is_empty() {
                     return Err(self.err());

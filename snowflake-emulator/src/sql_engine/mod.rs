@@ -244,7 +244,10 @@ pub fn reconcile(cat: &mut Catalog) -> Result<(), SfError> {
                 } else {
                     ""
                 };
-                format!("\"{q}\" {}{not_null}{check}", t.decl())
+                let default = types::column_default(ty)
+                    .map(|d| format!(" DEFAULT {d}"))
+                    .unwrap_or_default();
+                format!("\"{q}\" {}{not_null}{default}{check}", t.decl())
             })
             .collect();
         e.conn
@@ -431,6 +434,36 @@ pub fn run(ex: &mut Exec, sql: &str, binds: &Json) -> Result<Outcome, SfError> {
         transaction(ex, "begin")?;
     }
     name_columns(&mut stmt);
+    // One statement (all its bind rows) is atomic.
+    let batch = rows.len() > 1;
+    if batch {
+        engine_batch(ex, "SAVEPOINT sf_batch")?;
+    }
+    let out = run_rows(ex, &stmt, rows);
+    if batch {
+        engine_batch(
+            ex,
+            if out.is_ok() {
+                "RELEASE sf_batch"
+            } else {
+                "ROLLBACK TO sf_batch; RELEASE sf_batch"
+            },
+        )?;
+    }
+    out
+}
+
+fn engine_batch(ex: &mut Exec, sql: &str) -> Result<(), SfError> {
+    let mut store = ex.cat.data.clone();
+    let e = store.engine()?;
+    e.conn.execute_batch(sql).map_err(internal)
+}
+
+fn run_rows(
+    ex: &mut Exec,
+    stmt: &Statement,
+    rows: Vec<Vec<(String, String, Json)>>,
+) -> Result<Outcome, SfError> {
     let mut totals: Option<QueryResult> = None;
     for row in rows {
         let mut s = stmt.clone();

@@ -188,6 +188,40 @@ impl SfType {
     }
 }
 
+/// The SQLite DEFAULT clause for a column whose type text (as the DDL parser
+/// keeps it: tokens upper-cased and glued, e.g. `TIMESTAMP_NTZDEFAULTCURRENT_TIMESTAMP()`)
+/// has a `DEFAULT` expression: a constant, or one of the current-time functions.
+pub fn column_default(ty: &str) -> Option<String> {
+    let up = ty.to_ascii_uppercase();
+    let i = up.find("DEFAULT")?;
+    let mut rest = &ty[i + 7..];
+    for stop in [
+        "NOTNULL",
+        "NULL",
+        "PRIMARYKEY",
+        "UNIQUE",
+        "COMMENT",
+        "COLLATE",
+    ] {
+        if !rest.starts_with('\'')
+            && let Some(j) = rest.to_ascii_uppercase().find(stop)
+        {
+            rest = &rest[..j];
+        }
+    }
+    let word = rest.trim_end_matches("()").to_ascii_uppercase();
+    if ["CURRENT_TIMESTAMP", "SYSDATE", "GETDATE", "LOCALTIMESTAMP"].contains(&word.as_str()) {
+        return Some("(SF_NOW())".into());
+    }
+    if word == "CURRENT_DATE" {
+        return Some("(SUBSTR(SF_NOW(), 1, 10))".into());
+    }
+    let constant = rest.starts_with('\'')
+        || rest.parse::<f64>().is_ok()
+        || ["TRUE", "FALSE", "NULL"].contains(&word.as_str());
+    constant.then(|| format!("({rest})"))
+}
+
 /// The type of an expression column (no declared type): from its values.
 pub fn infer(values: &[ValueRef]) -> SfType {
     let mut t: Option<SfType> = None;

@@ -242,6 +242,27 @@ def test_create_or_replace_and_if_not_exists(db, cur):
         cur.execute("SELECT * FROM r")
 
 
+def test_column_defaults(db, cur):
+    cur.execute("CREATE TABLE d (id INT, state VARCHAR DEFAULT 'new', n NUMBER(10,0) DEFAULT 0 NOT NULL, "
+                "created_at TIMESTAMP_NTZ DEFAULT CURRENT_TIMESTAMP())")
+    cur.execute("INSERT INTO d (id) VALUES (1)")
+    row = q(cur, "SELECT state, n, created_at FROM d")[0]
+    assert (row["STATE"], row["N"]) == ("new", 0)
+    assert abs(row["CREATED_AT"] - datetime.datetime.utcnow()) < datetime.timedelta(minutes=5)
+
+
+def test_executemany_is_one_atomic_statement(db, name):
+    c = connect(paramstyle="qmark", database=db)
+    try:
+        cur = c.cursor()
+        cur.execute("CREATE TABLE m (a INT NOT NULL)")
+        with pytest.raises(Exception):
+            cur.executemany("INSERT INTO m VALUES (?)", [(1,), (2,), (None,)])
+        assert cur.execute("SELECT COUNT(*) FROM m").fetchall() == [(0,)]
+    finally:
+        c.close()
+
+
 def test_large_varchar_round_trip(db, conn):
     c = conn.cursor()
     c.execute("CREATE TABLE big (v VARCHAR)")
