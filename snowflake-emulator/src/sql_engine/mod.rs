@@ -36,8 +36,25 @@ pub const BUSY: &str = "__busy";
 /// The SQLite database behind table data; shared by all sessions.
 pub struct Engine {
     conn: Connection,
+    /// A second connection for queries of other sessions while a transaction
+    /// is open: in WAL mode it reads the last committed state.
+    reader: Connection,
     /// The session whose explicit transaction is open.
     txn_owner: Option<u64>,
+    /// A temporary database file (no `--data`), removed with the engine.
+    temp: Option<std::path::PathBuf>,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if let Some(p) = &self.temp {
+            for ext in ["", "-wal", "-shm", "-journal"] {
+                let mut f = p.as_os_str().to_owned();
+                f.push(ext);
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
 }
 
 /// Handle kept in the catalog (not serialised): in memory, or on a file next
@@ -46,14 +63,45 @@ pub struct Engine {
 pub struct DataStore(Option<Arc<Mutex<Engine>>>);
 
 impl Default for DataStore {
-    /// A new in-memory database (opened on first use).
+    /// A new database in a temporary file (WAL needs a file), removed when
+    /// the last handle goes.
     fn default() -> Self {
+        static SWEEP: std::sync::Once = std::sync::Once::new();
+        SWEEP.call_once(sweep_stale_temp_files);
+        let path = std::env::temp_dir().join(format!(
+            "snowflake-emulator-{}-{}.sqlite",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
         DataStore(
-            Connection::open_in_memory()
-                .and_then(Engine::new)
+            Engine::open(&path, true)
                 .ok()
                 .map(|e| Arc::new(Mutex::new(e))),
         )
+    }
+}
+
+/// Temporary databases left by emulators that were killed (no destructor
+/// ran): `snowflake-emulator-<pid>-*.sqlite*` whose process is gone.
+fn sweep_stale_temp_files() {
+    let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("snowflake-emulator-")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if name.contains(".sqlite")
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -74,16 +122,14 @@ fn internal(e: impl std::fmt::Display) -> SfError {
 impl DataStore {
     /// The store on a SQLite file (`--data FILE` keeps rows in `FILE.tables.sqlite`).
     pub fn open(path: &Path) -> Result<DataStore, String> {
-        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(DataStore(Some(Arc::new(Mutex::new(
-            Engine::new(conn).map_err(|e| e.to_string())?,
+            Engine::open(path, false).map_err(|e| format!("{}: {e}", path.display()))?,
         )))))
     }
 
     fn engine(&mut self) -> Result<std::sync::MutexGuard<'_, Engine>, SfError> {
         if self.0.is_none() {
-            let conn = Connection::open_in_memory().map_err(internal)?;
-            self.0 = Some(Arc::new(Mutex::new(Engine::new(conn).map_err(internal)?)));
+            return Err(internal("the table data store could not be opened"));
         }
         Ok(self
             .0
@@ -105,7 +151,25 @@ impl DataStore {
 }
 
 impl Engine {
-    fn new(conn: Connection) -> rusqlite::Result<Engine> {
+    fn open(path: &Path, temp: bool) -> rusqlite::Result<Engine> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL;")?;
+        if temp {
+            conn.execute_batch("PRAGMA synchronous = OFF;")?;
+        }
+        Engine::setup(&conn)?;
+        let reader = Connection::open(path)?;
+        Engine::setup(&reader)?;
+        Ok(Engine {
+            conn,
+            reader,
+            txn_owner: None,
+            temp: temp.then(|| path.to_path_buf()),
+        })
+    }
+
+    /// Pragmas and the Snowflake functions, on each connection.
+    fn setup(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute_batch("PRAGMA case_sensitive_like = ON;")?;
         let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
         conn.create_scalar_function("SF_NOW", 0, FunctionFlags::SQLITE_UTF8, |_| {
@@ -175,10 +239,7 @@ impl Engine {
                 (ctx.get(0)?, ctx.get(1)?, ctx.get(2)?);
             Ok(a.zip(b).and_then(|(a, b)| types::datediff(&p, &a, &b)))
         })?;
-        Ok(Engine {
-            conn,
-            txn_owner: None,
-        })
+        Ok(())
     }
 }
 
@@ -261,13 +322,18 @@ pub fn reconcile(cat: &mut Catalog) -> Result<(), SfError> {
 pub fn row_count(cat: &Catalog, data_id: &str) -> i64 {
     let mut store = cat.data.clone();
     let Ok(e) = store.engine() else { return 0 };
-    e.conn
-        .query_row(
-            &format!("SELECT COUNT(*) FROM \"{}\"", sqlite_name(data_id)),
-            [],
-            |r| r.get(0),
-        )
-        .unwrap_or(0)
+    // Committed rows only while a transaction is open.
+    let conn = if e.txn_owner.is_some() {
+        &e.reader
+    } else {
+        &e.conn
+    };
+    conn.query_row(
+        &format!("SELECT COUNT(*) FROM \"{}\"", sqlite_name(data_id)),
+        [],
+        |r| r.get(0),
+    )
+    .unwrap_or(0)
 }
 
 // ---------- access control hook ----------
@@ -410,8 +476,12 @@ fn sqlite_err(e: rusqlite::Error) -> SfError {
 
 /// Run a query or DML statement with its binds (the request's `bindings`).
 pub fn run(ex: &mut Exec, sql: &str, binds: &Json) -> Result<Outcome, SfError> {
-    check_busy(ex)?;
     let mut stmts = Parser::parse_sql(&SnowflakeDialect {}, sql).map_err(syntax)?;
+    // Writers wait for another session's transaction; queries read the last
+    // committed state instead.
+    if !matches!(stmts.first(), Some(Statement::Query(_))) {
+        check_busy(ex)?;
+    }
     if stmts.len() != 1 {
         return Err(SfError::new(
             "000008",
@@ -1107,9 +1177,14 @@ fn execute(
 ) -> Result<QueryResult, SfError> {
     let mut store = ex.cat.data.clone();
     let e = store.engine()?;
-    materialize(ex, &e.conn, info)?;
+    // Another session's open transaction: read the last committed state.
+    let conn = match (&stmt, e.txn_owner) {
+        (Statement::Query(_), Some(o)) if o != ex.sess.id => &e.reader,
+        _ => &e.conn,
+    };
+    materialize(ex, conn, info)?;
     match stmt {
-        Statement::Query(_) => query(&e.conn, &stmt.to_string()),
+        Statement::Query(_) => query(conn, &stmt.to_string()),
         Statement::Insert(_) => {
             let n = atomic(&e.conn, |c| {
                 c.execute(&stmt.to_string(), []).map(|n| vec![n])

@@ -193,22 +193,28 @@ def test_transactions(db, cur, conn):
     assert q(cur, "SELECT COUNT(*) AS n FROM tx") == [{"N": 2}]
 
 
-def test_other_sessions_wait_for_a_transaction(db, cur):
+def test_other_sessions_read_committed_data_and_writers_wait(db, cur):
+    import threading
+
     cur.execute("CREATE TABLE w (a INT)")
+    cur.execute("INSERT INTO w VALUES (0)")
     other = connect(database=db)
     try:
         cur.execute("BEGIN")
         cur.execute("INSERT INTO w VALUES (1)")
-        import threading
-
-        seen = []
-        t = threading.Thread(target=lambda: seen.append(other.cursor().execute("SELECT COUNT(*) FROM w").fetchall()))
+        # a reader does not wait and sees only committed rows
+        assert other.cursor().execute("SELECT COUNT(*) FROM w").fetchall() == [(1,)]
+        assert q(cur, "SELECT COUNT(*) AS n FROM w") == [{"N": 2}]
+        # a writer waits for the transaction to end
+        done = []
+        t = threading.Thread(target=lambda: done.append(other.cursor().execute("INSERT INTO w VALUES (2)").rowcount))
         t.start()
         t.join(0.5)
-        assert t.is_alive(), "a reader waits while another session's transaction is open"
+        assert t.is_alive(), "a writer waits while another session's transaction is open"
         cur.execute("COMMIT")
         t.join(10)
-        assert seen == [[(1,)]]
+        assert done == [1]
+        assert other.cursor().execute("SELECT COUNT(*) FROM w").fetchall() == [(3,)]
     finally:
         other.close()
 
