@@ -748,6 +748,27 @@ struct Rewriter<'a, 'b> {
 }
 
 impl Rewriter<'_, '_> {
+    /// The bound value of a placeholder (`?` in order, `:1` / `:name` by key).
+    fn bind(&mut self, p: &str) -> Result<Expr, SfError> {
+        let found = if p == "?" {
+            self.next_qmark += 1;
+            self.binds.get(self.next_qmark - 1)
+        } else {
+            let key = p.trim_start_matches([':', '$']);
+            self.binds.iter().find(|(k, ..)| k == key || k == p)
+        };
+        let (_, ty, val) = found.cloned().ok_or_else(|| {
+            SfError::new(
+                "002049",
+                "42601",
+                format!(
+                    "SQL compilation error: error line 1 at position 0\nBind variable {p} not set."
+                ),
+            )
+        })?;
+        Ok(bind_expr(&ty, &val))
+    }
+
     fn fail(&mut self, e: SfError) -> ControlFlow<()> {
         self.err = Some(e);
         ControlFlow::Break(())
@@ -858,6 +879,21 @@ impl VisitorMut for Rewriter<'_, '_> {
     }
 
     fn pre_visit_relation(&mut self, rel: &mut ObjectName) -> ControlFlow<()> {
+        // IDENTIFIER(?) / IDENTIFIER(:1): the bound name.
+        for part in rel.0.iter_mut() {
+            if let ObjectNamePart::Function(f) = part
+                && let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))) =
+                    f.args.first_mut()
+                && let Expr::Value(v) = arg
+                && let Value::Placeholder(p) = &v.value
+            {
+                let p = p.clone();
+                match self.bind(&p) {
+                    Ok(x) => *arg = x,
+                    Err(err) => return self.fail(err),
+                }
+            }
+        }
         let Some(parts) = name_parts(rel) else {
             return self.fail(SfError::syntax_at(1, 0, &rel.to_string()));
         };
@@ -877,21 +913,11 @@ impl VisitorMut for Rewriter<'_, '_> {
         match e {
             Expr::Value(v) => {
                 if let Value::Placeholder(p) = &v.value {
-                    let found = if p == "?" {
-                        self.next_qmark += 1;
-                        self.binds.get(self.next_qmark - 1)
-                    } else {
-                        let key = p.trim_start_matches([':', '$']);
-                        self.binds.iter().find(|(k, ..)| k == key || k == p)
-                    };
-                    let Some((_, ty, val)) = found.cloned() else {
-                        return self.fail(SfError::new(
-                            "002049",
-                            "42601",
-                            "SQL compilation error: error line 1 at position 0\nBind variable ? not set.".to_string(),
-                        ));
-                    };
-                    *e = bind_expr(&ty, &val);
+                    let p = p.clone();
+                    match self.bind(&p) {
+                        Ok(x) => *e = x,
+                        Err(err) => return self.fail(err),
+                    }
                 }
             }
             Expr::Function(f) => {

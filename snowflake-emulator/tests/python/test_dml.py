@@ -165,6 +165,8 @@ def test_binds(db, name, style):
         ]
         cur.execute(f"UPDATE b SET name = {mark(1)} WHERE id = {mark(2)}", ("deux", 2))
         assert cur.rowcount == 1
+        cur.execute(f"SELECT COUNT(*) FROM IDENTIFIER({mark(1)}) WHERE id > {mark(2)}", (f"{db}.public.b", 1))
+        assert cur.fetchall() == [(2,)]
     finally:
         c.close()
 
