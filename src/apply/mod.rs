@@ -44,6 +44,10 @@ pub struct Report {
     pub elapsed: Duration,
     /// Saves of the state file during the run.
     pub saves: usize,
+    /// Roots of task graphs that this apply suspended and, after a
+    /// failure stopped the plan, resumed again (addresses of their
+    /// `#resume` steps).
+    pub restored: Vec<String>,
 }
 
 impl Report {
@@ -119,6 +123,7 @@ pub fn apply(
     };
     let results: Mutex<Vec<Option<ChangeResult>>> =
         Mutex::new((0..plan.changes.len()).map(|_| None).collect());
+    let mut restored = Vec::new();
 
     std::thread::scope(|scope| {
         let saver = scope.spawn(|| writer.run(store));
@@ -160,7 +165,27 @@ pub fn apply(
             // on disk cover what ran, but nothing more should run unrecorded.
             writer.inner.lock().unwrap().error.is_none()
         };
-        let outcomes = executor::run(&jobs, parallelism, connector, &on_start, &on_finish);
+        let mut outcomes = executor::run(&jobs, parallelism, connector, &on_start, &on_finish);
+        // A failure stopped the plan after it suspended a graph's root:
+        // resume it, so that the graph runs (its previous definition, where
+        // the change failed) as it did before the apply.
+        for i in unfinished_resumes(plan, &outcomes) {
+            let change = &plan.changes[i];
+            let started = Instant::now();
+            let ran = connector.open().and_then(|mut session| {
+                change
+                    .sql
+                    .iter()
+                    .try_for_each(|sql| session.execute(sql).map(|_| ()))
+            });
+            if ran.is_ok() {
+                outcomes[i] = Outcome::Succeeded {
+                    elapsed: started.elapsed(),
+                };
+                on_finish(i, &outcomes[i]);
+                restored.push(change.address.clone());
+            }
+        }
         // Changes never started are not in flight.
         {
             let mut w = writer.inner.lock().unwrap();
@@ -202,9 +227,30 @@ pub fn apply(
             statements,
             elapsed: started.elapsed(),
             saves,
+            restored,
         },
         w.state,
     ))
+}
+
+/// The `#resume` steps that did not run although the suspension they
+/// undo did (a failure stopped the plan in between).
+fn unfinished_resumes(plan: &Plan, outcomes: &[Outcome]) -> Vec<usize> {
+    let done = |i: usize| matches!(outcomes[i], Outcome::Succeeded { .. });
+    plan.changes
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| c.action == Action::Resume && !done(i))
+        .filter(|(_, c)| {
+            plan.changes.iter().enumerate().any(|(j, p)| {
+                p.action == Action::Suspend
+                    && p.id == c.id
+                    && c.depends_on.contains(&p.address)
+                    && done(j)
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The state being written, shared by the workers and the saver thread.

@@ -10,3 +10,4 @@ mod plan;
 mod plan_budget;
 mod schema;
 mod support;
+mod tasks;
