@@ -6,6 +6,7 @@ mod apply;
 mod config;
 mod drift;
 mod emulator;
+mod onboarding;
 mod plan;
 mod plan_budget;
 mod schema;
