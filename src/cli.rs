@@ -30,7 +30,7 @@ pub const VERSION: &str = concat!(
     max_term_width = 100
 )]
 #[command(
-    after_help = "Typical flow:\n  pudo validate            check every environment, offline\n  pudo plan                what would change in the branch's environment\n  pudo plan --out plan.json   save it for review\n  pudo apply plan.json     run exactly the reviewed plan\n  pudo drift               compare live Snowflake with recorded state\n\nExit codes: 0 success/no changes, 1 error, 2 changes present (plan --detailed-exitcode) or drift found."
+    after_help = "Typical flow:\n  pudo init my-project     a new project: environments, state/, CI workflow\n  pudo validate            check every environment, offline\n  pudo plan                what would change in the branch's environment\n  pudo plan --out plan.json   save it for review\n  pudo apply plan.json     run exactly the reviewed plan\n  pudo drift               compare live Snowflake with recorded state\n\nExit codes: 0 success/no changes, 1 error, 2 changes present (plan --detailed-exitcode) or drift found."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -69,6 +69,28 @@ pub enum GraphFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a new pudo project: environments, state folder, `.env.example`,
+    /// `.gitignore` entries and a GitHub Actions workflow.
+    ///
+    /// Writes `environments/base.yaml` and one `<env>.override.yaml` per
+    /// environment (commented to teach the overlay rules), `state/README.md`
+    /// and `state/.gitignore`, `.env.example`, `.github/workflows/pudo.yml`,
+    /// and adds `.env` secrets to `.gitignore` (`.env.example` stays
+    /// committed). The new project passes `pudo validate` and
+    /// `pudo plan -e DEV` at once.
+    ///
+    /// Branches: DEV <- dev, feature/*; STAGING <- staging, release/*;
+    /// PROD <- main (protected). Any other environment maps from its
+    /// lower-case name, and when PROD is not listed the last environment
+    /// takes `main` and is protected.
+    ///
+    /// Refuses, listing every file it would overwrite and writing nothing,
+    /// unless `--force` is given.
+    #[command(
+        after_help = "Examples:\n  pudo init                                   here, database named after the folder\n  pudo init acme-data --database ACME         a new folder, database ACME\n  pudo init --environments DEV,PROD           two environments (PROD from main)"
+    )]
+    Init(InitArgs),
+
     /// Load and validate every environment and the shared stack (no network).
     ///
     /// Reports every error, each with its file, line and key path.
@@ -126,6 +148,28 @@ pub enum Command {
         after_help = "Examples:\n  pudo man | man -l -                     read it now\n  pudo man --dir ~/.local/share/man/man1   install every page (then: man pudo-plan)"
     )]
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to create the project in (created if missing).
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Environments to declare, in branch-matching order (comma-separated).
+    #[arg(
+        long,
+        value_name = "ENV,...",
+        value_delimiter = ',',
+        default_value = "DEV,STAGING,PROD"
+    )]
+    pub environments: Vec<String>,
+    /// The database to declare (a plain Snowflake name); defaults to the
+    /// folder's name in upper case, with `-`, `.` and spaces as `_`.
+    #[arg(long, value_name = "NAME")]
+    pub database: Option<String>,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

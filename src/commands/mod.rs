@@ -8,6 +8,7 @@ pub mod drift_cmd;
 pub mod env_cmd;
 pub mod graph_cmd;
 pub mod import_cmd;
+pub mod init_cmd;
 pub mod man_cmd;
 pub mod plan_cmd;
 pub mod schema_cmd;
@@ -133,6 +134,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         global: cli.global,
     };
     match cli.command {
+        Command::Init(args) => init_cmd::run(&ctx, args),
         Command::Validate => validate::run(&ctx),
         Command::Env => env_cmd::run(&ctx),
         Command::Config(cmd) => config_cmd::run(&ctx, cmd),

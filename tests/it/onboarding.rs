@@ -1,11 +1,339 @@
-//! Where a new user meets pudo: shell completions and manual pages,
-//! `--version`.
+//! Where a new user meets pudo: `pudo init` in an empty folder, shell
+//! completions and manual pages, `--version`.
 
-use crate::support::{pudo_in, repo_root};
+use crate::support::{pudo_in, repo_root, transcript};
 use clap::{CommandFactory, ValueEnum};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::SystemTime;
 
-fn stderr(output: &std::process::Output) -> String {
+/// Every file under `dir` (relative path, `/`-separated) with its contents
+/// and modification time.
+fn snapshot_tree(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, (Vec<u8>, SystemTime)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap();
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                let meta = std::fs::metadata(&path).unwrap();
+                out.insert(
+                    rel,
+                    (std::fs::read(&path).unwrap(), meta.modified().unwrap()),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+pub fn init(dir: &Path, args: &[&str]) -> std::process::Output {
+    pudo_in(dir).arg("init").args(args).output().unwrap()
+}
+
+pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn init_in_an_empty_folder_makes_a_project_that_validates_and_plans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = init(tmp.path(), &["acme-data"]);
+    insta::assert_snapshot!(transcript(&output, tmp.path()), @r"
+    exit: 0
+    --- stdout
+    --- stderr
+      created environments/base.yaml
+      created environments/dev.override.yaml
+      created environments/staging.override.yaml
+      created environments/prod.override.yaml
+      created state/README.md
+      created state/.gitignore
+      created .env.example
+      created .gitignore
+      created .github/workflows/pudo.yml
+    ok: created a pudo project in `acme-data`
+      database  ACME_DATA
+      DEV       <- dev, feature/*
+      STAGING   <- staging, release/*
+      PROD      <- main (protected)
+    next:
+      cd acme-data
+      pudo validate                 check every environment, offline
+      pudo plan -e shared           the shared objects (ACME_DATA, SHARED_DATA), applied first
+      pudo plan -e DEV              what DEV would create
+      cp .env.example .env          then fill in the Snowflake connection settings
+    ");
+    let project = tmp.path().join("acme-data");
+
+    let validate = pudo_in(&project).arg("validate").output().unwrap();
+    assert!(validate.status.success(), "{}", stderr(&validate));
+    assert!(
+        stderr(&validate).contains("configuration is valid: 4 stacks"),
+        "{}",
+        stderr(&validate)
+    );
+    // No warnings either (unread files, near-miss keys).
+    assert!(
+        !stderr(&validate).contains("warning"),
+        "{}",
+        stderr(&validate)
+    );
+
+    for env in ["DEV", "shared", "PROD"] {
+        let plan = pudo_in(&project)
+            .args(["plan", "-e", env])
+            .output()
+            .unwrap();
+        assert!(plan.status.success(), "plan -e {env}: {}", stderr(&plan));
+    }
+    let plan = pudo_in(&project)
+        .args(["plan", "-e", "DEV"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        stdout.contains("warehouse.ACME_DATA_DEV_WH will be created"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("auto_suspend = 60"),
+        "DEV's override: {stdout}"
+    );
+}
+
+#[test]
+fn init_writes_every_promised_file_with_the_schema_modeline_decision() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = init(
+        tmp.path(),
+        &["--database", "lake", "--environments", "dev,qa,live"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let files: Vec<String> = snapshot_tree(tmp.path()).into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            ".env.example",
+            ".github/workflows/pudo.yml",
+            ".gitignore",
+            "environments/base.yaml",
+            "environments/dev.override.yaml",
+            "environments/live.override.yaml",
+            "environments/qa.override.yaml",
+            "state/.gitignore",
+            "state/README.md",
+        ]
+    );
+    let base = std::fs::read_to_string(tmp.path().join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("  LIVE: { branches: [main], protected: true }"),
+        "{base}"
+    );
+    assert!(base.contains("  QA:   { branches: [qa] }"), "{base}");
+    assert!(base.contains("  LAKE:\n    shared: true"), "{base}");
+
+    // Until `pudo schema` ships a schema, no YAML file claims one.
+    for name in ["base", "dev.override", "qa.override", "live.override"] {
+        let text =
+            std::fs::read_to_string(tmp.path().join(format!("environments/{name}.yaml"))).unwrap();
+        let first = text.lines().next().unwrap();
+        match pudo::scaffold::SCHEMA_LOCATION {
+            Some(location) => {
+                assert_eq!(first, format!("# yaml-language-server: $schema={location}"))
+            }
+            None => assert!(!text.contains("yaml-language-server"), "{name}: {first}"),
+        }
+    }
+
+    let validate = pudo_in(tmp.path()).arg("validate").output().unwrap();
+    assert!(validate.status.success(), "{}", stderr(&validate));
+}
+
+#[test]
+fn the_commented_examples_in_overrides_are_valid_when_uncommented() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(init(tmp.path(), &["--database", "acme"]).status.success());
+    for env in ["dev", "staging", "prod"] {
+        let path = tmp.path().join(format!("environments/{env}.override.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (head, examples) = text
+            .split_once("# More examples; uncomment to use:\n")
+            .expect("the examples block");
+        let uncommented: String = examples
+            .lines()
+            .map(|l| l.strip_prefix("# ").or(l.strip_prefix('#')).unwrap_or(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(uncommented.contains("warehouses:"), "{uncommented}");
+        std::fs::write(&path, format!("{head}{uncommented}")).unwrap();
+    }
+    let validate = pudo_in(tmp.path()).arg("validate").output().unwrap();
+    assert!(validate.status.success(), "{}", stderr(&validate));
+    assert!(
+        !stderr(&validate).contains("warning"),
+        "{}",
+        stderr(&validate)
+    );
+
+    // The examples do what their comments say.
+    let render = pudo_in(tmp.path())
+        .args(["config", "render", "environments", "-e", "PROD"])
+        .output()
+        .unwrap();
+    let merged = String::from_utf8_lossy(&render.stdout);
+    assert!(render.status.success(), "{}", stderr(&render));
+    assert!(merged.contains("SCRATCH_PROD"), "{merged}");
+    assert!(merged.contains("MEDIUM"), "{merged}");
+    assert!(!merged.contains("warehouse ACME_PROD_WH"), "{merged}");
+}
+
+#[test]
+fn init_twice_refuses_lists_every_file_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(init(tmp.path(), &["--database", "acme"]).status.success());
+    // A user's edit must survive the refused second run.
+    let base = tmp.path().join("environments/base.yaml");
+    let edited = format!("{}\n# my note\n", std::fs::read_to_string(&base).unwrap());
+    std::fs::write(&base, &edited).unwrap();
+    let before = snapshot_tree(tmp.path());
+
+    let output = init(tmp.path(), &["--database", "acme"]);
+    insta::assert_snapshot!(transcript(&output, tmp.path()), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: `pudo init` would overwrite 8 existing files in `.`:
+      environments/base.yaml
+      environments/dev.override.yaml
+      environments/staging.override.yaml
+      environments/prod.override.yaml
+      state/README.md
+      state/.gitignore
+      .env.example
+      .github/workflows/pudo.yml
+      hint: nothing was written; pass `--force` to overwrite them, or choose another folder
+    ");
+    assert_eq!(
+        snapshot_tree(tmp.path()),
+        before,
+        "a refused init changed files"
+    );
+
+    let forced = init(tmp.path(), &["--database", "acme", "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(
+        stderr(&forced).contains("overwrote environments/base.yaml"),
+        "{}",
+        stderr(&forced)
+    );
+    // .gitignore already had pudo's lines: kept as it was.
+    assert!(
+        stderr(&forced).contains("kept .gitignore"),
+        "{}",
+        stderr(&forced)
+    );
+    let after = snapshot_tree(tmp.path());
+    assert_ne!(std::fs::read_to_string(&base).unwrap(), edited);
+    assert_eq!(after[".gitignore"].0, before[".gitignore"].0);
+    assert_eq!(after.len(), before.len());
+}
+
+#[test]
+fn a_single_existing_file_is_named_and_nothing_else_is_created() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join(".env.example"), "MINE=1\n").unwrap();
+    let before = snapshot_tree(tmp.path());
+    let output = init(tmp.path(), &["--database", "acme"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains("would overwrite 1 existing file in `.`:\n  .env.example\n"),
+        "{text}"
+    );
+    assert_eq!(snapshot_tree(tmp.path()), before);
+}
+
+#[test]
+fn init_rejects_bad_names_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (args, expected) in [
+        (
+            &["--database", "my db"][..],
+            "error: `my db` is not a plain Snowflake name for `--database`",
+        ),
+        (
+            &["--database", "acme", "--environments", "DEV,pr-od"][..],
+            "error: `pr-od` is not a valid environment name",
+        ),
+        (
+            &["--database", "acme", "--environments", "dev,DEV"][..],
+            "error: environment `DEV` is listed twice",
+        ),
+        (
+            &["--database", "acme", "--environments", "shared"][..],
+            "error: `SHARED` cannot be an environment",
+        ),
+        (
+            &["2024"][..],
+            "error: cannot name the database after the folder `2024`\n  hint: pass `--database NAME`",
+        ),
+    ] {
+        let output = init(tmp.path(), args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(
+        snapshot_tree(tmp.path()).is_empty(),
+        "nothing may be written"
+    );
+}
+
+#[test]
+fn the_gitignore_keeps_secrets_out_and_the_example_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join(".gitignore"), "target/\n").unwrap();
+    assert!(init(tmp.path(), &["--database", "acme"]).status.success());
+    let gitignore = std::fs::read_to_string(tmp.path().join(".gitignore")).unwrap();
+    assert!(
+        gitignore.starts_with("target/\n"),
+        "existing lines stay: {gitignore}"
+    );
+
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .expect("git runs")
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    for secret in [
+        ".env",
+        ".env.prod",
+        "state/dev.lock",
+        "state/dev.json.backup",
+    ] {
+        assert!(
+            git(&["check-ignore", "-q", secret]).status.success(),
+            "`{secret}` must be ignored"
+        );
+    }
+    for committed in [".env.example", "state/dev.json", "environments/base.yaml"] {
+        assert_eq!(
+            git(&["check-ignore", "-q", committed]).status.code(),
+            Some(1),
+            "`{committed}` must not be ignored"
+        );
+    }
 }
 
 /// Every subcommand name, nested ones too, from the clap definitions.
@@ -24,7 +352,7 @@ fn subcommand_names() -> Vec<String> {
 #[test]
 fn completions_for_every_shell_name_every_subcommand() {
     let names = subcommand_names();
-    for expected in ["plan", "render", "completions", "man"] {
+    for expected in ["init", "plan", "render", "completions", "man"] {
         assert!(names.iter().any(|n| n == expected), "{names:?}");
     }
     let tmp = tempfile::tempdir().unwrap();
