@@ -3,6 +3,7 @@
 //! (apply, drift) run against the snowflake-emulator.
 
 mod apply;
+mod ci_action;
 mod config;
 mod drift;
 mod emulator;
