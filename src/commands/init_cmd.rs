@@ -149,5 +149,13 @@ fn write(path: &Path, contents: &str) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("create the folder", parent, e))?;
     }
+    // `--force` replaces the listed path itself: a symlink there (a shared
+    // `.env.example`, say) is replaced, not the file it points to.
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        std::fs::remove_file(path).map_err(|e| Error::io("replace the symlink", path, e))?;
+    }
     std::fs::write(path, contents).map_err(|e| Error::io("write", path, e))
 }

@@ -258,6 +258,30 @@ fn a_single_existing_file_is_named_and_nothing_else_is_created() {
     assert_eq!(snapshot_tree(tmp.path()), before);
 }
 
+#[cfg(unix)]
+#[test]
+fn force_replaces_a_symlink_and_leaves_its_target_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shared = tmp.path().join("hub.env.example");
+    std::fs::write(&shared, "SHARED=1\n").unwrap();
+    let project = tmp.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::os::unix::fs::symlink(&shared, project.join(".env.example")).unwrap();
+
+    let refused = init(&project, &["--database", "acme"]);
+    assert_eq!(refused.status.code(), Some(1), "a symlink counts as a file");
+    let forced = init(&project, &["--database", "acme", "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_eq!(std::fs::read_to_string(&shared).unwrap(), "SHARED=1\n");
+    let written = project.join(".env.example");
+    assert!(!written.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::read_to_string(written)
+            .unwrap()
+            .contains("SNOWFLAKE_ACCOUNT=")
+    );
+}
+
 #[test]
 fn init_rejects_bad_names_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
