@@ -69,15 +69,16 @@ pub enum GraphFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new pudo project: environments, state folder, `.env.example`,
-    /// `.gitignore` entries and a GitHub Actions workflow.
+    /// Create a new pudo project: environments, schemas, state folder,
+    /// `.env.example`, `.gitignore` entries and a GitHub Actions workflow.
     ///
     /// Writes `environments/base.yaml` and one `<env>.override.yaml` per
-    /// environment (commented to teach the overlay rules), `state/README.md`
-    /// and `state/.gitignore`, `.env.example`, `.github/workflows/pudo.yml`,
-    /// and adds `.env` secrets to `.gitignore` (`.env.example` stays
-    /// committed). The new project passes `pudo validate` and
-    /// `pudo plan -e DEV` at once.
+    /// environment (commented to teach the overlay rules, each naming its
+    /// JSON Schema for editors), the schemas in `schema/`,
+    /// `state/README.md` and `state/.gitignore`, `.env.example`,
+    /// `.github/workflows/pudo.yml`, and adds `.env` secrets to
+    /// `.gitignore` (`.env.example` stays committed). The new project passes
+    /// `pudo validate` and `pudo plan -e DEV` at once.
     ///
     /// Branches: DEV <- dev, feature/*; STAGING <- staging, release/*;
     /// PROD <- main (protected). Any other environment maps from its

@@ -1,18 +1,27 @@
-//! `pudo init [DIR]`: writes a new project (see [`crate::scaffold`]). Checks
-//! every name and every file before writing one, so that a refusal changes
-//! nothing.
+//! `pudo init [DIR]`: writes a new project (see [`crate::scaffold`]) with
+//! the JSON Schemas of `pudo schema`. Checks every name and every file
+//! before writing one, so that a refusal changes nothing.
 
 use super::Context;
 use crate::cli::InitArgs;
+use crate::commands::schema_cmd::{self, Document};
 use crate::error::{Error, Result};
-use crate::scaffold::{self, Mode, Spec, SpecError};
+use crate::scaffold::{self, Mode, SchemaFile, Schemas, Spec, SpecError};
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode> {
     let dir = ctx.cwd.join(&args.dir);
     let spec = spec(&dir, &args).map_err(|e| Error::usage_with_hint(e.to_string(), e.hint()))?;
-    let files = scaffold::files(&spec);
+    let schema = |doc: Document| SchemaFile {
+        path: doc.shipped_file().to_string(),
+        text: schema_cmd::generate(doc),
+    };
+    let schemas = Schemas {
+        base: schema(Document::Base),
+        overrides: schema(Document::Override),
+    };
+    let files = scaffold::files(&spec, &schemas);
 
     let existing: Vec<&str> = files
         .iter()

@@ -5,15 +5,14 @@
 //!
 //! Templates mark their blanks `{{name}}`; pudo's own `${env}` and GitHub's
 //! `${{ expr }}` pass through untouched.
+//!
+//! The project gets pudo's JSON Schemas (`pudo schema`, `pudo schema
+//! --override`) at the paths pudo's own repository ships them, and every
+//! configuration file names its schema on its first line for the YAML
+//! language server, so editors check the files from the start.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-
-/// Where the YAML language server finds pudo's JSON Schema, relative to
-/// `environments/`. `None` until `pudo schema` ships the schema: then set
-/// it, and every YAML file `pudo init` writes starts with
-/// `# yaml-language-server: $schema=<this>` (see `docs/editor.md`).
-pub const SCHEMA_LOCATION: Option<&str> = None;
 
 /// The repository the pudo GitHub Action is used from (`uses: <this>@vX.Y.Z`)
 /// in the workflow `pudo init` writes and in `docs/ci.md`.
@@ -214,23 +213,41 @@ pub struct File {
     pub mode: Mode,
 }
 
+/// A JSON Schema file to write into the project: its path relative to the
+/// project (`schema/pudo.schema.json`) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// The schemas of `environments/base.yaml` and of the overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schemas {
+    pub base: SchemaFile,
+    pub overrides: SchemaFile,
+}
+
+/// The first line of a file in `environments/` that points the YAML
+/// language server at `schema` (a path relative to the project).
+fn modeline(schema: &SchemaFile) -> String {
+    format!("# yaml-language-server: $schema=../{}\n", schema.path)
+}
+
 /// Every file of the new project, in the order they are reported.
-pub fn files(spec: &Spec) -> Vec<File> {
+pub fn files(spec: &Spec, schemas: &Schemas) -> Vec<File> {
     let create = |path: String, contents: String| File {
         path,
         contents,
         mode: Mode::Create,
     };
-    let modeline = SCHEMA_LOCATION
-        .map(|location| format!("# yaml-language-server: $schema={location}\n"))
-        .unwrap_or_default();
     let database = spec.database.as_str();
     let mut out = vec![create(
         "environments/base.yaml".into(),
         render(
             BASE,
             &[
-                ("modeline", &modeline),
+                ("modeline", &modeline(&schemas.base)),
                 ("database", database),
                 ("environments", &environments_block(spec)),
             ],
@@ -245,13 +262,16 @@ pub fn files(spec: &Spec) -> Vec<File> {
             render(
                 OVERRIDE,
                 &[
-                    ("modeline", &modeline),
+                    ("modeline", &modeline(&schemas.overrides)),
                     ("database", database),
                     ("env", &env.name),
                     ("vars", &override_vars(env)),
                 ],
             ),
         ));
+    }
+    for schema in [&schemas.base, &schemas.overrides] {
+        out.push(create(schema.path.clone(), schema.text.clone()));
     }
     let state_files: String = spec
         .environments
@@ -512,9 +532,20 @@ mod tests {
         assert!(database_from_folder("---").is_err());
     }
 
+    fn schemas() -> Schemas {
+        let file = |path: &str| SchemaFile {
+            path: path.into(),
+            text: "{}\n".into(),
+        };
+        Schemas {
+            base: file("schema/base.json"),
+            overrides: file("schema/override.json"),
+        }
+    }
+
     #[test]
     fn every_blank_is_filled_and_github_expressions_stay() {
-        for file in files(&spec(&["DEV", "QA", "PROD"])) {
+        for file in files(&spec(&["DEV", "QA", "PROD"]), &schemas()) {
             let mut rest = file.contents.as_str();
             while let Some(i) = rest.find("{{") {
                 let before = &rest[..i];
@@ -532,6 +563,24 @@ mod tests {
         assert!(workflow.contains("matrix: { env: [shared, DEV, QA, PROD] }"));
         assert!(workflow.contains("${{ secrets.SNOWFLAKE_ACCOUNT }}"));
         assert!(workflow.contains("github.ref_name == 'main' && 'prod'"));
+    }
+
+    #[test]
+    fn configuration_files_name_their_schema_first() {
+        let files = files(&spec(&DEFAULT_ENVIRONMENTS), &schemas());
+        let first_line = |path: &str| {
+            let file = files.iter().find(|f| f.path == path).unwrap();
+            file.contents.lines().next().unwrap().to_string()
+        };
+        assert_eq!(
+            first_line("environments/base.yaml"),
+            "# yaml-language-server: $schema=../schema/base.json"
+        );
+        assert_eq!(
+            first_line("environments/prod.override.yaml"),
+            "# yaml-language-server: $schema=../schema/override.json"
+        );
+        assert!(files.iter().any(|f| f.path == "schema/override.json"));
     }
 
     #[test]

@@ -51,6 +51,8 @@ fn init_in_an_empty_folder_makes_a_project_that_validates_and_plans() {
       created environments/dev.override.yaml
       created environments/staging.override.yaml
       created environments/prod.override.yaml
+      created schema/pudo.schema.json
+      created schema/pudo.override.schema.json
       created state/README.md
       created state/.gitignore
       created .env.example
@@ -107,7 +109,7 @@ fn init_in_an_empty_folder_makes_a_project_that_validates_and_plans() {
 }
 
 #[test]
-fn init_writes_every_promised_file_with_the_schema_modeline_decision() {
+fn init_writes_every_promised_file_and_points_the_editor_at_the_schema() {
     let tmp = tempfile::tempdir().unwrap();
     let output = init(
         tmp.path(),
@@ -125,6 +127,8 @@ fn init_writes_every_promised_file_with_the_schema_modeline_decision() {
             "environments/dev.override.yaml",
             "environments/live.override.yaml",
             "environments/qa.override.yaml",
+            "schema/pudo.override.schema.json",
+            "schema/pudo.schema.json",
             "state/.gitignore",
             "state/README.md",
         ]
@@ -137,17 +141,31 @@ fn init_writes_every_promised_file_with_the_schema_modeline_decision() {
     assert!(base.contains("  QA:   { branches: [qa] }"), "{base}");
     assert!(base.contains("  LAKE:\n    shared: true"), "{base}");
 
-    // Until `pudo schema` ships a schema, no YAML file claims one.
-    for name in ["base", "dev.override", "qa.override", "live.override"] {
-        let text =
-            std::fs::read_to_string(tmp.path().join(format!("environments/{name}.yaml"))).unwrap();
+    // Each configuration file names its schema (relative to the file) on
+    // its first line, and the schema there is what `pudo schema` prints.
+    for (name, flags) in [
+        ("base", &[][..]),
+        ("dev.override", &["--override"][..]),
+        ("qa.override", &["--override"][..]),
+        ("live.override", &["--override"][..]),
+    ] {
+        let dir = tmp.path().join("environments");
+        let text = std::fs::read_to_string(dir.join(format!("{name}.yaml"))).unwrap();
         let first = text.lines().next().unwrap();
-        match pudo::scaffold::SCHEMA_LOCATION {
-            Some(location) => {
-                assert_eq!(first, format!("# yaml-language-server: $schema={location}"))
-            }
-            None => assert!(!text.contains("yaml-language-server"), "{name}: {first}"),
-        }
+        let location = first
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{name}: {first}"));
+        let shipped = std::fs::read_to_string(dir.join(location)).unwrap();
+        let printed = pudo_in(tmp.path())
+            .arg("schema")
+            .args(flags)
+            .output()
+            .unwrap();
+        assert_eq!(
+            shipped,
+            String::from_utf8(printed.stdout).unwrap(),
+            "{name}"
+        );
     }
 
     let validate = pudo_in(tmp.path()).arg("validate").output().unwrap();
@@ -207,11 +225,13 @@ fn init_twice_refuses_lists_every_file_and_changes_nothing() {
     exit: 1
     --- stdout
     --- stderr
-    error: `pudo init` would overwrite 8 existing files in `.`:
+    error: `pudo init` would overwrite 10 existing files in `.`:
       environments/base.yaml
       environments/dev.override.yaml
       environments/staging.override.yaml
       environments/prod.override.yaml
+      schema/pudo.schema.json
+      schema/pudo.override.schema.json
       state/README.md
       state/.gitignore
       .env.example
