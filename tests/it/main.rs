@@ -3,9 +3,11 @@
 //! (apply, drift) run against the snowflake-emulator.
 
 mod apply;
+mod ci_action;
 mod config;
 mod drift;
 mod emulator;
+mod onboarding;
 mod plan;
 mod plan_budget;
 mod schema;
