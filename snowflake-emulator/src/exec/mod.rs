@@ -68,6 +68,9 @@ pub struct Exec<'a> {
 
 impl Exec<'_> {
     pub fn run(&mut self, stmt: Stmt) -> Result<Outcome, SfError> {
+        if let Some(refused) = self.authorize(&stmt)? {
+            return Ok(refused);
+        }
         match stmt {
             Stmt::Create {
                 kind,
