@@ -35,7 +35,7 @@ pub const ACCOUNTADMIN: &str = "ACCOUNTADMIN";
 /// They are implicit: SHOW GRANTS does not list them.
 const SYSTEM_PRIVILEGES: &[(&str, &[&str])] = &[
     ("SYSADMIN", &["CREATE DATABASE", "CREATE WAREHOUSE"]),
-    ("SECURITYADMIN", &["MANAGE GRANTS", "CREATE NETWORK POLICY"]),
+    ("SECURITYADMIN", &["MANAGE GRANTS"]),
     ("USERADMIN", &["CREATE USER", "CREATE ROLE"]),
 ];
 
@@ -82,12 +82,12 @@ impl Exec<'_> {
     }
 
     /// The owner of a securable object (None: missing, or not kept).
-    fn owner_of_target(&self, t: &Target) -> Option<String> {
+    pub(crate) fn owner_of_target(&self, t: &Target) -> Option<String> {
         let (kind, path) = kind_of(t)?;
         with_kind!(kind, K => K::get(self.cat, &path).map(|o| K::owner(o).to_string()))
     }
 
-    fn exists(&self, t: &Target) -> bool {
+    pub(crate) fn exists(&self, t: &Target) -> bool {
         *t == Target::Account || self.owner_of_target(t).is_some()
     }
 
@@ -150,7 +150,7 @@ impl Exec<'_> {
     // ---------- refusals ----------
 
     /// The error for an object that is missing or not visible.
-    fn missing(&self, t: &Target) -> SfError {
+    pub(crate) fn missing(&self, t: &Target) -> SfError {
         match kind_of(t) {
             Some((kind, path)) => with_kind!(kind, K => K::not_found(self, &path)),
             None => match t {

@@ -313,6 +313,9 @@ impl Exec<'_> {
                 for t in s.tables.values_mut() {
                     fix(&mut t.owner);
                 }
+                for t in s.tasks.values_mut() {
+                    fix(&mut t.owner);
+                }
             }
         }
         for w in self.cat.warehouses.values_mut() {

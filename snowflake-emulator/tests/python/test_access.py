@@ -23,6 +23,7 @@ from conftest import connect, q
 OWN = "GRANT OWNERSHIP ON {what} TO ROLE {r} COPY CURRENT GRANTS"
 USAGE_DB = "GRANT USAGE ON DATABASE {n}_DB TO ROLE {r}"
 USAGE_S = "GRANT USAGE ON SCHEMA {n}_DB.S TO ROLE {r}"
+TASK = "CREATE TASK {n}_DB.S.TK SCHEDULE = '5 MINUTE' AS SELECT 1"
 
 # (id, setup run as ACCOUNTADMIN, statement run as {r}, expected error code or None, secondary roles)
 CASES = [
@@ -112,6 +113,20 @@ CASES = [
     ("grant-role-owned", [OWN.format(what="ROLE {n}_G", r="{r}")], "GRANT ROLE {n}_G TO ROLE SYSADMIN", None, "NONE"),
     ("grant-role-securityadmin", ["GRANT ROLE SECURITYADMIN TO ROLE {r}"], "GRANT ROLE {n}_G TO ROLE SYSADMIN", None,
      "NONE"),
+    # --- tasks: CREATE TASK on the schema; OPERATE or ownership, plus EXECUTE TASK on the account ---
+    ("create-task-usage-only", [USAGE_DB, USAGE_S], "CREATE TASK {n}_DB.S.NEW AS SELECT 1", 3001, "NONE"),
+    ("create-task-granted", [USAGE_DB, USAGE_S, "GRANT CREATE TASK ON SCHEMA {n}_DB.S TO ROLE {r}"],
+     "CREATE TASK {n}_DB.S.NEW AS SELECT 1", None, "NONE"),
+    ("execute-task-without-execute-task", [TASK, USAGE_DB, USAGE_S, OWN.format(what="TASK {n}_DB.S.TK", r="{r}")],
+     "EXECUTE TASK {n}_DB.S.TK", 3001, "NONE"),
+    ("execute-task-granted", [TASK, USAGE_DB, USAGE_S, "GRANT OPERATE ON TASK {n}_DB.S.TK TO ROLE {r}",
+                              "GRANT EXECUTE TASK ON ACCOUNT TO ROLE {r}"],
+     "EXECUTE TASK {n}_DB.S.TK", None, "NONE"),
+    ("resume-task-without-execute-task", [TASK, USAGE_DB, USAGE_S, "GRANT OPERATE ON TASK {n}_DB.S.TK TO ROLE {r}"],
+     "ALTER TASK {n}_DB.S.TK RESUME", 3001, "NONE"),
+    ("alter-task-operate-only", [TASK, USAGE_DB, USAGE_S, "GRANT OPERATE ON TASK {n}_DB.S.TK TO ROLE {r}"],
+     "ALTER TASK {n}_DB.S.TK SET COMMENT = 'x'", 3001, "NONE"),
+    ("drop-task-invisible", [TASK], "DROP TASK {n}_DB.S.TK", 2003, "NONE"),
     # --- USE and visibility ---
     ("use-role-not-granted", [], "USE ROLE {n}_G", 2003, "NONE"),
     ("use-role-through-hierarchy", ["GRANT ROLE {n}_G TO ROLE {r}"], "USE ROLE {n}_G", None, "NONE"),
