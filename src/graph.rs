@@ -105,6 +105,13 @@ impl Graph {
         graph
     }
 
+    /// `dependent` waits for `dependency`, when both are nodes.
+    pub fn depend(&mut self, dependent: &ResourceId, dependency: &ResourceId) {
+        if let (Some(to), Some(from)) = (self.find(dependent), self.find(dependency)) {
+            self.graph.update_edge(from, to, ());
+        }
+    }
+
     /// Adds the edges from the objects `id`'s attributes name (a task's
     /// warehouse) to `id`, for those that are nodes of this graph.
     pub fn link_attribute_references(&mut self, id: &ResourceId, attrs: &crate::model::Attrs) {

@@ -15,6 +15,9 @@ pub struct Job {
     /// Indexes of the jobs that must succeed first.
     pub depends_on: Vec<usize>,
     pub statements: Vec<String>,
+    /// The role the statements run under (`USE ROLE` first when the
+    /// worker's session is in another role); `None`: the session's role.
+    pub role: Option<String>,
 }
 
 /// How a job ended.
@@ -88,7 +91,9 @@ pub fn run(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                let mut session: Option<Box<dyn Session>> = None;
+                // A worker's session and the role it is in (`None`: the
+                // role it opened in).
+                let mut session: Option<(Box<dyn Session>, Option<String>)> = None;
                 loop {
                     let index = {
                         let mut s = state.lock().unwrap();
@@ -152,13 +157,13 @@ pub fn run(
 
 fn run_job(
     job: &Job,
-    session: &mut Option<Box<dyn Session>>,
+    session: &mut Option<(Box<dyn Session>, Option<String>)>,
     connector: &dyn Connector,
 ) -> Outcome {
     let started = Instant::now();
     if session.is_none() {
         match connector.open() {
-            Ok(s) => *session = Some(s),
+            Ok(s) => *session = Some((s, None)),
             Err(error) => {
                 return Outcome::Failed {
                     statement: 0,
@@ -167,7 +172,19 @@ fn run_job(
             }
         }
     }
-    let s = session.as_mut().expect("opened above");
+    let (s, in_role) = session.as_mut().expect("opened above");
+    // Switch roles only when this job needs another one than the last.
+    if let Some(role) = &job.role
+        && in_role.as_ref() != Some(role)
+    {
+        if let Err(error) = s.execute(&format!("USE ROLE {role}")) {
+            return Outcome::Failed {
+                statement: 0,
+                error,
+            };
+        }
+        *in_role = Some(role.clone());
+    }
     for (i, sql) in job.statements.iter().enumerate() {
         if let Err(error) = s.execute(sql) {
             return Outcome::Failed {
@@ -239,6 +256,7 @@ mod tests {
 
     fn job(deps: &[usize], sql: &str) -> Job {
         Job {
+            role: None,
             depends_on: deps.to_vec(),
             statements: vec![sql.to_string()],
         }

@@ -10,6 +10,7 @@
 //! apply runs its idempotent recovery SQL (see `docs/state.md`).
 
 pub mod executor;
+pub mod preflight;
 
 use crate::connector::{Connector, ConnectorError};
 use crate::plan::{Action, Change, Plan};
@@ -90,6 +91,7 @@ pub fn apply(
         .zip(plan.dependency_indices())
         .map(|(change, depends_on)| Job {
             depends_on,
+            role: change.role.clone(),
             // A change that was running when an earlier apply died runs its
             // idempotent form.
             statements: if in_flight.contains(&change.address) {

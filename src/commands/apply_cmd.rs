@@ -6,7 +6,6 @@ use super::Context;
 use crate::apply::{self, ChangeResult, Progress};
 use crate::cli::{ApplyArgs, OutputFormat};
 use crate::config::Project;
-use crate::connector::Connector;
 use crate::connector::snowflake::SnowflakeConnector;
 use crate::environment::Resolution;
 use crate::error::{Error, Result};
@@ -118,8 +117,13 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     }
 
     let connector = SnowflakeConnector::new(&connection)?;
-    // Fail fast on credentials before anything is marked in the state.
-    drop(connector.open()?);
+    // Fail fast on credentials, and on roles the user cannot use, before
+    // anything is marked in the state.
+    let preflight = apply::preflight::check(&plan, &connector)?;
+    if !preflight.missing.is_empty() {
+        let (message, hint) = preflight.describe();
+        return Err(Error::usage_with_hint(message, hint));
+    }
     let progress = Reporter::new(plan.changes.len());
     let (report, _state) = apply::apply(
         &plan,

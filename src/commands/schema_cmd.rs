@@ -337,6 +337,39 @@ fn document(mode: Mode) -> Value {
         "external".into(),
         slot(mode, true, described(external(mode), DOC_EXTERNAL)),
     );
+    // Default owners by kind section, and the role grants run as.
+    let mut owners = Map::new();
+    for kind in kinds::ALL
+        .iter()
+        .filter(|k| k.attr(kinds::OWNER.name).is_some())
+    {
+        let key = match kind.section {
+            Section::Top(k) | Section::Child { key: k, .. } | Section::Items { key: k, .. } => k,
+        };
+        owners.insert(
+            key.into(),
+            slot(mode, false, json!({ "description": format!("the default owner role of {key}"), "type": "string" })),
+        );
+    }
+    props.insert(
+        "owners".into(),
+        slot(
+            mode,
+            true,
+            described(
+                object(owners),
+                "the default owner role per kind (see docs/permissions.md)",
+            ),
+        ),
+    );
+    props.insert(
+        "grants_role".into(),
+        slot(
+            mode,
+            false,
+            json!({ "description": "the role grants and role memberships are applied as (default SECURITYADMIN)", "type": "string" }),
+        ),
+    );
     for kind in kinds::ALL {
         if let Section::Top(key) = kind.section {
             props.insert(key.into(), slot(mode, true, section(mode, kind, key)));

@@ -14,7 +14,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 /// Top-level keys of an environments file besides the kinds' sections.
-const PLAIN_TOP_KEYS: &[&str] = &["environments", "vars", "external"];
+const PLAIN_TOP_KEYS: &[&str] = &["environments", "vars", "external", "owners", "grants_role"];
+
 const GRANT_KEYS: &[&str] = &["on", "privileges", "remove"];
 
 /// Every top-level key: the plain ones, then each kind's section.
@@ -88,12 +89,16 @@ fn build_model_with(
     settings: &Settings<'_>,
     may_split: bool,
 ) -> Result<Model, Diagnostics> {
+    let (owners, grants_role) = role_settings(doc, Expander::new(env, vars));
     let new_builder = || {
         let mut b = Builder {
+            owners: owners.clone(),
+            grants_role: grants_role.clone(),
             files,
             env,
             settings: *settings,
             sibling_edges: Vec::new(),
+            pending_roles: Vec::new(),
             x: Expander::new(env, vars),
             diags: Diagnostics::default(),
             resources: BTreeMap::new(),
@@ -141,6 +146,7 @@ fn build_model_with(
         }
     };
     b.check_references();
+    b.check_role_settings();
     b.check_cycles();
     b.check_sibling_cycles();
     if b.diags.has_errors() {
@@ -150,6 +156,7 @@ fn build_model_with(
         environment: env.map(str::to_string),
         resources: b.resources,
         external: b.external,
+        grants_role: b.grants_role,
     })
 }
 
@@ -196,7 +203,7 @@ fn split_document(doc: &Node) -> Option<(Vec<Unit<'_>>, Vec<Unit<'_>>)> {
     for e in entries {
         units.push(match e.key.as_str() {
             "environments" => continue,
-            "vars" | "external" => Unit::Section(e),
+            "vars" | "external" | "owners" | "grants_role" => Unit::Section(e),
             key => match (top_kind(key), &e.value.kind) {
                 (Some(kind), Kind::Map(items)) => Unit::Resources(kind, items.as_slice()),
                 _ => return None,
@@ -269,9 +276,16 @@ fn member_parent(kind: &ResourceKind) -> bool {
 }
 
 struct Builder<'a> {
+    /// Default owners by section key (`owners:`), in SQL form.
+    owners: HashMap<String, String>,
+    /// `grants_role:`, in SQL form.
+    grants_role: Option<String>,
     files: &'a Files,
     env: Option<&'a str>,
     settings: Settings<'a>,
+    /// Roles named by `owners:` / `grants_role:`, checked once everything
+    /// is declared.
+    pending_roles: Vec<(ResourceId, At, String)>,
     /// Objects naming others of their kind (a task's predecessors), with
     /// where: checked for cycles.
     sibling_edges: Vec<(ResourceId, ResourceId, At, String)>,
@@ -602,6 +616,7 @@ impl<'a> Builder<'a> {
                 "environments" => {}
                 "vars" => self.vars(e),
                 "external" => self.externals(e),
+                "owners" | "grants_role" => self.role_setting(e),
                 key => match top_kind(key) {
                     Some(kind) => self.section(kind, e),
                     None => self.unknown_key(e, &KeyPath::Root, "the top level", &top_keys()),
@@ -616,6 +631,7 @@ impl<'a> Builder<'a> {
             match *unit {
                 Unit::Section(e) => match e.key.as_str() {
                     "vars" => self.vars(e),
+                    "owners" | "grants_role" => self.role_setting(e),
                     _ => self.externals(e),
                 },
                 Unit::Resources(kind, e) => {
@@ -645,6 +661,7 @@ impl<'a> Builder<'a> {
         self.refs.append(&mut later.refs);
         self.member_edges.append(&mut later.member_edges);
         self.sibling_edges.append(&mut later.sibling_edges);
+        self.pending_roles.append(&mut later.pending_roles);
         self.roles.append(&mut later.roles);
         true
     }
@@ -743,6 +760,62 @@ impl<'a> Builder<'a> {
                     ),
                 }
             }
+        }
+    }
+
+    /// Checks `owners:` (a role per kind section) and `grants_role:`.
+    fn role_setting(&mut self, e: &Entry) {
+        let root = KeyPath::Root;
+        let path = root.key(&e.key);
+        let x = self.x;
+        let check = |b: &mut Self, node: &Node, p: &KeyPath<'_>| {
+            let text = match x.scalar(node) {
+                Ok(Scalar::Str(s)) => s,
+                Ok(other) => {
+                    b.error(
+                        node.at,
+                        p,
+                        format!("expected a role name, found {}", other.describe()),
+                        None,
+                    );
+                    return;
+                }
+                // The shared stack has no environment: checked per environment.
+                Err(ExpandError::NoEnv) if b.only_shared() => return,
+                Err(err) => return b.expand_error(node.at, p, err),
+            };
+            let Ok(name) = Ident::parse(&text) else {
+                b.error(
+                    node.at,
+                    p,
+                    format!("`{text}` is not a valid role name"),
+                    None,
+                );
+                return;
+            };
+            let id = role::id(name);
+            if !b.only_shared() && !b.external_set.contains(&id) {
+                b.pending_roles.push((id, node.at, p.to_string()));
+            }
+        };
+        if e.key == "grants_role" {
+            check(self, &e.value, &path);
+            return;
+        }
+        let Some(entries) = self.map_of(&e.value, &path, "owners by kind") else {
+            return;
+        };
+        let keys: Vec<&str> = kinds::ALL
+            .iter()
+            .filter(|k| k.attr(kinds::OWNER.name).is_some())
+            .map(|k| section_key(k))
+            .collect();
+        for o in entries {
+            if !keys.contains(&o.key.as_str()) {
+                self.unknown_key(o, &path, "`owners`", &keys);
+                continue;
+            }
+            check(self, &o.value, &path.key(&o.key));
         }
     }
 
@@ -910,6 +983,16 @@ impl<'a> Builder<'a> {
                         kind.attr(required).map(|a| a.doc.to_string()),
                     );
                 }
+            }
+            if kind.attr(kinds::OWNER.name).is_some()
+                && !attrs.contains_key(kinds::OWNER.name)
+                && let Some(owner) = self
+                    .owners
+                    .get(section_key(kind))
+                    .cloned()
+                    .or(kind.admin_role.map(str::to_string))
+            {
+                attrs.insert(kinds::OWNER.name.to_string(), Value::Text(owner));
             }
             if let Some(lc) = kind.lifecycle
                 && !attrs.contains_key(lc.attr)
@@ -1440,6 +1523,33 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The key of `kind`'s section (`databases`, `schemas`, `tasks`).
+fn section_key(kind: &ResourceKind) -> &'static str {
+    match kind.section {
+        Section::Top(k) | Section::Child { key: k, .. } | Section::Items { key: k, .. } => k,
+    }
+}
+
+/// `owners:` and `grants_role:` as the builders use them: role names in
+/// SQL form (problems are reported by [`Builder::role_setting`]).
+fn role_settings(doc: &Node, x: Expander<'_>) -> (HashMap<String, String>, Option<String>) {
+    let role = |node: &Node| -> Option<String> {
+        let text = x.text(node.as_str()?).ok()?;
+        Ident::parse(&text).ok().map(|i| i.sql())
+    };
+    let owners = doc
+        .get("owners")
+        .and_then(Node::as_map)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), role(&e.value)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    (owners, doc.get("grants_role").and_then(role))
+}
+
 /// A configuration mapping as JSON, its strings expanded.
 pub(crate) fn node_json(node: &Node, x: &Expander<'_>) -> Result<serde_json::Value, ExpandError> {
     use serde_json::Value as J;
@@ -1466,6 +1576,17 @@ pub(crate) fn node_json(node: &Node, x: &Expander<'_>) -> Result<serde_json::Val
 }
 
 impl Builder<'_> {
+    /// The roles of `owners:` / `grants_role:` exist (declared, external or
+    /// system).
+    fn check_role_settings(&mut self) {
+        for (id, at, path) in std::mem::take(&mut self.pending_roles) {
+            if !self.resources.contains_key(&id) && !self.external_set.contains(&id) {
+                let (message, hint) = self.undeclared(&id);
+                self.error(at, &path, message, Some(hint));
+            }
+        }
+    }
+
     /// Reports each cycle among objects that name others of their kind (a
     /// task graph must be acyclic).
     fn check_sibling_cycles(&mut self) {

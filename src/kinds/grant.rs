@@ -45,6 +45,10 @@ pub fn parts(id: &ResourceId) -> (&Ident, &ResourceId) {
     (id.name_at(0), id.target_at(1))
 }
 
+/// The role grants and role memberships run under unless `grants_role:`
+/// says otherwise: SECURITYADMIN holds MANAGE GRANTS.
+pub const DEFAULT_ROLE: &str = "SECURITYADMIN";
+
 /// Object kinds a grant may be on, with how their names are written.
 pub static OBJECT_TARGETS: &[(&Kind, &str)] = &[
     (&database::KIND, "DB"),
@@ -563,6 +567,8 @@ pub static KIND: Kind = Kind {
     naming: Naming::None,
     parse_weight: 1,
     required: &[],
+    admin_role: None,
+    create_as_owner: false,
     lifecycle: None,
 };
 

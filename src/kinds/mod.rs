@@ -101,6 +101,16 @@ pub struct Kind {
     pub parse_weight: usize,
     /// Attributes an entry must set.
     pub required: &'static [&'static str],
+    /// The role that creates objects of this kind and owns them unless
+    /// `owner` (or `owners:`) says otherwise, per Snowflake's guidance
+    /// (SYSADMIN for databases, schemas, warehouses and tasks; USERADMIN
+    /// for roles). `None` for grants.
+    pub admin_role: Option<&'static str>,
+    /// Created by its owner role rather than by the administrative role
+    /// (tasks: a graph's tasks must share their owner from the start). The
+    /// owner then needs the privilege to create it (CREATE TASK on the
+    /// schema), and the creation waits for the grants to the owner.
+    pub create_as_owner: bool,
     /// Objects that run on their own (tasks): a started / suspended state
     /// changed by separate actions, in groups that must be paused to change.
     pub lifecycle: Option<&'static Lifecycle>,
@@ -272,6 +282,8 @@ pub enum AttrSql {
     },
     /// Not written as a property (handled by the kind's own SQL).
     None,
+    /// The owner: `GRANT OWNERSHIP ON ... TO ROLE r COPY CURRENT GRANTS`.
+    Ownership,
 }
 
 /// What a change of an attribute's value does.
@@ -570,6 +582,62 @@ pub(crate) const COMMENT: AttrSpec = AttrSpec {
     doc: "Free text shown in SHOW output.",
 };
 
+/// The `owner` attribute every object kind has: a role (declared, external
+/// or system). Objects are created by their kind's administrative role;
+/// another owner takes over with `GRANT OWNERSHIP ... COPY CURRENT GRANTS`
+/// in the same change.
+pub(crate) const OWNER: AttrSpec = AttrSpec {
+    name: "owner",
+    ty: AttrType::Ref(&role::META),
+    sql: AttrSql::Ownership,
+    change: Change::InPlace,
+    unset: false,
+    live: LiveCol::Column("owner", |t| {
+        t.filter(|s| !s.is_empty())
+            .map(|s| Value::Text(Ident::from_canonical(s).sql()))
+    }),
+    doc: "The role that owns it (declared, external or system); default: the kind's administrative role, or `owners:`.",
+};
+
+/// The owner an object of `kind` has in `attrs` (its `owner`, else the
+/// kind's administrative role).
+pub fn owner(kind: &Kind, attrs: &Attrs) -> Option<String> {
+    match attrs.get(OWNER.name) {
+        Some(Value::Text(o)) => Some(o.clone()),
+        _ => kind.admin_role.map(str::to_string),
+    }
+}
+
+/// `GRANT OWNERSHIP` when the owner in `after` differs from `before`'s
+/// (for a creation: from the role that creates it).
+pub fn ownership_transfer(
+    kind: &Kind,
+    id: &ResourceId,
+    before: Option<&Attrs>,
+    after: &Attrs,
+) -> Option<String> {
+    kind.attr(OWNER.name)?;
+    let Some(Value::Text(to)) = after.get(OWNER.name) else {
+        return None;
+    };
+    let from = match before {
+        Some(b) => match b.get(OWNER.name) {
+            Some(Value::Text(o)) => Some(o.as_str()),
+            _ => None,
+        },
+        None if kind.create_as_owner => Some(to.as_str()),
+        None => kind.admin_role,
+    };
+    (from != Some(to.as_str())).then(|| {
+        let mut sql = String::from("GRANT OWNERSHIP ON ");
+        id.push_target_sql(&mut sql);
+        sql.push_str(" TO ROLE ");
+        sql.push_str(to);
+        sql.push_str(" COPY CURRENT GRANTS");
+        sql
+    })
+}
+
 /// A kind whose resources are never dropped with another.
 pub(crate) fn never(_: &ResourceId, _: &ResourceId) -> bool {
     false
@@ -779,6 +847,8 @@ mod tests {
         naming: Naming::None,
         parse_weight: 1,
         required: &[],
+        admin_role: None,
+        create_as_owner: false,
         lifecycle: None,
     };
 

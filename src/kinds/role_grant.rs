@@ -105,5 +105,7 @@ pub static KIND: Kind = Kind {
     naming: Naming::None,
     parse_weight: 1,
     required: &[],
+    admin_role: None,
+    create_as_owner: false,
     lifecycle: None,
 };

@@ -4,7 +4,7 @@
 use super::database::{DATA_RETENTION_TIME_IN_DAYS, TRANSIENT};
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, Paging, Query, Section, Show, Sql, contains_word, database,
+    Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, database,
 };
 use crate::model::{Field, Ident, KindMeta, ResourceId};
 
@@ -58,6 +58,7 @@ pub static KIND: Kind = Kind {
         TRANSIENT,
         MANAGED_ACCESS,
         DATA_RETENTION_TIME_IN_DAYS,
+        OWNER,
     ],
     sql_order: &["data_retention_time_in_days", "comment"],
     check: None,
@@ -76,5 +77,7 @@ pub static KIND: Kind = Kind {
     },
     parse_weight: 1,
     required: &[],
+    admin_role: Some("SYSADMIN"),
+    create_as_owner: false,
     lifecycle: None,
 };

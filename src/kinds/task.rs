@@ -17,7 +17,7 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, Lifecycle, LiveCol,
-    LiveSpec, Naming, Paging, Query, Section, Show, Sql, SqlHooks, object_update, schema,
+    LiveSpec, Naming, OWNER, Paging, Query, Section, Show, Sql, SqlHooks, object_update, schema,
     warehouse,
 };
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value, canonical};
@@ -159,6 +159,7 @@ const ATTRS: &[AttrSpec] = &[
         doc: "The graph's CONFIG: a mapping, or `{ from: config/<component> }` for that component's merged configuration in the environment.",
     },
     COMMENT,
+    OWNER,
     AttrSpec {
         name: STATE,
         ty: AttrType::Keyword {
@@ -385,6 +386,8 @@ pub static KIND: Kind = Kind {
     naming: Naming::None,
     parse_weight: 2,
     required: &["sql"],
+    admin_role: Some("SYSADMIN"),
+    create_as_owner: true,
     lifecycle: Some(&LIFECYCLE),
 };
 

@@ -198,11 +198,42 @@ pub(super) fn orchestrate(
     if pauses.is_empty() && members_steps.is_empty() && root_steps.is_empty() {
         return;
     }
+    // A step runs as the object's owner, which must exist and hold what it
+    // needs (EXECUTE TASK) first: it waits for the changes that create the
+    // owner role or grant to it.
+    for step in members_steps.iter_mut().chain(root_steps.iter_mut()) {
+        let Some(owner) = step.role.as_deref().and_then(owner_id) else {
+            continue;
+        };
+        for c in changes.iter() {
+            if (c.id == owner || c.id.references().contains(&owner))
+                && !step.depends_on.contains(&c.address)
+            {
+                step.depends_on.push(c.address.clone());
+            }
+        }
+    }
     let rest = std::mem::take(changes);
     changes.extend(pauses);
     changes.extend(rest);
     changes.extend(members_steps);
     changes.extend(root_steps);
+}
+
+/// The id of the role named `name` (SQL form), the kind `owner` refers to.
+fn owner_id(name: &str) -> Option<ResourceId> {
+    match kinds::OWNER.ty {
+        kinds::AttrType::Ref(meta) => kinds::parse_name(meta, name),
+        _ => None,
+    }
+}
+
+/// The `owner` attribute of an object, as the role name in SQL form.
+pub fn owner_of(attrs: &Attrs) -> Option<String> {
+    match attrs.get(kinds::OWNER.name) {
+        Some(Value::Text(owner)) => Some(owner.clone()),
+        _ => None,
+    }
 }
 
 /// A suspend or resume step of `id`, from the attributes `before`.
@@ -236,5 +267,8 @@ fn step(
         recovery_sql: sql.clone(),
         sql,
         depends_on,
+        // A task is resumed and suspended by its owner (who must hold
+        // EXECUTE TASK).
+        role: owner_of(before).or_else(|| kinds::of(id).admin_role.map(str::to_string)),
     }
 }

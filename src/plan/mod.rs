@@ -120,6 +120,11 @@ pub struct Change {
     /// Addresses of the changes in this plan that must finish before this
     /// one starts.
     pub depends_on: Vec<String>,
+    /// The role the statements run under (`USE ROLE`): the object's owner,
+    /// the kind's administrative role for a creation, the grants role for a
+    /// grant (see docs/permissions.md). Absent in plans of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// Something that prevents the plan from being applied as is.

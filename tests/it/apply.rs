@@ -277,7 +277,18 @@ fn drops_need_allow_drop() {
 
 #[test]
 fn a_failed_statement_records_exactly_what_succeeded() {
-    for k in [1u64, 4, 9] {
+    // The first, a middle and a late statement of the DEV apply fail.
+    for (failing, address) in [
+        ("CREATE ROLE PUDO_DEV_ROLE", "role.PUDO_DEV_ROLE"),
+        (
+            "CREATE SCHEMA PUDO_MLOPS.MODEL_REGISTRY_DEV",
+            "schema.PUDO_MLOPS.MODEL_REGISTRY_DEV",
+        ),
+        (
+            "CREATE TASK PUDO_MLOPS.PUDO_DEV.TRAIN_MODEL",
+            "task.PUDO_MLOPS.PUDO_DEV.TRAIN_MODEL",
+        ),
+    ] {
         let Some((emu, project)) = setup(&[]) else {
             return;
         };
@@ -286,7 +297,7 @@ fn a_failed_statement_records_exactly_what_succeeded() {
             "POST",
             "/emulator/faults",
             Some(&format!(
-                r#"{{"nth": {k}, "action": "error", "code": "000603", "message": "injected failure", "count": 1}}"#
+                r#"{{"match": "{failing}", "action": "error", "code": "000603", "message": "injected failure", "count": 1}}"#
             )),
         );
         let out = apply(&emu, &project, "dev", &["--parallelism", "1"]);
@@ -298,13 +309,23 @@ fn a_failed_statement_records_exactly_what_succeeded() {
             "keeps Snowflake's code: {message}"
         );
         assert!(message.contains("Not attempted"), "{message}");
+        let applied: usize = message
+            .split("Apply stopped: ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no summary line: {message}"));
 
         let recorded = state(&project, "dev");
         let recorded_addresses = addresses(&recorded);
         assert_eq!(
-            recorded_addresses.len() as u64,
-            k - 1,
-            "k={k}: {recorded_addresses:?}"
+            recorded_addresses.len(),
+            applied,
+            "{failing}: the state holds exactly the applied changes: {recorded_addresses:?}"
+        );
+        assert!(
+            !recorded_addresses.contains(&address.to_string()),
+            "{address} failed and is not recorded"
         );
         assert!(
             recorded.get("pending").is_none(),
@@ -312,9 +333,13 @@ fn a_failed_statement_records_exactly_what_succeeded() {
         );
         // What the state says exists, exists.
         let live_schemas = emu.names("SHOW SCHEMAS IN DATABASE PUDO_MLOPS");
+        let live_roles = emu.names("SHOW ROLES");
         for address in &recorded_addresses {
             if let Some(name) = address.strip_prefix("schema.PUDO_MLOPS.") {
                 assert!(live_schemas.contains(&name.to_string()), "{address}");
+            }
+            if let Some(name) = address.strip_prefix("role.") {
+                assert!(live_roles.contains(&name.to_string()), "{address}");
             }
         }
         ok(apply(&emu, &project, "dev", &[]));

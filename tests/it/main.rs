@@ -8,6 +8,7 @@ mod config;
 mod drift;
 mod emulator;
 mod onboarding;
+mod permissions;
 mod plan;
 mod plan_budget;
 mod schema;
