@@ -280,4 +280,25 @@ fn filters_write_external_entries() {
     assert!(!exported.contains("REPORTING_WH:\n"), "{context}");
     assert!(!exported.contains("ANALYST:\n"), "{context}");
     assert!(exported.contains("  roles: [ANALYST]\n"), "{context}");
+
+    // A grant on a PUBLIC schema, which is not exported: external.
+    emu.sql("GRANT USAGE ON SCHEMA DEVICES.PUBLIC TO ROLE ANALYST")
+        .unwrap();
+    let out = ok(&project, &emu, &["export", "-e", "DEV"]);
+    let exported = String::from_utf8_lossy(&out.stdout).to_string();
+    let context = text(&out);
+    assert!(
+        exported.contains("{ on: schema DEVICES.PUBLIC, privileges: [USAGE] }"),
+        "{context}"
+    );
+    assert!(
+        exported.contains("external:\n  schemas: [DEVICES.PUBLIC]\n"),
+        "{context}"
+    );
+    assert!(!exported.contains("PUBLIC:"), "{context}");
+    project.write(
+        "environments/base.yaml",
+        &format!("{ENVIRONMENTS}\n{exported}"),
+    );
+    ok(&project, &emu, &["validate"]);
 }
