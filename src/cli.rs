@@ -117,6 +117,20 @@ pub enum Command {
     /// Adopt existing Snowflake objects into state without running DDL.
     Import(ImportArgs),
 
+    /// Write the live account as configuration in pudo's format.
+    ///
+    /// Reads databases, schemas, tasks, warehouses, roles, their grants and
+    /// memberships (the same bounded SHOW queries as drift), skips what
+    /// Snowflake creates, and writes names that carry the environment's
+    /// name (`APP_DEV_DB` with `-e DEV`) with `${env}`. Objects without it
+    /// are written `shared: true`. A report on stderr lists what was
+    /// templated, left literal, skipped and written under `external:`.
+    /// Runs no DDL. See docs/import-export.md.
+    #[command(
+        after_help = "Examples:\n  pudo export -e DEV --out environments/base.yaml\n  pudo export -e DEV --kind warehouse,role\n  pudo export -e PROD --database APP_PROD_DB --like 'APP_%'"
+    )]
+    Export(ExportArgs),
+
     /// Inspect recorded state.
     #[command(subcommand)]
     State(StateCommand),
@@ -268,6 +282,25 @@ pub struct ImportArgs {
     /// Adopt every declared object that exists live but is not in state.
     #[arg(long, conflicts_with = "addresses")]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write the configuration to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Only these kinds (comma-separated: database, schema, warehouse, role,
+    /// grant, role_grant, task), with what their entries hold and the
+    /// entries that hold them.
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    pub kind: Vec<String>,
+    /// Only account-level objects whose name matches this SQL LIKE pattern
+    /// (case-insensitive: `APP_%`).
+    #[arg(long, value_name = "PATTERN")]
+    pub like: Option<String>,
+    /// Only these databases (comma-separated or repeated) and what they hold.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub database: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,6 +29,7 @@ pub mod dotenv;
 pub mod drift;
 pub mod environment;
 pub mod error;
+pub mod export;
 pub mod graph;
 pub mod hash;
 pub mod kinds;

@@ -6,6 +6,7 @@ pub mod completions_cmd;
 pub mod config_cmd;
 pub mod drift_cmd;
 pub mod env_cmd;
+pub mod export_cmd;
 pub mod graph_cmd;
 pub mod import_cmd;
 pub mod init_cmd;
@@ -144,6 +145,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Graph(args) => graph_cmd::run(&ctx, args),
         Command::Drift(args) => drift_cmd::run(&ctx, args),
         Command::Import(args) => import_cmd::run(&ctx, args),
+        Command::Export(args) => export_cmd::run(&ctx, args),
         Command::Schema(args) => schema_cmd::run(args),
         Command::Completions(args) => completions_cmd::run(args),
         Command::Man(args) => man_cmd::run(&ctx, args),

@@ -7,6 +7,7 @@ mod ci_action;
 mod config;
 mod drift;
 mod emulator;
+mod export;
 mod onboarding;
 mod permissions;
 mod plan;
