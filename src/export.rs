@@ -247,11 +247,15 @@ pub fn like(pattern: &str, text: &str) -> bool {
 /// schema): a comment, or a switch turned on (managed access). Creation
 /// flags (`transient`) come from the container.
 fn has_settings(kind: &Kind, attrs: &Attrs) -> bool {
-    kind.attrs.iter().any(|spec| match attrs.get(spec.name) {
-        Some(Value::Text(t)) => !t.is_empty(),
-        Some(Value::Bool(true)) => matches!(spec.sql, AttrSql::Switch { .. }),
-        _ => false,
-    })
+    // Its owner is whoever created the database: not a setting.
+    kind.attrs
+        .iter()
+        .filter(|spec| !matches!(spec.sql, AttrSql::Ownership))
+        .any(|spec| match attrs.get(spec.name) {
+            Some(Value::Text(t)) => !t.is_empty(),
+            Some(Value::Bool(true)) => matches!(spec.sql, AttrSql::Switch { .. }),
+            _ => false,
+        })
 }
 
 fn decide(found: &Found, options: &Options) -> Decided {
@@ -640,6 +644,13 @@ impl Writer<'_> {
             };
             match value {
                 Value::Text(t) if t.is_empty() => continue,
+                // The default owner goes without saying (docs/permissions.md).
+                Value::Text(t)
+                    if matches!(spec.sql, AttrSql::Ownership)
+                        && kind.admin_role == Some(t.as_str()) =>
+                {
+                    continue;
+                }
                 Value::Bool(false)
                     if matches!(spec.sql, AttrSql::CreateFlag(_) | AttrSql::Switch { .. }) =>
                 {
