@@ -14,7 +14,8 @@ pub mod executor;
 use crate::connector::{Connector, ConnectorError};
 use crate::plan::{Action, Change, Plan};
 use crate::state::{LockedStore, State, StateError};
-use executor::{Job, Outcome};
+use executor::{Hooks, Job, Outcome};
+pub use executor::{RetryPolicy, RunStats};
 use std::collections::BTreeSet;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -40,10 +41,15 @@ pub enum ChangeResult {
 pub struct Report {
     /// One result per plan change, in plan order.
     pub results: Vec<ChangeResult>,
+    /// Statements sent, retries included.
     pub statements: usize,
+    /// Statements sent again after an overload or an unknown outcome.
+    pub retries: usize,
     pub elapsed: Duration,
     /// Saves of the state file during the run.
     pub saves: usize,
+    /// Concurrency reached, and backoffs after overload signals.
+    pub run: RunStats,
 }
 
 impl Report {
@@ -65,17 +71,31 @@ impl Report {
 pub trait Progress: Sync {
     fn started(&self, change: &Change);
     fn finished(&self, change: &Change, result: &ChangeResult);
+    /// A statement of `change` is sent again after `error`; `recovering`:
+    /// the change now runs its idempotent recovery statements.
+    fn retrying(&self, change: &Change, error: &ConnectorError, recovering: bool) {
+        let _ = (change, error, recovering);
+    }
 }
 
-/// Runs `plan` against `connector`, `parallelism` changes at a time.
-/// `state` is the stack's state as loaded under `store`'s lock; it is
+/// How an apply runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Statements in flight at most (fewer while Snowflake signals
+    /// overload).
+    pub parallelism: usize,
+    pub retry: RetryPolicy,
+}
+
+/// Runs `plan` against `connector`, `options.parallelism` changes at a
+/// time. `state` is the stack's state as loaded under `store`'s lock; it is
 /// updated and saved as changes finish.
 pub fn apply(
     plan: &Plan,
     state: State,
     store: &mut LockedStore,
     connector: &dyn Connector,
-    parallelism: usize,
+    options: &Options,
     progress: &dyn Progress,
 ) -> Result<(Report, State), StateError> {
     let started = Instant::now();
@@ -93,6 +113,7 @@ pub fn apply(
             } else {
                 change.sql.clone()
             },
+            recovery: change.recovery_sql.clone(),
         })
         .collect();
 
@@ -117,6 +138,7 @@ pub fn apply(
         }),
         wake: Condvar::new(),
     };
+    let run_stats: Mutex<((usize, usize), RunStats)> = Mutex::default();
     let results: Mutex<Vec<Option<ChangeResult>>> =
         Mutex::new((0..plan.changes.len()).map(|_| None).collect());
 
@@ -126,13 +148,14 @@ pub fn apply(
         let on_finish = |i: usize, outcome: &Outcome| {
             let change = &plan.changes[i];
             let result = match outcome {
-                Outcome::Succeeded { elapsed } => ChangeResult::Applied { elapsed: *elapsed },
-                Outcome::Failed { statement, error } => ChangeResult::Failed {
-                    sql: jobs[i]
-                        .statements
-                        .get(*statement)
-                        .cloned()
-                        .unwrap_or_default(),
+                Outcome::Succeeded { elapsed, .. } => ChangeResult::Applied { elapsed: *elapsed },
+                Outcome::Failed {
+                    statement,
+                    sql,
+                    error,
+                    ..
+                } => ChangeResult::Failed {
+                    sql: sql.clone(),
                     index: *statement,
                     error: error.clone(),
                 },
@@ -142,12 +165,14 @@ pub fn apply(
                 let mut w = writer.inner.lock().unwrap();
                 match outcome {
                     Outcome::Succeeded { .. } => record(&mut w.state, change),
-                    // The first statement was refused by Snowflake: nothing
-                    // of this change happened, so it is not in flight.
+                    // Every statement sent was refused by Snowflake: nothing
+                    // of this change happened in this run, so it is not in
+                    // flight (unless an earlier run left it so).
                     Outcome::Failed {
-                        statement: 0,
-                        error: ConnectorError::Sql { .. },
-                    } => w.state.pending.retain(|a| a != &change.address),
+                        nothing_ran: true, ..
+                    } if !in_flight.contains(&change.address) => {
+                        w.state.pending.retain(|a| a != &change.address)
+                    }
                     // Partly applied, or unknown (network): stays pending.
                     _ => {}
                 }
@@ -160,7 +185,32 @@ pub fn apply(
             // on disk cover what ran, but nothing more should run unrecorded.
             writer.inner.lock().unwrap().error.is_none()
         };
-        let outcomes = executor::run(&jobs, parallelism, connector, &on_start, &on_finish);
+        let on_retry = |i: usize, error: &ConnectorError, recovering: bool| {
+            progress.retrying(&plan.changes[i], error, recovering)
+        };
+        let hooks = Hooks {
+            on_start: &on_start,
+            on_finish: &on_finish,
+            on_retry: &on_retry,
+        };
+        let (outcomes, run) = executor::run(
+            &jobs,
+            options.parallelism,
+            &options.retry,
+            connector,
+            &hooks,
+        );
+        *run_stats.lock().unwrap() = (
+            outcomes
+                .iter()
+                .map(|o| match o {
+                    Outcome::Succeeded { sent, retries, .. }
+                    | Outcome::Failed { sent, retries, .. } => (*sent, *retries),
+                    Outcome::NotAttempted => (0, 0),
+                })
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+            run,
+        );
         // Changes never started are not in flight.
         {
             let mut w = writer.inner.lock().unwrap();
@@ -187,21 +237,15 @@ pub fn apply(
         .into_iter()
         .map(|r| r.unwrap_or(ChangeResult::NotAttempted))
         .collect();
-    let statements = results
-        .iter()
-        .zip(&jobs)
-        .map(|(r, job)| match r {
-            ChangeResult::Applied { .. } => job.statements.len(),
-            ChangeResult::Failed { index, .. } => index + 1,
-            ChangeResult::NotAttempted => 0,
-        })
-        .sum();
+    let ((statements, retries), run) = run_stats.into_inner().unwrap();
     Ok((
         Report {
             results,
             statements,
+            retries,
             elapsed: started.elapsed(),
             saves,
+            run,
         },
         w.state,
     ))
