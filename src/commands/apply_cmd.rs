@@ -128,7 +128,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
         &connector,
         &apply::Options {
             parallelism: usize::from(args.parallelism),
-            retry: apply::RetryPolicy::default(),
+            ..apply::Options::default()
         },
         &progress,
     )?;
