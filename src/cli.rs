@@ -158,7 +158,7 @@ pub struct ApplyArgs {
     /// statements) and retries what was refused. The default, 32, applied
     /// 1,300 statements 3.5x faster than 8 in the apply benchmark
     /// (docs/benchmarks.md).
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLELISM, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
 }
 

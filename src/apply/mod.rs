@@ -78,6 +78,10 @@ pub trait Progress: Sync {
     }
 }
 
+/// The default of `--parallelism`; see docs/benchmarks.md for how it was
+/// chosen.
+pub const DEFAULT_PARALLELISM: u16 = 32;
+
 /// How an apply runs.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -97,7 +101,7 @@ impl Default for Options {
     /// 32 at once, the default retry policy, a save at most every 200 ms.
     fn default() -> Options {
         Options {
-            parallelism: 32,
+            parallelism: usize::from(DEFAULT_PARALLELISM),
             retry: RetryPolicy::default(),
             save_interval: Duration::from_millis(200),
         }
