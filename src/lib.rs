@@ -36,6 +36,7 @@ pub mod live;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod scaffold;
 pub mod sql;
 pub mod state;
 pub(crate) mod suggest;

@@ -53,13 +53,13 @@ pub fn ensure(id: &ResourceId, attrs: &Attrs) -> Vec<String> {
     let kind = kinds::of(id);
     match &kind.sql {
         Sql::Object => kinds::object_ensure(kind, id, attrs),
-        Sql::Custom(hooks) => (hooks.create)(id, attrs),
+        Sql::Custom(hooks) => (hooks.ensure.unwrap_or(hooks.create))(id, attrs),
     }
 }
 
 /// Whether a create can run twice as it is (GRANT, GRANT ROLE).
 pub fn create_is_idempotent(id: &ResourceId) -> bool {
-    matches!(kinds::of(id).sql, Sql::Custom(_))
+    matches!(kinds::of(id).sql, Sql::Custom(hooks) if hooks.ensure.is_none())
 }
 
 /// The action of a change, as far as SQL is concerned.

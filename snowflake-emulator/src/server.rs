@@ -443,6 +443,12 @@ async fn login(state: &State, req: Request<Incoming>) -> Resp {
             .users
             .get(&user)
             .and_then(|u| u.default_role.clone());
+        // DEFAULT_SECONDARY_ROLES: ALL unless set to ().
+        exec.sess.secondary_all = exec
+            .cat
+            .users
+            .get(&user)
+            .is_none_or(|u| u.secondary_roles_all());
         match params.get("roleName").map(|r| ident(r)) {
             Some(r) => {
                 if !exec.cat.roles.contains_key(&r) || !available.contains(&r) {

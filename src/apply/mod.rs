@@ -50,6 +50,10 @@ pub struct Report {
     pub saves: usize,
     /// Concurrency reached, and backoffs after overload signals.
     pub run: RunStats,
+    /// Roots of task graphs that this apply suspended and, after a
+    /// failure stopped the plan, resumed again (addresses of their
+    /// `#resume` steps).
+    pub restored: Vec<String>,
 }
 
 impl Report {
@@ -162,6 +166,7 @@ pub fn apply(
     let run_stats: Mutex<((usize, usize), RunStats)> = Mutex::default();
     let results: Mutex<Vec<Option<ChangeResult>>> =
         Mutex::new((0..plan.changes.len()).map(|_| None).collect());
+    let mut restored = Vec::new();
 
     std::thread::scope(|scope| {
         let saver = scope.spawn(|| writer.run(store, options.save_interval));
@@ -214,13 +219,35 @@ pub fn apply(
             on_finish: &on_finish,
             on_retry: &on_retry,
         };
-        let (outcomes, run) = executor::run(
+        let (mut outcomes, run) = executor::run(
             &jobs,
             options.parallelism,
             &options.retry,
             connector,
             &hooks,
         );
+        // A failure stopped the plan after it suspended a graph's root:
+        // resume it, so that the graph runs (its previous definition, where
+        // the change failed) as it did before the apply.
+        for i in unfinished_resumes(plan, &outcomes) {
+            let change = &plan.changes[i];
+            let started = Instant::now();
+            let ran = connector.open().and_then(|mut session| {
+                change
+                    .sql
+                    .iter()
+                    .try_for_each(|sql| session.execute(sql).map(|_| ()))
+            });
+            if ran.is_ok() {
+                outcomes[i] = Outcome::Succeeded {
+                    elapsed: started.elapsed(),
+                    sent: change.sql.len(),
+                    retries: 0,
+                };
+                on_finish(i, &outcomes[i]);
+                restored.push(change.address.clone());
+            }
+        }
         *run_stats.lock().unwrap() = (
             outcomes
                 .iter()
@@ -267,9 +294,30 @@ pub fn apply(
             elapsed: started.elapsed(),
             saves,
             run,
+            restored,
         },
         w.state,
     ))
+}
+
+/// The `#resume` steps that did not run although the suspension they
+/// undo did (a failure stopped the plan in between).
+fn unfinished_resumes(plan: &Plan, outcomes: &[Outcome]) -> Vec<usize> {
+    let done = |i: usize| matches!(outcomes[i], Outcome::Succeeded { .. });
+    plan.changes
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| c.action == Action::Resume && !done(i))
+        .filter(|(_, c)| {
+            plan.changes.iter().enumerate().any(|(j, p)| {
+                p.action == Action::Suspend
+                    && p.id == c.id
+                    && c.depends_on.contains(&p.address)
+                    && done(j)
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The state being written, shared by the workers and the saver thread.

@@ -391,6 +391,15 @@ fn print_report(plan: &Plan, report: &apply::Report) {
         .filter(|(_, r)| matches!(r, ChangeResult::NotAttempted))
         .map(|(c, _)| c.address.as_str())
         .collect();
+    if !report.restored.is_empty() {
+        eprintln!(
+            "\nResumed after the failure, so that their task graphs run as before ({}):",
+            report.restored.len()
+        );
+        for address in &report.restored {
+            eprintln!("  {address}");
+        }
+    }
     if !not_attempted.is_empty() {
         eprintln!("\nNot attempted ({}):", not_attempted.len());
         for address in &not_attempted {

@@ -59,9 +59,25 @@ pub(crate) fn build_model(
     files: &Files,
     env: Option<&str>,
     vars: &Vars,
+    settings: &Settings<'_>,
 ) -> Result<Model, Diagnostics> {
-    build_model_with(doc, files, env, vars, true)
+    build_model_with(doc, files, env, vars, settings, true)
 }
+
+/// What validation needs besides the document: the environment's default
+/// lifecycle states (`tasks: started`) and a reader of component
+/// configurations (for `config: { from: config/<component> }`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Settings<'a> {
+    /// `(env_key, value)` of the environment (`("tasks", "started")`).
+    pub lifecycle: &'a [(String, String)],
+    /// A component folder's merged configuration in the environment, as
+    /// JSON; `Err` is the message.
+    pub component: Option<&'a ComponentReader>,
+}
+
+/// Reads a component folder (relative to the project) as JSON.
+pub(crate) type ComponentReader = dyn Fn(&str) -> Result<serde_json::Value, String> + Sync;
 
 /// [`build_model`], in one pass when `may_split` is false.
 fn build_model_with(
@@ -69,12 +85,15 @@ fn build_model_with(
     files: &Files,
     env: Option<&str>,
     vars: &Vars,
+    settings: &Settings<'_>,
     may_split: bool,
 ) -> Result<Model, Diagnostics> {
     let new_builder = || {
         let mut b = Builder {
             files,
             env,
+            settings: *settings,
+            sibling_edges: Vec::new(),
             x: Expander::new(env, vars),
             diags: Diagnostics::default(),
             resources: BTreeMap::new(),
@@ -123,6 +142,7 @@ fn build_model_with(
     };
     b.check_references();
     b.check_cycles();
+    b.check_sibling_cycles();
     if b.diags.has_errors() {
         return Err(b.diags);
     }
@@ -251,6 +271,10 @@ fn member_parent(kind: &ResourceKind) -> bool {
 struct Builder<'a> {
     files: &'a Files,
     env: Option<&'a str>,
+    settings: Settings<'a>,
+    /// Objects naming others of their kind (a task's predecessors), with
+    /// where: checked for cycles.
+    sibling_edges: Vec<(ResourceId, ResourceId, At, String)>,
     x: Expander<'a>,
     diags: Diagnostics,
     resources: BTreeMap<ResourceId, Resource>,
@@ -620,6 +644,7 @@ impl<'a> Builder<'a> {
         }
         self.refs.append(&mut later.refs);
         self.member_edges.append(&mut later.member_edges);
+        self.sibling_edges.append(&mut later.sibling_edges);
         self.roles.append(&mut later.roles);
         true
     }
@@ -721,6 +746,88 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A list of names of objects of the same kind (sorted, SQL form).
+    fn sibling_names(
+        &mut self,
+        node: &Node,
+        path: &KeyPath<'_>,
+        x: Expander<'_>,
+    ) -> Option<Vec<String>> {
+        let items = match &node.kind {
+            Kind::List(items) => items.as_slice(),
+            Kind::Null => &[],
+            _ => {
+                self.error(
+                    node.at,
+                    path,
+                    format!("expected a list of names, found {}", node.type_name()),
+                    Some(format!("write `{}: [NAME]`", path.last_key())),
+                );
+                return None;
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let p = path.index(i);
+            let text = self.read_text(item, &p, x)?;
+            match Ident::parse(&text) {
+                Ok(id) => out.push(id.sql()),
+                Err(err) => {
+                    self.error(item.at, &p, format!("invalid name: {err}"), None);
+                    return None;
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Some(out)
+    }
+
+    /// A JSON document: a mapping (strings expanded), or `{ from: DIR }`.
+    fn json(
+        &mut self,
+        node: &Node,
+        path: &KeyPath<'_>,
+        x: Expander<'_>,
+    ) -> Option<serde_json::Value> {
+        let Kind::Map(entries) = &node.kind else {
+            self.error(
+                node.at,
+                path,
+                format!("expected a mapping, found {}", node.type_name()),
+                Some("write a mapping, or `{ from: config/<component> }`".to_string()),
+            );
+            return None;
+        };
+        if let [only] = entries.as_slice()
+            && only.key == "from"
+        {
+            let dir = self.read_text(&only.value, &path.key("from"), x)?;
+            let Some(read) = self.settings.component else {
+                return Some(serde_json::Value::Null);
+            };
+            return match read(&dir) {
+                Ok(json) => Some(json),
+                Err(message) => {
+                    self.error(
+                        only.value.at,
+                        &path.key("from"),
+                        message,
+                        Some("`from:` names a component folder such as `config/training` (base.yaml and <env>.override.yaml)".to_string()),
+                    );
+                    None
+                }
+            };
+        }
+        match node_json(node, &x) {
+            Ok(json) => Some(json),
+            Err(e) => {
+                self.expand_error(node.at, path, e);
+                None
+            }
+        }
+    }
+
     /// A kind's top-level section.
     fn section(&mut self, kind: &'static ResourceKind, section: &'a Entry) {
         let root = KeyPath::Root;
@@ -790,6 +897,31 @@ impl<'a> Builder<'a> {
                     self.unknown_key(f, &path, &what, &kind.keys());
                 }
             }
+            for required in kind.required {
+                if !e
+                    .value
+                    .as_map()
+                    .is_some_and(|m| m.iter().any(|f| f.key == *required))
+                {
+                    self.error(
+                        e.key_at,
+                        &path,
+                        format!("a {} needs `{required}:`", kind.name()),
+                        kind.attr(required).map(|a| a.doc.to_string()),
+                    );
+                }
+            }
+            if let Some(lc) = kind.lifecycle
+                && !attrs.contains_key(lc.attr)
+            {
+                let default = self
+                    .settings
+                    .lifecycle
+                    .iter()
+                    .find(|(k, _)| k == lc.env_key)
+                    .map_or(lc.inactive, |(_, v)| v.as_str());
+                attrs.insert(lc.attr.to_string(), Value::Text(default.to_string()));
+            }
             if let Some(check) = kind.check
                 && let Some((key, message)) = check(&attrs)
             {
@@ -805,12 +937,25 @@ impl<'a> Builder<'a> {
                 self.insert(id, shared, attrs, e.key_at, &path);
                 continue;
             }
-            for to in kinds::attr_references(kind, &attrs) {
+            for to in kinds::attr_references_of(kind, Some(&id), &attrs) {
                 let key = kind
                     .attrs
                     .iter()
-                    .find(|a| matches!(a.ty, AttrType::Ref(m) if std::ptr::eq(m, to.kind_meta())))
+                    .find(|a| match a.ty {
+                        AttrType::Ref(m) => std::ptr::eq(m, to.kind_meta()),
+                        AttrType::Siblings => std::ptr::eq(kind.meta, to.kind_meta()),
+                        _ => false,
+                    })
                     .map_or("", |a| a.name);
+                if std::ptr::eq(kind.meta, to.kind_meta()) {
+                    let at = e.value.get(key).map_or(e.key_at, |n| n.at);
+                    self.sibling_edges.push((
+                        id.clone(),
+                        to.clone(),
+                        at,
+                        path.key(key).to_string(),
+                    ));
+                }
                 let at = e.value.get(key).map_or(e.key_at, |n| n.at);
                 self.refs.push(Reference {
                     from: id.clone(),
@@ -896,6 +1041,8 @@ impl<'a> Builder<'a> {
             AttrType::Privileges => self
                 .privileges(node, path, x)
                 .map(|p| Value::List(canonical::privilege_set(p))),
+            AttrType::Siblings => self.sibling_names(node, path, x).map(Value::List),
+            AttrType::Json => self.json(node, path, x).map(|j| Value::Text(j.to_string())),
             AttrType::Ref(meta) => {
                 let text = self.read_text(node, path, x)?;
                 match kinds::parse_name(meta, &text) {
@@ -1293,6 +1440,90 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// A configuration mapping as JSON, its strings expanded.
+pub(crate) fn node_json(node: &Node, x: &Expander<'_>) -> Result<serde_json::Value, ExpandError> {
+    use serde_json::Value as J;
+    Ok(match &node.kind {
+        Kind::Null => J::Null,
+        Kind::Bool(b) => J::Bool(*b),
+        Kind::Int(i) => J::from(*i),
+        Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        Kind::Str(s) => J::String(x.text(s)?.into_owned()),
+        Kind::List(items) => J::Array(
+            items
+                .iter()
+                .map(|n| node_json(n, x))
+                .collect::<Result<_, _>>()?,
+        ),
+        Kind::Map(entries) => {
+            let mut map = serde_json::Map::new();
+            for e in entries {
+                map.insert(e.key.clone(), node_json(&e.value, x)?);
+            }
+            J::Object(map)
+        }
+    })
+}
+
+impl Builder<'_> {
+    /// Reports each cycle among objects that name others of their kind (a
+    /// task graph must be acyclic).
+    fn check_sibling_cycles(&mut self) {
+        if self.sibling_edges.is_empty() {
+            return;
+        }
+        let mut next: HashMap<&ResourceId, Vec<usize>> = HashMap::new();
+        for (k, (from, _, _, _)) in self.sibling_edges.iter().enumerate() {
+            next.entry(from).or_default().push(k);
+        }
+        let mut reported: HashSet<&ResourceId> = HashSet::new();
+        let mut found = Vec::new();
+        for (start, _, _, _) in &self.sibling_edges {
+            if reported.contains(start) {
+                continue;
+            }
+            // Depth-first from `start` along predecessors, looking for it.
+            let mut stack: Vec<(&ResourceId, Vec<usize>)> = vec![(start, Vec::new())];
+            let mut seen: HashSet<&ResourceId> = HashSet::new();
+            while let Some((node, trail)) = stack.pop() {
+                for &k in next.get(node).into_iter().flatten() {
+                    let to = &self.sibling_edges[k].1;
+                    let mut t = trail.clone();
+                    t.push(k);
+                    if to == start {
+                        for &e in &t {
+                            reported.insert(&self.sibling_edges[e].0);
+                        }
+                        found.push(t);
+                        stack.clear();
+                        break;
+                    }
+                    if seen.insert(to) {
+                        stack.push((to, t));
+                    }
+                }
+            }
+        }
+        for trail in found {
+            let names: Vec<String> = trail
+                .iter()
+                .map(|&k| format!("`{}`", self.sibling_edges[k].0))
+                .chain(std::iter::once(format!(
+                    "`{}`",
+                    self.sibling_edges[trail[0]].0
+                )))
+                .collect();
+            let (_, _, at, path) = self.sibling_edges[trail[0]].clone();
+            self.error(
+                at,
+                &path,
+                format!("a cycle: {}", names.join(" -> ")),
+                Some("a task graph is acyclic: remove one of these predecessors".to_string()),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1308,7 +1539,7 @@ mod tests {
         let mut files = Files::default();
         files.add("base.yaml".into());
         let vars = collect_vars(&doc);
-        build_model(&doc, &files, env, &vars)
+        build_model(&doc, &files, env, &vars, &Settings::default())
     }
 
     fn id(s: &str) -> Ident {
@@ -1423,8 +1654,22 @@ databases:
                 Err(d) => format!("{d}"),
             };
             (
-                show(build_model_with(&doc, &files, env, &vars, true)),
-                show(build_model_with(&doc, &files, env, &vars, false)),
+                show(build_model_with(
+                    &doc,
+                    &files,
+                    env,
+                    &vars,
+                    &Settings::default(),
+                    true,
+                )),
+                show(build_model_with(
+                    &doc,
+                    &files,
+                    env,
+                    &vars,
+                    &Settings::default(),
+                    false,
+                )),
             )
         }
         let mut text = String::from(

@@ -73,6 +73,8 @@ pub static KIND: Kind = Kind {
         container: true,
     },
     parse_weight: 1,
+    required: &[],
+    lifecycle: None,
 };
 
 fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {

@@ -396,6 +396,7 @@ fn privilege_sql<S: AsRef<str>>(
 }
 
 static SQL: SqlHooks = SqlHooks {
+    ensure: None,
     create: |id, attrs| {
         let (role, on) = parts(id);
         let privs = privileges(attrs);
@@ -561,6 +562,8 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Privileges,
     naming: Naming::None,
     parse_weight: 1,
+    required: &[],
+    lifecycle: None,
 };
 
 /// What a role's future grants give it on schemas created after them:

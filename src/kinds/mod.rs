@@ -29,6 +29,7 @@ mod object;
 pub mod role;
 pub mod role_grant;
 pub mod schema;
+pub mod task;
 pub mod warehouse;
 
 pub use object::{object_absorb, object_create, object_drop, object_ensure, object_update};
@@ -47,6 +48,7 @@ pub static ALL: &[&Kind] = &[
     &role::KIND,
     &grant::KIND,
     &role_grant::KIND,
+    &task::KIND,
 ];
 
 /// The kind of `id`.
@@ -97,6 +99,35 @@ pub struct Kind {
     /// Relative validation work of one config entry (splitting a large
     /// document in two halves of equal work).
     pub parse_weight: usize,
+    /// Attributes an entry must set.
+    pub required: &'static [&'static str],
+    /// Objects that run on their own (tasks): a started / suspended state
+    /// changed by separate actions, in groups that must be paused to change.
+    pub lifecycle: Option<&'static Lifecycle>,
+}
+
+/// Finds the root of a group from its members' attributes.
+pub type RootOf = for<'a> fn(&ResourceId, &dyn Fn(&ResourceId) -> Option<&'a Attrs>) -> ResourceId;
+
+/// The lifecycle of objects that run on their own, such as tasks: a state
+/// attribute that only its own actions change, and groups (a task graph)
+/// whose root must be inactive while any member changes. Objects are
+/// created inactive.
+pub struct Lifecycle {
+    /// The state attribute (`state`).
+    pub attr: &'static str,
+    /// Its active and inactive values (`started`, `suspended`).
+    pub active: &'static str,
+    pub inactive: &'static str,
+    /// The key under `environments.<ENV>` that sets the default state of
+    /// every such object of that environment (`tasks`).
+    pub env_key: &'static str,
+    /// `ALTER ... RESUME` / `SUSPEND`.
+    pub activate: fn(&ResourceId) -> String,
+    pub deactivate: fn(&ResourceId) -> String,
+    /// The root of the group `id` belongs to, following the attributes of
+    /// each member (`attrs_of`).
+    pub root: RootOf,
 }
 
 impl Kind {
@@ -192,6 +223,13 @@ pub enum AttrType {
     /// kind's qualified name, checked like any reference ("not declared nor
     /// listed under `external`") and a graph edge.
     Ref(&'static KindMeta),
+    /// Names of objects of the same kind in the same container (a task's
+    /// predecessors): a sorted list of names, each a reference and an edge.
+    Siblings,
+    /// A JSON document: a mapping in the configuration, or `{ from:
+    /// <component folder> }` for that component's merged configuration in
+    /// the environment. Canonical: compact JSON with sorted keys.
+    Json,
 }
 
 impl AttrType {
@@ -213,6 +251,8 @@ impl AttrType {
             AttrType::Keyword { .. } => "keyword",
             AttrType::Privileges => "list of privileges",
             AttrType::Ref(_) => "name",
+            AttrType::Siblings => "list of names",
+            AttrType::Json => "mapping (JSON)",
         }
     }
 }
@@ -242,6 +282,9 @@ pub enum Change {
     Replace,
     /// Only takes effect at creation; never compared afterwards.
     CreateOnly,
+    /// The object's lifecycle state ([`Lifecycle`]): changed by its own
+    /// actions (resume / suspend), never by an update.
+    Lifecycle,
 }
 
 /// Where drift reads an attribute back.
@@ -265,6 +308,9 @@ pub enum Sql {
 
 pub struct SqlHooks {
     pub create: fn(&ResourceId, &Attrs) -> Vec<String>,
+    /// The idempotent form of `create`; `None`: `create` is idempotent
+    /// already (GRANT).
+    pub ensure: Option<fn(&ResourceId, &Attrs) -> Vec<String>>,
     pub drop: fn(&ResourceId, &Attrs) -> Vec<String>,
     pub update: fn(&ResourceId, &Attrs, &Attrs) -> Vec<String>,
 }
@@ -407,6 +453,7 @@ static KIND_NAMES: &[&str] = &[
     "role",
     "grant",
     "role_grant",
+    "task",
 ];
 
 impl IdLookup for Registry {
@@ -453,22 +500,45 @@ pub fn parse_name(kind: &'static KindMeta, text: &str) -> Option<ResourceId> {
 
 /// The objects the attributes of a `kind` resource name ([`AttrType::Ref`]).
 pub fn attr_references(kind: &Kind, attrs: &Attrs) -> Vec<ResourceId> {
+    attr_references_of(kind, None, attrs)
+}
+
+/// [`attr_references`], with sibling names resolved in `id`'s container.
+pub fn attr_references_of(kind: &Kind, id: Option<&ResourceId>, attrs: &Attrs) -> Vec<ResourceId> {
     let mut out = Vec::new();
     for spec in kind.attrs {
-        if let (AttrType::Ref(meta), Some(Value::Text(name))) = (&spec.ty, attrs.get(spec.name))
-            && let Some(id) = parse_name(meta, name)
-        {
-            out.push(id);
+        match (&spec.ty, attrs.get(spec.name)) {
+            (AttrType::Ref(meta), Some(Value::Text(name))) => out.extend(parse_name(meta, name)),
+            (AttrType::Siblings, Some(Value::List(names))) => {
+                let Some(id) = id else { continue };
+                out.extend(names.iter().filter_map(|n| sibling(id, n)));
+            }
+            _ => {}
         }
     }
     out
+}
+
+/// The object named `name` in the same container as `id`.
+pub fn sibling(id: &ResourceId, name: &str) -> Option<ResourceId> {
+    let name = Ident::parse(name).ok()?;
+    let mut names: Vec<Ident> = id
+        .parts()
+        .iter()
+        .filter_map(|p| match p {
+            crate::model::Part::Name(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    *names.last_mut()? = name;
+    Some(ResourceId::named(id.kind_meta(), names))
 }
 
 /// Everything `id` cannot exist without: from its identity (its container,
 /// a grant's role and target) and from its attributes.
 pub fn references(id: &ResourceId, attrs: &Attrs) -> Vec<ResourceId> {
     let mut out = id.references();
-    out.extend(attr_references(of(id), attrs));
+    out.extend(attr_references_of(of(id), Some(id), attrs));
     out
 }
 
@@ -708,6 +778,8 @@ mod tests {
         drift: DriftForm::Object,
         naming: Naming::None,
         parse_weight: 1,
+        required: &[],
+        lifecycle: None,
     };
 
     #[test]

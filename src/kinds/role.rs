@@ -75,4 +75,6 @@ pub static KIND: Kind = Kind {
     // A role carries its memberships and grants: about three times the work
     // of a warehouse or a database.
     parse_weight: 3,
+    required: &[],
+    lifecycle: None,
 };

@@ -51,7 +51,7 @@ pub static KIND: Kind = Kind {
         parent: &database::KIND,
         key: "schemas",
     },
-    children: &[],
+    children: &["tasks"],
     external: Some("schemas"),
     attrs: &[
         COMMENT,
@@ -75,4 +75,6 @@ pub static KIND: Kind = Kind {
         system: &["PUBLIC", "INFORMATION_SCHEMA"],
     },
     parse_weight: 1,
+    required: &[],
+    lifecycle: None,
 };

@@ -265,6 +265,8 @@ pub static KIND: Kind = Kind {
         container: false,
     },
     parse_weight: 1,
+    required: &[],
+    lifecycle: None,
 };
 
 #[cfg(test)]

@@ -318,16 +318,12 @@ fn diff_with(
             .collect();
         change
     };
-    let changes: Vec<Change> = parallel_map(in_order, &build);
+    let mut changes: Vec<Change> = parallel_map(in_order, &build);
+    super::lifecycle::orchestrate(&mut changes, desired, stack, recorded);
 
     let mut summary = Summary::default();
     for change in &changes {
-        match change.action {
-            Action::Create => summary.create += 1,
-            Action::Update => summary.update += 1,
-            Action::Replace => summary.replace += 1,
-            Action::Drop => summary.drop += 1,
-        }
+        summary.add(change.action);
     }
 
     Ok(Plan {
@@ -534,7 +530,10 @@ pub(crate) fn compare(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<Att
     let mut out = Vec::new();
     for name in names {
         let spec = kind.attr(name);
-        if spec.is_some_and(|s| s.change == AttrChange::CreateOnly) {
+        // Create-only settings are never compared; a lifecycle state
+        // changes by its own steps (plan::lifecycle).
+        if spec.is_some_and(|s| matches!(s.change, AttrChange::CreateOnly | AttrChange::Lifecycle))
+        {
             continue;
         }
         let (b, a) = (before.get(name), after.get(name));

@@ -16,7 +16,7 @@ fn validate_passes_on_the_example() {
     exit: 0
     --- stdout
     --- stderr
-    ok: configuration is valid: 4 stacks (resources: shared 2, dev 13, staging 13, prod 13)
+    ok: configuration is valid: 4 stacks (resources: shared 2, dev 18, staging 18, prod 18)
     ");
 }
 

@@ -3,10 +3,13 @@
 //! (apply, drift) run against the snowflake-emulator.
 
 mod apply;
+mod ci_action;
 mod config;
 mod drift;
 mod emulator;
+mod onboarding;
 mod plan;
 mod plan_budget;
 mod schema;
 mod support;
+mod tasks;
