@@ -653,10 +653,12 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
     if let Some(f) = &fault {
         match f.action {
             FaultAction::Error => return Ok(ok(&error_body(&f.error(), &qid))),
-            FaultAction::Http503 => {
+            FaultAction::Http503 | FaultAction::Http429 => {
+                let status = StatusCode::from_u16(f.action.http_status().unwrap_or(503))
+                    .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 return Ok(json_resp(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &json!({"error": "Service Unavailable (fault injection)"}),
+                    status,
+                    &json!({"error": format!("{} (fault injection)", status.canonical_reason().unwrap_or("unavailable"))}),
                 ));
             }
             FaultAction::Drop if !f.after_execute => return Err(DropConnection),

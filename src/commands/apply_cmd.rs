@@ -130,7 +130,10 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
         state,
         &mut store,
         &connector,
-        usize::from(args.parallelism),
+        &apply::Options {
+            parallelism: usize::from(args.parallelism),
+            ..apply::Options::default()
+        },
         &progress,
     )?;
     progress.finish();
@@ -306,6 +309,29 @@ impl Reporter {
 }
 
 impl Progress for Reporter {
+    fn retrying(
+        &self,
+        change: &Change,
+        error: &crate::connector::ConnectorError,
+        recovering: bool,
+    ) {
+        let line = format!(
+            "retrying {} {} after: {error}{}",
+            change.action.symbol(),
+            change.address,
+            if recovering {
+                " (it may have run: sending its idempotent recovery statements)"
+            } else {
+                ""
+            }
+        );
+        let line = style::warning().apply_to(line).to_string();
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
     fn started(&self, change: &Change) {
         if let Some(bar) = &self.bar {
             bar.set_message(change.address.clone());
@@ -384,7 +410,7 @@ fn print_report(plan: &Plan, report: &apply::Report) {
             eprintln!("  {address}");
         }
     }
-    let line = format!(
+    let mut line = format!(
         "Apply {}: {} applied, {} failed, {} not attempted; {} statements in {:.1} s.",
         if failed.is_empty() {
             "complete"
@@ -397,6 +423,19 @@ fn print_report(plan: &Plan, report: &apply::Report) {
         report.statements,
         report.elapsed.as_secs_f64()
     );
+    if report.retries > 0 {
+        line.push_str(&format!(
+            " {} retries after overload or a lost connection",
+            report.retries
+        ));
+        if report.run.backoffs > 0 {
+            line.push_str(&format!(
+                "; slowed down {} times (down to {} at once)",
+                report.run.backoffs, report.run.lowest_limit
+            ));
+        }
+        line.push('.');
+    }
     let styled = if failed.is_empty() {
         style::create().apply_to(line)
     } else {
