@@ -4,21 +4,12 @@
 //! `pudo drift` is clean, for each stack.
 
 use crate::emulator::Emulator;
-use crate::support::TempProject;
+use crate::support::{TempProject, run_against, text};
 use std::process::Output;
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 #[track_caller]
 fn ok(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {
-    let out = project.pudo().envs(emu.env()).args(args).output().unwrap();
+    let out = run_against(emu, project, args);
     assert_eq!(out.status.code(), Some(0), "pudo {args:?}\n{}", text(&out));
     out
 }

@@ -5,42 +5,12 @@
 //! statement.
 
 use crate::emulator::Emulator;
-use crate::support::{TempProject, pudo_in};
+use crate::support::{TempProject, git, ok, run_against, text};
 use serde_json::Value;
-use std::path::Path;
 use std::process::Output;
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
-
 fn run(emu: &Emulator, project: &TempProject, args: &[&str]) -> Output {
-    pudo_in(project.path())
-        .args(args)
-        .envs(emu.env())
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-#[track_caller]
-fn ok(out: Output) -> Output {
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    out
+    run_against(emu, project, args)
 }
 
 fn sql(emu: &Emulator, statement: &str) {

@@ -3,10 +3,9 @@
 //! recovery when an apply fails or is killed in between.
 
 use crate::emulator::Emulator;
-use crate::support::{TempProject, pudo_in};
+use crate::support::{TempProject, git, ok, run_against, text};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
@@ -21,35 +20,8 @@ databases:
           TRAIN_MODEL: { sql: CALL PUDO_MLOPS.PUDO_PROD.TRAIN_V2() }
 ";
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
-
 fn run(emu: &Emulator, project: &TempProject, args: &[&str]) -> Output {
-    let mut cmd = pudo_in(project.path());
-    cmd.args(args).envs(emu.env());
-    cmd.output().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-#[track_caller]
-fn ok(out: Output) -> Output {
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    out
+    run_against(emu, project, args)
 }
 
 #[track_caller]
