@@ -1450,6 +1450,10 @@ impl<'a> Builder<'a> {
             format!("{kind} `{name}` is not declared{scope} (nor listed under `external`)");
         let hint = match suggestion {
             Some(s) => format!("did you mean `{s}`?"),
+            // Kinds that cannot be external (a task's predecessors).
+            None if kinds::of(to).external.is_none() => format!(
+                "declare it: a {kind} names others of its kind in the same container"
+            ),
             None if self.only_shared() => format!(
                 "a shared object may only refer to shared objects, system roles, or names listed under `external: {{ {section}: [...] }}`"
             ),
@@ -1588,10 +1592,28 @@ impl Builder<'_> {
     }
 
     /// Reports each cycle among objects that name others of their kind (a
-    /// task graph must be acyclic).
+    /// task graph must be acyclic), and predecessors with another owner
+    /// (the tasks of a graph have one owner).
     fn check_sibling_cycles(&mut self) {
         if self.sibling_edges.is_empty() {
             return;
+        }
+        let owner = |b: &Self, id: &ResourceId| {
+            b.resources
+                .get(id)
+                .and_then(|r| r.attrs.get(kinds::OWNER.name))
+                .cloned()
+        };
+        for (from, to, at, path) in self.sibling_edges.clone() {
+            let (a, b) = (owner(self, &from), owner(self, &to));
+            if a.is_some() && b.is_some() && a != b {
+                self.error(
+                    at,
+                    &path,
+                    format!("`{from}` and its predecessor `{to}` have different owners"),
+                    Some("the tasks of a graph have one owner (set it with `owners.tasks` or on every task)".to_string()),
+                );
+            }
         }
         let mut next: HashMap<&ResourceId, Vec<usize>> = HashMap::new();
         for (k, (from, _, _, _)) in self.sibling_edges.iter().enumerate() {

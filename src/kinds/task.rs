@@ -206,8 +206,23 @@ const ATTRS: &[AttrSpec] = &[
     ),
 ];
 
-/// A child task (with `after`) has no schedule.
+/// Roles a task must not be owned by: a task runs with its owner's
+/// privileges (the CIS Snowflake benchmark asks for the same).
+const FORBIDDEN_OWNERS: &[&str] = &["ACCOUNTADMIN", "SECURITYADMIN"];
+
+/// A child task (with `after`) has no schedule; no task runs as
+/// ACCOUNTADMIN or SECURITYADMIN.
 fn check(attrs: &Attrs) -> Option<(&'static str, String)> {
+    if let Some(Value::Text(owner)) = attrs.get(super::OWNER.name)
+        && FORBIDDEN_OWNERS.contains(&owner.as_str())
+    {
+        return Some((
+            "owner",
+            format!(
+                "a task runs with its owner's privileges: `{owner}` must not own one; give tasks a role of their environment that holds EXECUTE TASK"
+            ),
+        ));
+    }
     let child = matches!(attrs.get("after"), Some(Value::List(l)) if !l.is_empty());
     (child && attrs.contains_key("schedule")).then(|| {
         (
@@ -476,6 +491,13 @@ mod tests {
             Some(r#"{"a":[true],"b":1}"#)
         );
         assert_eq!(state(Some("STARTED")), Some(t("started")));
+    }
+
+    #[test]
+    fn no_task_runs_as_an_administrator() {
+        let a = attrs(&[("owner", t("ACCOUNTADMIN"))]);
+        assert_eq!(check(&a).map(|(k, _)| k), Some("owner"));
+        assert!(check(&attrs(&[("owner", t("PUDO_DEV_ROLE"))])).is_none());
     }
 
     #[test]

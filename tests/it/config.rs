@@ -201,6 +201,7 @@ mod fixtures {
         undeclared_reference,
         duplicate_names,
         role_cycle,
+        task_graph_rules,
         missing_override,
         bad_branch_pattern,
         override_changes_shared,
