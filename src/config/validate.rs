@@ -1451,9 +1451,9 @@ impl<'a> Builder<'a> {
         let hint = match suggestion {
             Some(s) => format!("did you mean `{s}`?"),
             // Kinds that cannot be external (a task's predecessors).
-            None if kinds::of(to).external.is_none() => format!(
-                "declare it: a {kind} names others of its kind in the same container"
-            ),
+            None if kinds::of(to).external.is_none() => {
+                format!("declare it: a {kind} names others of its kind in the same container")
+            }
             None if self.only_shared() => format!(
                 "a shared object may only refer to shared objects, system roles, or names listed under `external: {{ {section}: [...] }}`"
             ),

@@ -90,6 +90,10 @@ fn build_account(emu: &Emulator, env: &str) {
         format!(
             "CREATE TASK APP_{env}_DB.RAW.AFTER_LOAD WAREHOUSE = APP_{env}_WH AFTER APP_{env}_DB.RAW.LOAD AS SELECT 2"
         ),
+        // Tasks run with their owner's privileges: not ACCOUNTADMIN's
+        // (pudo refuses that), but the role that writes.
+        format!("GRANT OWNERSHIP ON TASK APP_{env}_DB.RAW.LOAD TO ROLE APP_{env}_WRITE"),
+        format!("GRANT OWNERSHIP ON TASK APP_{env}_DB.RAW.AFTER_LOAD TO ROLE APP_{env}_WRITE"),
     ];
     for statement in statements {
         emu.sql(&statement)
