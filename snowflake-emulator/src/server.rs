@@ -24,6 +24,10 @@ use std::time::Duration;
 pub struct Config {
     pub user: String,
     pub password: String,
+    /// More password logins: (login name, password) for users that exist in
+    /// the account (created with CREATE USER, or by a tool under test). A
+    /// user that does not exist (yet), or is disabled, cannot log in.
+    pub logins: Vec<(String, String)>,
     pub public_key_pem: Option<String>,
     pub latency_ms: u64,
     pub data: Option<PathBuf>,
@@ -404,13 +408,30 @@ async fn login(state: &State, req: Request<Incoming>) -> Resp {
             return login_failure("390144", "JWT token is invalid.");
         }
     } else if authenticator == "SNOWFLAKE" || authenticator.is_empty() {
-        if !user_ok || d["PASSWORD"].as_str() != Some(state.config.password.as_str()) {
+        let password = d["PASSWORD"].as_str();
+        let other = state.config.logins.iter().any(|(name, pw)| {
+            name.eq_ignore_ascii_case(&login_name) && Some(pw.as_str()) == password
+        });
+        if !(user_ok && password == Some(state.config.password.as_str())) && !other {
             return login_failure("390100", "Incorrect username or password was specified.");
         }
     } else {
         return login_failure("390100", "Incorrect username or password was specified.");
     }
-    let user = state.config.user.to_ascii_uppercase();
+    let user = if user_ok {
+        state.config.user.to_ascii_uppercase()
+    } else {
+        // Another login: the user must exist and be enabled, as in Snowflake.
+        let name = login_name.to_ascii_uppercase();
+        let cat = state
+            .catalog
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match cat.users.get(&name) {
+            Some(u) if !u.disabled => name,
+            _ => return login_failure("390100", "Incorrect username or password was specified."),
+        }
+    };
     let id = state.next_session.fetch_add(1, Ordering::Relaxed);
     let mut sess = Session {
         id,

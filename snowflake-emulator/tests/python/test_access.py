@@ -257,3 +257,39 @@ def test_login_user_reshaped_into_a_ci_service_user(own_emulator):
     cur.execute("USE SECONDARY ROLES ALL")
     cur.execute("DROP DATABASE CI_DB")
     c.close()
+
+
+@pytest.fixture
+def emulator_with_ci_login():
+    """An emulator accepting a second password login, `ci` / `secret`."""
+    binary = os.environ.get("EMULATOR_BIN")
+    if not binary:
+        pytest.fail("EMULATOR_BIN is not set: run snowflake-emulator/scripts/conformance")
+    proc = subprocess.Popen([binary, "--port", "0", "--login", "ci:secret"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        yield int(proc.stdout.readline().strip().rsplit(":", 1)[1])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_another_login_needs_its_user_and_gets_its_roles(emulator_with_ci_login):
+    port = emulator_with_ci_login
+    # No such user yet: Snowflake's wrong-credentials answer.
+    with pytest.raises(DatabaseError) as e:
+        connect(port=port, user="ci", password="secret")
+    assert "Incorrect username or password was specified" in str(e.value)
+    admin = connect(port=port).cursor()
+    admin.execute("CREATE USER CI DEFAULT_ROLE = SYSADMIN")
+    admin.execute("GRANT ROLE SYSADMIN TO USER CI")
+    with pytest.raises(DatabaseError):
+        connect(port=port, user="ci", password="wrong")
+    ci = connect(port=port, user="ci", password="secret").cursor()
+    assert ci.execute("SELECT CURRENT_USER(), CURRENT_ROLE()").fetchone() == ("CI", "SYSADMIN")
+    with pytest.raises(ProgrammingError) as e:
+        ci.execute("USE ROLE ACCOUNTADMIN")
+    assert e.value.errno == 2003
+    admin.execute("ALTER USER CI SET DISABLED = TRUE")
+    with pytest.raises(DatabaseError):
+        connect(port=port, user="ci", password="secret")
