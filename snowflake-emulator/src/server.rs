@@ -412,7 +412,8 @@ async fn login(state: &State, req: Request<Incoming>) -> Resp {
         let other = state.config.logins.iter().any(|(name, pw)| {
             name.eq_ignore_ascii_case(&login_name) && Some(pw.as_str()) == password
         });
-        if !(user_ok && password == Some(state.config.password.as_str())) && !other {
+        let main = user_ok && password == Some(state.config.password.as_str());
+        if !(main || other) {
             return login_failure("390100", "Incorrect username or password was specified.");
         }
     } else {
