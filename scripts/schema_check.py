@@ -122,6 +122,11 @@ EXPECTED = {
             ("roles.PUDO_${env}_ROLE.grants.0", "'privilege' was unexpected"),
         ],
     },
+    "task_graph_rules": {
+        # The other mistakes (a child with a schedule, a cycle, owners) are
+        # rules across keys, which pudo checks and a schema cannot.
+        "base.yaml": [("databases.DB.schemas.S.tasks.BAD_STATE.state", "'running'")],
+    },
     "wrong_type": {
         "base.yaml": [
             ("databases.PUDO_MLOPS.schemas", "is not of type 'object'"),

@@ -532,7 +532,7 @@ pub fn classify(plan: &Plan, recorded: &State) -> Vec<ChangeOrigin> {
         let (drifted, configured, dropped_outside) = match change.action {
             Action::Create if was.is_some() => (Vec::new(), Vec::new(), true),
             Action::Create | Action::Drop => (Vec::new(), Vec::new(), false),
-            Action::Update | Action::Replace => {
+            Action::Update | Action::Replace | Action::Suspend | Action::Resume => {
                 let mut drifted = Vec::new();
                 let mut configured = Vec::new();
                 for d in &change.diffs {

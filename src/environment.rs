@@ -235,6 +235,7 @@ mod tests {
             name: name.to_string(),
             branches: branches.iter().map(|s| s.to_string()).collect(),
             protected,
+            lifecycle: Vec::new(),
             origin: None,
         };
         vec![

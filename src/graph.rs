@@ -105,10 +105,17 @@ impl Graph {
         graph
     }
 
+    /// `dependent` waits for `dependency`, when both are nodes.
+    pub fn depend(&mut self, dependent: &ResourceId, dependency: &ResourceId) {
+        if let (Some(to), Some(from)) = (self.find(dependent), self.find(dependency)) {
+            self.graph.update_edge(from, to, ());
+        }
+    }
+
     /// Adds the edges from the objects `id`'s attributes name (a task's
     /// warehouse) to `id`, for those that are nodes of this graph.
     pub fn link_attribute_references(&mut self, id: &ResourceId, attrs: &crate::model::Attrs) {
-        let refs = crate::kinds::attr_references(crate::kinds::of(id), attrs);
+        let refs = crate::kinds::attr_references_of(crate::kinds::of(id), Some(id), attrs);
         if refs.is_empty() {
             return;
         }

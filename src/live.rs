@@ -73,6 +73,75 @@ pub fn read(
 ) -> Result<Live, ConnectorError> {
     let started = Instant::now();
     let queries: Vec<Query> = plan_queries(ids, unmanaged).into_iter().collect();
+    let (results, sessions) = run_all(connector, &queries, pool)?;
+    let mut live = Live {
+        sessions,
+        ..Live::default()
+    };
+    let wanted: BTreeSet<&ResourceId> = ids.iter().collect();
+    for (query, rows, count) in results {
+        live.queries += count;
+        absorb(&mut live, Some(&wanted), &query, &rows);
+    }
+    live.elapsed = started.elapsed();
+    Ok(live)
+}
+
+/// What a listing read found: every resource its queries returned, and the
+/// `owner` column of the objects' rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// Every resource the rows name, in [`Live::resources`] (nothing in
+    /// `other_grants`).
+    pub live: Live,
+    /// The `owner` column of each object's row, where SHOW has one (empty:
+    /// owned by the system).
+    pub owners: BTreeMap<ResourceId, String>,
+}
+
+/// Runs `queries` (built from the kinds' [`kinds::LiveSpec`]) on at most
+/// `pool` sessions and keeps every resource their rows name, asked about or
+/// not: the listing mode of `pudo export`.
+pub fn list(
+    connector: &dyn Connector,
+    queries: &[Query],
+    pool: usize,
+) -> Result<Listing, ConnectorError> {
+    let started = Instant::now();
+    let (results, sessions) = run_all(connector, queries, pool)?;
+    let mut listing = Listing::default();
+    listing.live.sessions = sessions;
+    for (query, rows, count) in results {
+        listing.live.queries += count;
+        absorb(&mut listing.live, None, &query, &rows);
+        if let (Some(owner), Absorb::Objects(_)) = (rows.column("owner"), &query.show().absorb) {
+            // One row at a time, to tie each row's owner to its object.
+            for row in &rows.rows {
+                let one = Rows {
+                    columns: rows.columns.clone(),
+                    rows: vec![row.clone()],
+                };
+                let mut found = Live::default();
+                absorb(&mut found, None, &query, &one);
+                let owner = row.get(owner).cloned().flatten().unwrap_or_default();
+                for id in found.resources.into_keys() {
+                    listing.owners.insert(id, owner.clone());
+                }
+            }
+        }
+    }
+    listing.live.elapsed = started.elapsed();
+    Ok(listing)
+}
+
+/// Runs `queries` on at most `pool` sessions; the rows of each (in query
+/// order) with the number of statements it took, and the sessions opened.
+#[allow(clippy::type_complexity)]
+fn run_all(
+    connector: &dyn Connector,
+    queries: &[Query],
+    pool: usize,
+) -> Result<(Vec<(Query, Rows, usize)>, usize), ConnectorError> {
     let results: Mutex<Vec<(Query, Rows, usize)>> = Mutex::new(Vec::new());
     let next = Mutex::new(0usize);
     let sessions = Mutex::new(0usize);
@@ -121,20 +190,10 @@ pub fn read(
     if let Some(e) = failure.into_inner().unwrap() {
         return Err(e);
     }
-    let mut live = Live {
-        sessions: sessions.into_inner().unwrap(),
-        ..Live::default()
-    };
-    let wanted: BTreeSet<&ResourceId> = ids.iter().collect();
     let mut results = results.into_inner().unwrap();
     // Results arrive in completion order; fold them in a fixed order.
     results.sort_by(|a, b| a.0.cmp(&b.0));
-    for (query, rows, count) in results {
-        live.queries += count;
-        absorb(&mut live, &wanted, &query, &rows);
-    }
-    live.elapsed = started.elapsed();
-    Ok(live)
+    Ok((results, sessions.into_inner().unwrap()))
 }
 
 /// Snowflake's "does not exist or not authorized" (`002003`) and the
@@ -231,9 +290,10 @@ fn like_escape(c: char) -> String {
     }
 }
 
-/// Files the rows of `query` into `live`: resources asked about, grants
-/// found on the way (`other_grants`), and every object listed.
-fn absorb(live: &mut Live, wanted: &BTreeSet<&ResourceId>, query: &Query, rows: &Rows) {
+/// Files the rows of `query` into `live`: resources asked about (every
+/// resource when `wanted` is `None`), grants found on the way
+/// (`other_grants`), and every object listed.
+fn absorb(live: &mut Live, wanted: Option<&BTreeSet<&ResourceId>>, query: &Query, rows: &Rows) {
     let Live {
         resources,
         other_grants,
@@ -241,7 +301,7 @@ fn absorb(live: &mut Live, wanted: &BTreeSet<&ResourceId>, query: &Query, rows: 
         ..
     } = live;
     let mut keep = |id: ResourceId, attrs: Attrs| {
-        if wanted.contains(&id) {
+        if wanted.is_none_or(|w| w.contains(&id)) {
             resources.insert(id, attrs);
         } else if !kinds::of(&id).is_object() {
             other_grants.insert(id, attrs);
@@ -316,7 +376,7 @@ mod tests {
         let mut live = Live::default();
         absorb(
             &mut live,
-            &wanted,
+            Some(&wanted),
             &Query::new(&kinds::warehouse::SHOW, []),
             &r,
         );
@@ -377,7 +437,7 @@ mod tests {
         let mut live = Live::default();
         absorb(
             &mut live,
-            &wanted,
+            Some(&wanted),
             &Query::new(&kinds::grant::GRANTS_TO, [role.clone()]),
             &r,
         );

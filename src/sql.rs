@@ -19,13 +19,16 @@ use crate::model::{Attrs, ResourceId};
 
 pub use crate::model::quote::literal;
 
-/// `CREATE` of `id` (`GRANT` for grants).
+/// `CREATE` of `id` (`GRANT` for grants), then `GRANT OWNERSHIP` to its
+/// owner when that is not the role that creates it.
 pub fn create(id: &ResourceId, attrs: &Attrs, if_not_exists: bool) -> Vec<String> {
     let kind = kinds::of(id);
-    match &kind.sql {
+    let mut out = match &kind.sql {
         Sql::Object => vec![kinds::object_create(kind, id, attrs, if_not_exists)],
         Sql::Custom(hooks) => (hooks.create)(id, attrs),
-    }
+    };
+    out.extend(kinds::ownership_transfer(kind, id, None, attrs));
+    out
 }
 
 /// `DROP` of `id` (`REVOKE` of what was recorded, for grants).
@@ -37,13 +40,16 @@ pub fn drop(id: &ResourceId, recorded: &Attrs, if_exists: bool) -> Vec<String> {
     }
 }
 
-/// The in-place change from `before` to `after`.
+/// The in-place change from `before` to `after` (a new owner last, so that
+/// the statements before it run as the recorded owner).
 pub fn update(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<String> {
     let kind = kinds::of(id);
-    match &kind.sql {
+    let mut out = match &kind.sql {
         Sql::Object => kinds::object_update(kind, id, before, after),
         Sql::Custom(hooks) => (hooks.update)(id, before, after),
-    }
+    };
+    out.extend(kinds::ownership_transfer(kind, id, Some(before), after));
+    out
 }
 
 /// The idempotent form of a create: the object exists afterwards with the
@@ -51,15 +57,17 @@ pub fn update(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<String> {
 /// own SQL grants, and GRANT is idempotent already.)
 pub fn ensure(id: &ResourceId, attrs: &Attrs) -> Vec<String> {
     let kind = kinds::of(id);
-    match &kind.sql {
+    let mut out = match &kind.sql {
         Sql::Object => kinds::object_ensure(kind, id, attrs),
-        Sql::Custom(hooks) => (hooks.create)(id, attrs),
-    }
+        Sql::Custom(hooks) => (hooks.ensure.unwrap_or(hooks.create))(id, attrs),
+    };
+    out.extend(kinds::ownership_transfer(kind, id, None, attrs));
+    out
 }
 
 /// Whether a create can run twice as it is (GRANT, GRANT ROLE).
 pub fn create_is_idempotent(id: &ResourceId) -> bool {
-    matches!(kinds::of(id).sql, Sql::Custom(_))
+    matches!(kinds::of(id).sql, Sql::Custom(hooks) if hooks.ensure.is_none())
 }
 
 /// The action of a change, as far as SQL is concerned.

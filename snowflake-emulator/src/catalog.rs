@@ -184,6 +184,16 @@ pub struct User {
     pub has_password: bool,
     pub has_rsa_public_key: bool,
     pub user_type: Option<String>,
+    /// `DEFAULT_SECONDARY_ROLES`: `ALL`, or empty for `()`; not set means ALL.
+    #[serde(default)]
+    pub default_secondary_roles: Option<String>,
+}
+
+impl User {
+    /// Whether a session of this user starts with `USE SECONDARY ROLES ALL`.
+    pub fn secondary_roles_all(&self) -> bool {
+        self.default_secondary_roles.as_deref() != Some("")
+    }
 }
 
 /// What a privilege grant is on.

@@ -13,9 +13,24 @@ pub enum FaultAction {
     Error,
     /// Close the connection without a response.
     Drop,
-    /// Answer HTTP 503.
+    /// Answer HTTP 503 (Service Unavailable).
     #[serde(rename = "503")]
     Http503,
+    /// Answer HTTP 429 (Too Many Requests), as Snowflake's front end does
+    /// when a client sends more than it accepts.
+    #[serde(rename = "429")]
+    Http429,
+}
+
+impl FaultAction {
+    /// The HTTP status of an answer-with-a-status fault (`503`, `429`).
+    pub fn http_status(self) -> Option<u16> {
+        match self {
+            FaultAction::Http503 => Some(503),
+            FaultAction::Http429 => Some(429),
+            FaultAction::Error | FaultAction::Drop => None,
+        }
+    }
 }
 
 /// One fault, as given to `POST /emulator/faults` or `--fault`.
@@ -204,6 +219,25 @@ mod tests {
         assert!(f.check("b").is_none());
         assert!(f.check("c").is_some());
         assert!(f.check("d").is_none());
+    }
+
+    #[test]
+    fn http_status_actions() {
+        let spec: FaultSpec = serde_json::from_str(r#"{"action": "429", "count": 2}"#).unwrap();
+        assert_eq!(spec.action, FaultAction::Http429);
+        assert_eq!(spec.action.http_status(), Some(429));
+        let spec: FaultSpec = serde_json::from_str(r#"{"action": "503"}"#).unwrap();
+        assert_eq!(spec.action.http_status(), Some(503));
+        assert_eq!(FaultAction::Drop.http_status(), None);
+        let f = Faults::default();
+        f.add(FaultSpec {
+            action: FaultAction::Http429,
+            count: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(f.check("a").map(|x| x.action), Some(FaultAction::Http429));
+        assert!(f.check("b").is_none());
     }
 
     #[test]

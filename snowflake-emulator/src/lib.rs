@@ -3,6 +3,7 @@
 //! account's catalog (databases, schemas, warehouses, roles, users, grants)
 //! with Snowflake's semantics, messages and SHOW output. See docs/emulator.md.
 
+pub mod access;
 pub mod catalog;
 pub mod error;
 pub mod exec;

@@ -26,6 +26,10 @@ struct Args {
     /// Password accepted for --user.
     #[arg(long, default_value = "admin")]
     password: String,
+    /// Another password login, `NAME:PASSWORD`, for a user that exists in the
+    /// account (made by CREATE USER or by a tool); repeatable.
+    #[arg(long = "login", value_name = "NAME:PASSWORD")]
+    logins: Vec<String>,
     /// PEM file with the RSA public key for key-pair (SNOWFLAKE_JWT) login.
     #[arg(long)]
     public_key: Option<PathBuf>,
@@ -73,9 +77,19 @@ async fn run(args: Args) -> Result<(), String> {
             serde_json::from_str::<FaultSpec>(f).map_err(|e| format!("invalid --fault {f}: {e}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let logins = args
+        .logins
+        .iter()
+        .map(|l| {
+            l.split_once(':')
+                .map(|(n, p)| (n.to_string(), p.to_string()))
+                .ok_or_else(|| format!("invalid --login {l}: write NAME:PASSWORD"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let config = Config {
         user: args.user,
         password: args.password,
+        logins,
         public_key_pem,
         latency_ms: args.latency_ms,
         data: args.data,

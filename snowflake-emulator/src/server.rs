@@ -24,6 +24,10 @@ use std::time::Duration;
 pub struct Config {
     pub user: String,
     pub password: String,
+    /// More password logins: (login name, password) for users that exist in
+    /// the account (created with CREATE USER, or by a tool under test). A
+    /// user that does not exist (yet), or is disabled, cannot log in.
+    pub logins: Vec<(String, String)>,
     pub public_key_pem: Option<String>,
     pub latency_ms: u64,
     pub data: Option<PathBuf>,
@@ -423,13 +427,31 @@ async fn login(state: &State, req: Request<Incoming>) -> Resp {
             return login_failure("390144", "JWT token is invalid.");
         }
     } else if authenticator == "SNOWFLAKE" || authenticator.is_empty() {
-        if !user_ok || d["PASSWORD"].as_str() != Some(state.config.password.as_str()) {
+        let password = d["PASSWORD"].as_str();
+        let other = state.config.logins.iter().any(|(name, pw)| {
+            name.eq_ignore_ascii_case(&login_name) && Some(pw.as_str()) == password
+        });
+        let main = user_ok && password == Some(state.config.password.as_str());
+        if !(main || other) {
             return login_failure("390100", "Incorrect username or password was specified.");
         }
     } else {
         return login_failure("390100", "Incorrect username or password was specified.");
     }
-    let user = state.config.user.to_ascii_uppercase();
+    let user = if user_ok {
+        state.config.user.to_ascii_uppercase()
+    } else {
+        // Another login: the user must exist and be enabled, as in Snowflake.
+        let name = login_name.to_ascii_uppercase();
+        let cat = state
+            .catalog
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match cat.users.get(&name) {
+            Some(u) if !u.disabled => name,
+            _ => return login_failure("390100", "Incorrect username or password was specified."),
+        }
+    };
     let id = state.next_session.fetch_add(1, Ordering::Relaxed);
     let mut sess = Session {
         id,
@@ -462,6 +484,12 @@ async fn login(state: &State, req: Request<Incoming>) -> Resp {
             .users
             .get(&user)
             .and_then(|u| u.default_role.clone());
+        // DEFAULT_SECONDARY_ROLES: ALL unless set to ().
+        exec.sess.secondary_all = exec
+            .cat
+            .users
+            .get(&user)
+            .is_none_or(|u| u.secondary_roles_all());
         match params.get("roleName").map(|r| ident(r)) {
             Some(r) => {
                 if !exec.cat.roles.contains_key(&r) || !available.contains(&r) {
@@ -691,10 +719,12 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
     if let Some(f) = &fault {
         match f.action {
             FaultAction::Error => return Ok(ok(&error_body(&f.error(), &qid))),
-            FaultAction::Http503 => {
+            FaultAction::Http503 | FaultAction::Http429 => {
+                let status = StatusCode::from_u16(f.action.http_status().unwrap_or(503))
+                    .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 return Ok(json_resp(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &json!({"error": "Service Unavailable (fault injection)"}),
+                    status,
+                    &json!({"error": format!("{} (fault injection)", status.canonical_reason().unwrap_or("unavailable"))}),
                 ));
             }
             FaultAction::Drop if !f.after_execute => return Err(DropConnection),

@@ -10,11 +10,13 @@
 //! apply runs its idempotent recovery SQL (see `docs/state.md`).
 
 pub mod executor;
+pub mod preflight;
 
 use crate::connector::{Connector, ConnectorError};
 use crate::plan::{Action, Change, Plan};
 use crate::state::{LockedStore, State, StateError};
-use executor::{Job, Outcome};
+use executor::{Hooks, Job, Outcome};
+pub use executor::{RetryPolicy, RunStats};
 use std::collections::BTreeSet;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -40,10 +42,19 @@ pub enum ChangeResult {
 pub struct Report {
     /// One result per plan change, in plan order.
     pub results: Vec<ChangeResult>,
+    /// Statements sent, retries included.
     pub statements: usize,
+    /// Statements sent again after an overload or an unknown outcome.
+    pub retries: usize,
     pub elapsed: Duration,
     /// Saves of the state file during the run.
     pub saves: usize,
+    /// Concurrency reached, and backoffs after overload signals.
+    pub run: RunStats,
+    /// Roots of task graphs that this apply suspended and, after a
+    /// failure stopped the plan, resumed again (addresses of their
+    /// `#resume` steps).
+    pub restored: Vec<String>,
 }
 
 impl Report {
@@ -65,17 +76,52 @@ impl Report {
 pub trait Progress: Sync {
     fn started(&self, change: &Change);
     fn finished(&self, change: &Change, result: &ChangeResult);
+    /// A statement of `change` is sent again after `error`; `recovering`:
+    /// the change now runs its idempotent recovery statements.
+    fn retrying(&self, change: &Change, error: &ConnectorError, recovering: bool) {
+        let _ = (change, error, recovering);
+    }
 }
 
-/// Runs `plan` against `connector`, `parallelism` changes at a time.
-/// `state` is the stack's state as loaded under `store`'s lock; it is
+/// The default of `--parallelism`; see docs/benchmarks.md for how it was
+/// chosen.
+pub const DEFAULT_PARALLELISM: u16 = 32;
+
+/// How an apply runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Statements in flight at most (fewer while Snowflake signals
+    /// overload).
+    pub parallelism: usize,
+    pub retry: RetryPolicy,
+    /// The least time between two saves of the state during the run. A
+    /// save rewrites the whole file (two fsyncs); at 32 statements in
+    /// flight, saving after every change cost more CPU than the statements
+    /// did. Changes recorded in between stay marked pending on disk, so a
+    /// crash costs only their idempotent recovery SQL on the next apply.
+    pub save_interval: Duration,
+}
+
+impl Default for Options {
+    /// 32 at once, the default retry policy, a save at most every 200 ms.
+    fn default() -> Options {
+        Options {
+            parallelism: usize::from(DEFAULT_PARALLELISM),
+            retry: RetryPolicy::default(),
+            save_interval: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Runs `plan` against `connector`, `options.parallelism` changes at a
+/// time. `state` is the stack's state as loaded under `store`'s lock; it is
 /// updated and saved as changes finish.
 pub fn apply(
     plan: &Plan,
     state: State,
     store: &mut LockedStore,
     connector: &dyn Connector,
-    parallelism: usize,
+    options: &Options,
     progress: &dyn Progress,
 ) -> Result<(Report, State), StateError> {
     let started = Instant::now();
@@ -86,6 +132,7 @@ pub fn apply(
         .zip(plan.dependency_indices())
         .map(|(change, depends_on)| Job {
             depends_on,
+            role: change.role.clone(),
             // A change that was running when an earlier apply died runs its
             // idempotent form.
             statements: if in_flight.contains(&change.address) {
@@ -93,6 +140,7 @@ pub fn apply(
             } else {
                 change.sql.clone()
             },
+            recovery: change.recovery_sql.clone(),
         })
         .collect();
 
@@ -117,22 +165,25 @@ pub fn apply(
         }),
         wake: Condvar::new(),
     };
+    let run_stats: Mutex<((usize, usize), RunStats)> = Mutex::default();
     let results: Mutex<Vec<Option<ChangeResult>>> =
         Mutex::new((0..plan.changes.len()).map(|_| None).collect());
+    let mut restored = Vec::new();
 
     std::thread::scope(|scope| {
-        let saver = scope.spawn(|| writer.run(store));
+        let saver = scope.spawn(|| writer.run(store, options.save_interval));
         let on_start = |i: usize| progress.started(&plan.changes[i]);
         let on_finish = |i: usize, outcome: &Outcome| {
             let change = &plan.changes[i];
             let result = match outcome {
-                Outcome::Succeeded { elapsed } => ChangeResult::Applied { elapsed: *elapsed },
-                Outcome::Failed { statement, error } => ChangeResult::Failed {
-                    sql: jobs[i]
-                        .statements
-                        .get(*statement)
-                        .cloned()
-                        .unwrap_or_default(),
+                Outcome::Succeeded { elapsed, .. } => ChangeResult::Applied { elapsed: *elapsed },
+                Outcome::Failed {
+                    statement,
+                    sql,
+                    error,
+                    ..
+                } => ChangeResult::Failed {
+                    sql: sql.clone(),
                     index: *statement,
                     error: error.clone(),
                 },
@@ -142,12 +193,14 @@ pub fn apply(
                 let mut w = writer.inner.lock().unwrap();
                 match outcome {
                     Outcome::Succeeded { .. } => record(&mut w.state, change),
-                    // The first statement was refused by Snowflake: nothing
-                    // of this change happened, so it is not in flight.
+                    // Every statement sent was refused by Snowflake: nothing
+                    // of this change happened in this run, so it is not in
+                    // flight (unless an earlier run left it so).
                     Outcome::Failed {
-                        statement: 0,
-                        error: ConnectorError::Sql { .. },
-                    } => w.state.pending.retain(|a| a != &change.address),
+                        nothing_ran: true, ..
+                    } if !in_flight.contains(&change.address) => {
+                        w.state.pending.retain(|a| a != &change.address)
+                    }
                     // Partly applied, or unknown (network): stays pending.
                     _ => {}
                 }
@@ -160,7 +213,54 @@ pub fn apply(
             // on disk cover what ran, but nothing more should run unrecorded.
             writer.inner.lock().unwrap().error.is_none()
         };
-        let outcomes = executor::run(&jobs, parallelism, connector, &on_start, &on_finish);
+        let on_retry = |i: usize, error: &ConnectorError, recovering: bool| {
+            progress.retrying(&plan.changes[i], error, recovering)
+        };
+        let hooks = Hooks {
+            on_start: &on_start,
+            on_finish: &on_finish,
+            on_retry: &on_retry,
+        };
+        let (mut outcomes, run) = executor::run(
+            &jobs,
+            options.parallelism,
+            &options.retry,
+            connector,
+            &hooks,
+        );
+        // A failure stopped the plan after it suspended a graph's root:
+        // resume it, so that the graph runs (its previous definition, where
+        // the change failed) as it did before the apply.
+        for i in unfinished_resumes(plan, &outcomes) {
+            let change = &plan.changes[i];
+            let started = Instant::now();
+            let ran = connector.open().and_then(|mut session| {
+                change
+                    .sql
+                    .iter()
+                    .try_for_each(|sql| session.execute(sql).map(|_| ()))
+            });
+            if ran.is_ok() {
+                outcomes[i] = Outcome::Succeeded {
+                    elapsed: started.elapsed(),
+                    sent: change.sql.len(),
+                    retries: 0,
+                };
+                on_finish(i, &outcomes[i]);
+                restored.push(change.address.clone());
+            }
+        }
+        *run_stats.lock().unwrap() = (
+            outcomes
+                .iter()
+                .map(|o| match o {
+                    Outcome::Succeeded { sent, retries, .. }
+                    | Outcome::Failed { sent, retries, .. } => (*sent, *retries),
+                    Outcome::NotAttempted => (0, 0),
+                })
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+            run,
+        );
         // Changes never started are not in flight.
         {
             let mut w = writer.inner.lock().unwrap();
@@ -187,24 +287,39 @@ pub fn apply(
         .into_iter()
         .map(|r| r.unwrap_or(ChangeResult::NotAttempted))
         .collect();
-    let statements = results
-        .iter()
-        .zip(&jobs)
-        .map(|(r, job)| match r {
-            ChangeResult::Applied { .. } => job.statements.len(),
-            ChangeResult::Failed { index, .. } => index + 1,
-            ChangeResult::NotAttempted => 0,
-        })
-        .sum();
+    let ((statements, retries), run) = run_stats.into_inner().unwrap();
     Ok((
         Report {
             results,
             statements,
+            retries,
             elapsed: started.elapsed(),
             saves,
+            run,
+            restored,
         },
         w.state,
     ))
+}
+
+/// The `#resume` steps that did not run although the suspension they
+/// undo did (a failure stopped the plan in between).
+fn unfinished_resumes(plan: &Plan, outcomes: &[Outcome]) -> Vec<usize> {
+    let done = |i: usize| matches!(outcomes[i], Outcome::Succeeded { .. });
+    plan.changes
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| c.action == Action::Resume && !done(i))
+        .filter(|(_, c)| {
+            plan.changes.iter().enumerate().any(|(j, p)| {
+                p.action == Action::Suspend
+                    && p.id == c.id
+                    && c.depends_on.contains(&p.address)
+                    && done(j)
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The state being written, shared by the workers and the saver thread.
@@ -222,15 +337,26 @@ struct WriterState {
 }
 
 impl Writer {
-    /// Saves whenever something changed, until told it is done (then saves
-    /// once more if needed). A save failure is kept and reported at the end;
-    /// pending marks on disk still cover everything not recorded.
-    fn run(&self, store: &mut LockedStore) {
+    /// Saves whenever something changed, at most once per `interval`
+    /// (recorded changes wait in memory meanwhile, still marked pending on
+    /// disk), until told it is done (then saves once more if needed). A save
+    /// failure is kept and reported at the end; pending marks on disk still
+    /// cover everything not recorded.
+    fn run(&self, store: &mut LockedStore, interval: Duration) {
+        let mut last_save: Option<Instant> = None;
         loop {
             let mut snapshot = {
                 let mut w = self.inner.lock().unwrap();
                 while !w.dirty && !w.done {
                     w = self.wake.wait(w).unwrap();
+                }
+                if let Some(last) = last_save {
+                    let wait = interval.saturating_sub(last.elapsed());
+                    w = self
+                        .wake
+                        .wait_timeout_while(w, wait, |w| !w.done)
+                        .unwrap()
+                        .0;
                 }
                 if !w.dirty && w.done {
                     return;
@@ -238,6 +364,7 @@ impl Writer {
                 w.dirty = false;
                 w.state.clone()
             };
+            last_save = Some(Instant::now());
             let outcome = store.save(&mut snapshot);
             let mut w = self.inner.lock().unwrap();
             match outcome {

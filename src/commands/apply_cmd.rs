@@ -6,7 +6,6 @@ use super::Context;
 use crate::apply::{self, ChangeResult, Progress};
 use crate::cli::{ApplyArgs, OutputFormat};
 use crate::config::Project;
-use crate::connector::Connector;
 use crate::connector::snowflake::SnowflakeConnector;
 use crate::environment::Resolution;
 use crate::error::{Error, Result};
@@ -118,15 +117,23 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     }
 
     let connector = SnowflakeConnector::new(&connection)?;
-    // Fail fast on credentials before anything is marked in the state.
-    drop(connector.open()?);
+    // Fail fast on credentials, and on roles the user cannot use, before
+    // anything is marked in the state.
+    let preflight = apply::preflight::check(&plan, &connector)?;
+    if !preflight.missing.is_empty() {
+        let (message, hint) = preflight.describe();
+        return Err(Error::usage_with_hint(message, hint));
+    }
     let progress = Reporter::new(plan.changes.len());
     let (report, _state) = apply::apply(
         &plan,
         state,
         &mut store,
         &connector,
-        usize::from(args.parallelism),
+        &apply::Options {
+            parallelism: usize::from(args.parallelism),
+            ..apply::Options::default()
+        },
         &progress,
     )?;
     progress.finish();
@@ -302,6 +309,29 @@ impl Reporter {
 }
 
 impl Progress for Reporter {
+    fn retrying(
+        &self,
+        change: &Change,
+        error: &crate::connector::ConnectorError,
+        recovering: bool,
+    ) {
+        let line = format!(
+            "retrying {} {} after: {error}{}",
+            change.action.symbol(),
+            change.address,
+            if recovering {
+                " (it may have run: sending its idempotent recovery statements)"
+            } else {
+                ""
+            }
+        );
+        let line = style::warning().apply_to(line).to_string();
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
     fn started(&self, change: &Change) {
         if let Some(bar) = &self.bar {
             bar.set_message(change.address.clone());
@@ -365,13 +395,22 @@ fn print_report(plan: &Plan, report: &apply::Report) {
         .filter(|(_, r)| matches!(r, ChangeResult::NotAttempted))
         .map(|(c, _)| c.address.as_str())
         .collect();
+    if !report.restored.is_empty() {
+        eprintln!(
+            "\nResumed after the failure, so that their task graphs run as before ({}):",
+            report.restored.len()
+        );
+        for address in &report.restored {
+            eprintln!("  {address}");
+        }
+    }
     if !not_attempted.is_empty() {
         eprintln!("\nNot attempted ({}):", not_attempted.len());
         for address in &not_attempted {
             eprintln!("  {address}");
         }
     }
-    let line = format!(
+    let mut line = format!(
         "Apply {}: {} applied, {} failed, {} not attempted; {} statements in {:.1} s.",
         if failed.is_empty() {
             "complete"
@@ -384,6 +423,19 @@ fn print_report(plan: &Plan, report: &apply::Report) {
         report.statements,
         report.elapsed.as_secs_f64()
     );
+    if report.retries > 0 {
+        line.push_str(&format!(
+            " {} retries after overload or a lost connection",
+            report.retries
+        ));
+        if report.run.backoffs > 0 {
+            line.push_str(&format!(
+                "; slowed down {} times (down to {} at once)",
+                report.run.backoffs, report.run.lowest_limit
+            ));
+        }
+        line.push('.');
+    }
     let styled = if failed.is_empty() {
         style::create().apply_to(line)
     } else {

@@ -2,11 +2,15 @@
 //! returns the exit code; errors go back to `main` to be printed.
 
 pub mod apply_cmd;
+pub mod completions_cmd;
 pub mod config_cmd;
 pub mod drift_cmd;
 pub mod env_cmd;
+pub mod export_cmd;
 pub mod graph_cmd;
 pub mod import_cmd;
+pub mod init_cmd;
+pub mod man_cmd;
 pub mod plan_cmd;
 pub mod schema_cmd;
 pub mod state_cmd;
@@ -131,6 +135,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         global: cli.global,
     };
     match cli.command {
+        Command::Init(args) => init_cmd::run(&ctx, args),
         Command::Validate => validate::run(&ctx),
         Command::Env => env_cmd::run(&ctx),
         Command::Config(cmd) => config_cmd::run(&ctx, cmd),
@@ -140,6 +145,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Graph(args) => graph_cmd::run(&ctx, args),
         Command::Drift(args) => drift_cmd::run(&ctx, args),
         Command::Import(args) => import_cmd::run(&ctx, args),
+        Command::Export(args) => export_cmd::run(&ctx, args),
         Command::Schema(args) => schema_cmd::run(args),
+        Command::Completions(args) => completions_cmd::run(args),
+        Command::Man(args) => man_cmd::run(&ctx, args),
     }
 }

@@ -159,6 +159,9 @@ fn section_doc(key: &str) -> Option<&'static str> {
             "parent roles: `GRANT ROLE <this> TO ROLE <parent>` for each. Each becomes a `role_grant` resource. A cycle (`A -> B -> A`) is an error."
         }
         "grants" => "privileges this role holds",
+        "tasks" => {
+            "Tasks live under their schema's `tasks:`; a graph is a root task with a `schedule` and children that run `after` it."
+        }
         _ => return None,
     })
 }
@@ -277,6 +280,9 @@ fn value_schema(ty: &AttrType) -> Value {
         }
         // The name of another object (any identifier text, or a template).
         AttrType::Ref(_) => json!({ "type": "string" }),
+        AttrType::Siblings => json!({ "type": "array", "items": { "type": "string" } }),
+        // A mapping, or `{ from: config/<component> }` (also a mapping).
+        AttrType::Json => json!({ "type": "object" }),
         AttrType::Privileges => json!({
             "type": "array",
             "minItems": 1,
@@ -331,6 +337,39 @@ fn document(mode: Mode) -> Value {
         "external".into(),
         slot(mode, true, described(external(mode), DOC_EXTERNAL)),
     );
+    // Default owners by kind section, and the role grants run as.
+    let mut owners = Map::new();
+    for kind in kinds::ALL
+        .iter()
+        .filter(|k| k.attr(kinds::OWNER.name).is_some())
+    {
+        let key = match kind.section {
+            Section::Top(k) | Section::Child { key: k, .. } | Section::Items { key: k, .. } => k,
+        };
+        owners.insert(
+            key.into(),
+            slot(mode, false, json!({ "description": format!("the default owner role of {key}"), "type": "string" })),
+        );
+    }
+    props.insert(
+        "owners".into(),
+        slot(
+            mode,
+            true,
+            described(
+                object(owners),
+                "the default owner role per kind (see docs/permissions.md)",
+            ),
+        ),
+    );
+    props.insert(
+        "grants_role".into(),
+        slot(
+            mode,
+            false,
+            json!({ "description": "the role grants and role memberships are applied as (default SECURITYADMIN)", "type": "string" }),
+        ),
+    );
     for kind in kinds::ALL {
         if let Section::Top(key) = kind.section {
             props.insert(key.into(), slot(mode, true, section(mode, kind, key)));
@@ -353,7 +392,7 @@ fn document(mode: Mode) -> Value {
 
 /// `environments:` (base.yaml only; never templated).
 fn environments() -> Value {
-    json!({
+    let mut schema = json!({
         "description": DOC_ENVIRONMENTS,
         "type": "object",
         "minProperties": 1,
@@ -377,7 +416,21 @@ fn environments() -> Value {
             },
             "additionalProperties": false,
         },
-    })
+    });
+    // Each lifecycle's default state (`tasks: started`).
+    for lc in kinds::ALL.iter().filter_map(|k| k.lifecycle) {
+        schema["additionalProperties"]["properties"][lc.env_key] = json!({
+            "description": format!(
+                "default state of the environment's {}: `{}` or `{}` (default `{}`)",
+                lc.env_key, lc.active, lc.inactive, lc.inactive
+            ),
+            "anyOf": [
+                { "enum": [lc.active, lc.inactive] },
+                { "type": "string", "pattern": format!(r"^\s*(?:{}|{})\s*$", any_case(lc.active), any_case(lc.inactive)) },
+            ],
+        });
+    }
+    schema
 }
 
 fn vars(mode: Mode) -> Value {
@@ -544,7 +597,10 @@ mod tests {
                 for s in &spellings {
                     assert_eq!(*s, s.to_ascii_uppercase(), "{s}: upper case");
                     let c = canon(s).unwrap_or_else(|| panic!("`{s}` is not accepted"));
-                    assert!(spellings.contains(&c), "canonical `{c}` is listed");
+                    assert!(
+                        spellings.iter().any(|s| s.eq_ignore_ascii_case(c)),
+                        "canonical `{c}` is listed"
+                    );
                     assert_eq!(canon(&s.to_ascii_lowercase()), Some(c));
                     assert_eq!(canon(&format!("  {s} ")), Some(c));
                 }

@@ -51,6 +51,9 @@ pub struct EnvironmentDef {
     pub branches: Vec<String>,
     /// Applies only from a branch that maps to it.
     pub protected: bool,
+    /// Default lifecycle states of the environment's objects, by the key a
+    /// kind's lifecycle reads (`("tasks", "started")`).
+    pub lifecycle: Vec<(String, String)>,
     pub origin: Option<Origin>,
 }
 
@@ -195,7 +198,14 @@ impl Project {
         let vars = merged_vars(&self.base, overlay);
         let x = Expander::new(Some(&env.name), &vars);
         let merged = self.merged(overlay, x);
-        let model = validate::build_model(&merged, &self.files, Some(&env.name), &vars)?;
+        let root = self.root.clone();
+        let (name, component_vars) = (env.name.clone(), vars.clone());
+        let reader = move |dir: &str| component_json(&root, dir, &name, &component_vars);
+        let settings = validate::Settings {
+            lifecycle: &env.lifecycle,
+            component: Some(&reader),
+        };
+        let model = validate::build_model(&merged, &self.files, Some(&env.name), &vars, &settings)?;
         if let (Ok(shared), Some(overlay)) = (self.shared_model(), overlay) {
             self.check_shared_unchanged(&model, shared, overlay, &env.name, x)?;
         }
@@ -251,7 +261,13 @@ impl Project {
     fn shared_model(&self) -> &Result<Model, Diagnostics> {
         self.shared.get_or_init(|| {
             let vars = merged_vars(&self.base, None);
-            validate::build_model(&self.base, &self.files, None, &vars)
+            validate::build_model(
+                &self.base,
+                &self.files,
+                None,
+                &vars,
+                &validate::Settings::default(),
+            )
         })
     }
 
@@ -375,6 +391,27 @@ pub fn branch_matcher(pattern: &str) -> Result<globset::GlobMatcher, globset::Er
     Ok(globset::Glob::new(pattern)?.compile_matcher())
 }
 
+/// The lifecycle whose environment key is `key` (`tasks`).
+fn lifecycle_of(key: &str) -> Option<&'static crate::kinds::Lifecycle> {
+    kinds::ALL
+        .iter()
+        .filter_map(|k| k.lifecycle)
+        .find(|lc| lc.env_key == key)
+}
+
+/// The keys of an environment's entry: `branches`, `protected`, and each
+/// lifecycle's default (`tasks`).
+pub fn environment_keys() -> Vec<&'static str> {
+    let mut keys = vec!["branches", "protected"];
+    keys.extend(
+        kinds::ALL
+            .iter()
+            .filter_map(|k| k.lifecycle)
+            .map(|lc| lc.env_key),
+    );
+    keys
+}
+
 /// Reads and checks `environments:`.
 fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Vec<EnvironmentDef> {
     let example = "environments:\n    DEV: { branches: [dev, \"feature/*\"] }\n    PROD: { branches: [main], protected: true }";
@@ -442,6 +479,7 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
             name,
             branches: Vec::new(),
             protected: false,
+            lifecycle: Vec::new(),
             origin: Some(Origin {
                 file: BASE_FILE.to_string(),
                 line: e.key_at.line as usize,
@@ -525,11 +563,31 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
                         ),
                     ),
                 },
+                key if lifecycle_of(key).is_some() => {
+                    let lc = lifecycle_of(key).expect("checked");
+                    match f.value.as_str().map(|v| v.trim().to_ascii_lowercase()) {
+                        Some(v) if v == lc.active || v == lc.inactive => {
+                            def.lifecycle.push((key.to_string(), v))
+                        }
+                        _ => diags.push(
+                            files.place(
+                                Diagnostic::error(format!(
+                                    "`{key}` is `{}` or `{}`, found {}",
+                                    lc.active,
+                                    lc.inactive,
+                                    f.value.describe()
+                                ))
+                                .at_key(fpath.clone()),
+                                f.value.at,
+                            ),
+                        ),
+                    }
+                }
                 other => {
-                    let hint = match crate::suggest::did_you_mean(other, ["branches", "protected"])
-                    {
+                    let keys = environment_keys();
+                    let hint = match crate::suggest::did_you_mean(other, keys.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None => "valid keys: branches, protected".to_string(),
+                        None => format!("valid keys: {}", keys.join(", ")),
                     };
                     diags.push(
                         files.place(
@@ -655,6 +713,34 @@ fn load_component(
         diags.push(w);
     }
     Some(Merger::plain().merge(&base, &overlay))
+}
+
+/// A component folder's merged configuration in `env` as JSON, its strings
+/// expanded with the environment's `${env}` and `${var.NAME}` (for a task's
+/// `config: { from: ... }`). `Err`: a message naming the problem.
+fn component_json(
+    root: &Path,
+    dir: &str,
+    env: &str,
+    vars: &Vars,
+) -> Result<serde_json::Value, String> {
+    let path = root.join(dir);
+    let mut files = Files::default();
+    let mut diags = Diagnostics::default();
+    let merged = load_component(&path, dir, env, &mut files, &mut diags);
+    match merged {
+        Some(node) if !diags.has_errors() => {
+            validate::node_json(&node, &Expander::new(Some(env), vars)).map_err(|e| e.describe().0)
+        }
+        _ => Err(format!(
+            "cannot read component `{dir}`: {}",
+            diags
+                .errors()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
 }
 
 /// `pudo config render DIR -e ENV` for a component folder.

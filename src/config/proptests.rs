@@ -123,7 +123,13 @@ fn model_never_panics(doc: &Node) {
     let mut vars = Vars::new();
     vars.insert("a".into(), Node::new(Kind::Str("V".into()), at()));
     for env in [Some("DEV"), None] {
-        let _ = build_model(doc, &files, env, &vars);
+        let _ = build_model(
+            doc,
+            &files,
+            env,
+            &vars,
+            &super::validate::Settings::default(),
+        );
     }
 }
 

@@ -58,8 +58,8 @@ fn example_resolves_every_stack() {
         assert_eq!(wh.attrs["size"], Value::Text(size.into()), "{env}");
         assert_eq!(wh.attrs["auto_suspend"], Value::Int(suspend), "{env}");
         assert_eq!(wh.stack, stack);
-        // 3 schemas, warehouse, role, 7 grants, 1 role grant.
-        assert_eq!(model.owned_by(&stack).count(), 13, "{env}");
+        // 3 schemas, warehouse, role, 8 grants, 1 role grant, 4 tasks.
+        assert_eq!(model.owned_by(&stack).count(), 18, "{env}");
         assert_eq!(model.owned_by(&StackName::shared()).count(), 2, "{env}");
         let role = id(&format!("PUDO_{env}_ROLE"));
         let future = &model.resources[&kinds::grant::id(
@@ -300,10 +300,24 @@ fn perf_large_project() {
     let clone_time = start.elapsed();
     drop(cloned);
     let start = Instant::now();
-    let _ = validate::build_model(&merged, &project.files, Some("PROD"), &vars).unwrap();
+    let _ = validate::build_model(
+        &merged,
+        &project.files,
+        Some("PROD"),
+        &vars,
+        &validate::Settings::default(),
+    )
+    .unwrap();
     let build_time = start.elapsed();
     let start = Instant::now();
-    let _ = validate::build_model(&project.base, &project.files, None, &vars).unwrap();
+    let _ = validate::build_model(
+        &project.base,
+        &project.files,
+        None,
+        &vars,
+        &validate::Settings::default(),
+    )
+    .unwrap();
     let shared_time = start.elapsed();
     eprintln!(
         "merge {merge_time:?} (clone {clone_time:?}), build {build_time:?}, shared {shared_time:?}"

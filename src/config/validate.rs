@@ -14,7 +14,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 /// Top-level keys of an environments file besides the kinds' sections.
-const PLAIN_TOP_KEYS: &[&str] = &["environments", "vars", "external"];
+const PLAIN_TOP_KEYS: &[&str] = &["environments", "vars", "external", "owners", "grants_role"];
+
 const GRANT_KEYS: &[&str] = &["on", "privileges", "remove"];
 
 /// Every top-level key: the plain ones, then each kind's section.
@@ -59,9 +60,25 @@ pub(crate) fn build_model(
     files: &Files,
     env: Option<&str>,
     vars: &Vars,
+    settings: &Settings<'_>,
 ) -> Result<Model, Diagnostics> {
-    build_model_with(doc, files, env, vars, true)
+    build_model_with(doc, files, env, vars, settings, true)
 }
+
+/// What validation needs besides the document: the environment's default
+/// lifecycle states (`tasks: started`) and a reader of component
+/// configurations (for `config: { from: config/<component> }`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Settings<'a> {
+    /// `(env_key, value)` of the environment (`("tasks", "started")`).
+    pub lifecycle: &'a [(String, String)],
+    /// A component folder's merged configuration in the environment, as
+    /// JSON; `Err` is the message.
+    pub component: Option<&'a ComponentReader>,
+}
+
+/// Reads a component folder (relative to the project) as JSON.
+pub(crate) type ComponentReader = dyn Fn(&str) -> Result<serde_json::Value, String> + Sync;
 
 /// [`build_model`], in one pass when `may_split` is false.
 fn build_model_with(
@@ -69,12 +86,19 @@ fn build_model_with(
     files: &Files,
     env: Option<&str>,
     vars: &Vars,
+    settings: &Settings<'_>,
     may_split: bool,
 ) -> Result<Model, Diagnostics> {
+    let (owners, grants_role) = role_settings(doc, Expander::new(env, vars));
     let new_builder = || {
         let mut b = Builder {
+            owners: owners.clone(),
+            grants_role: grants_role.clone(),
             files,
             env,
+            settings: *settings,
+            sibling_edges: Vec::new(),
+            pending_roles: Vec::new(),
             x: Expander::new(env, vars),
             diags: Diagnostics::default(),
             resources: BTreeMap::new(),
@@ -122,7 +146,9 @@ fn build_model_with(
         }
     };
     b.check_references();
+    b.check_role_settings();
     b.check_cycles();
+    b.check_sibling_cycles();
     if b.diags.has_errors() {
         return Err(b.diags);
     }
@@ -130,6 +156,7 @@ fn build_model_with(
         environment: env.map(str::to_string),
         resources: b.resources,
         external: b.external,
+        grants_role: b.grants_role,
     })
 }
 
@@ -176,7 +203,7 @@ fn split_document(doc: &Node) -> Option<(Vec<Unit<'_>>, Vec<Unit<'_>>)> {
     for e in entries {
         units.push(match e.key.as_str() {
             "environments" => continue,
-            "vars" | "external" => Unit::Section(e),
+            "vars" | "external" | "owners" | "grants_role" => Unit::Section(e),
             key => match (top_kind(key), &e.value.kind) {
                 (Some(kind), Kind::Map(items)) => Unit::Resources(kind, items.as_slice()),
                 _ => return None,
@@ -249,8 +276,19 @@ fn member_parent(kind: &ResourceKind) -> bool {
 }
 
 struct Builder<'a> {
+    /// Default owners by section key (`owners:`), in SQL form.
+    owners: HashMap<String, String>,
+    /// `grants_role:`, in SQL form.
+    grants_role: Option<String>,
     files: &'a Files,
     env: Option<&'a str>,
+    settings: Settings<'a>,
+    /// Roles named by `owners:` / `grants_role:`, checked once everything
+    /// is declared.
+    pending_roles: Vec<(ResourceId, At, String)>,
+    /// Objects naming others of their kind (a task's predecessors), with
+    /// where: checked for cycles.
+    sibling_edges: Vec<(ResourceId, ResourceId, At, String)>,
     x: Expander<'a>,
     diags: Diagnostics,
     resources: BTreeMap<ResourceId, Resource>,
@@ -578,6 +616,7 @@ impl<'a> Builder<'a> {
                 "environments" => {}
                 "vars" => self.vars(e),
                 "external" => self.externals(e),
+                "owners" | "grants_role" => self.role_setting(e),
                 key => match top_kind(key) {
                     Some(kind) => self.section(kind, e),
                     None => self.unknown_key(e, &KeyPath::Root, "the top level", &top_keys()),
@@ -592,6 +631,7 @@ impl<'a> Builder<'a> {
             match *unit {
                 Unit::Section(e) => match e.key.as_str() {
                     "vars" => self.vars(e),
+                    "owners" | "grants_role" => self.role_setting(e),
                     _ => self.externals(e),
                 },
                 Unit::Resources(kind, e) => {
@@ -620,6 +660,8 @@ impl<'a> Builder<'a> {
         }
         self.refs.append(&mut later.refs);
         self.member_edges.append(&mut later.member_edges);
+        self.sibling_edges.append(&mut later.sibling_edges);
+        self.pending_roles.append(&mut later.pending_roles);
         self.roles.append(&mut later.roles);
         true
     }
@@ -721,6 +763,144 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Checks `owners:` (a role per kind section) and `grants_role:`.
+    fn role_setting(&mut self, e: &Entry) {
+        let root = KeyPath::Root;
+        let path = root.key(&e.key);
+        let x = self.x;
+        let check = |b: &mut Self, node: &Node, p: &KeyPath<'_>| {
+            let text = match x.scalar(node) {
+                Ok(Scalar::Str(s)) => s,
+                Ok(other) => {
+                    b.error(
+                        node.at,
+                        p,
+                        format!("expected a role name, found {}", other.describe()),
+                        None,
+                    );
+                    return;
+                }
+                // The shared stack has no environment: checked per environment.
+                Err(ExpandError::NoEnv) if b.only_shared() => return,
+                Err(err) => return b.expand_error(node.at, p, err),
+            };
+            let Ok(name) = Ident::parse(&text) else {
+                b.error(
+                    node.at,
+                    p,
+                    format!("`{text}` is not a valid role name"),
+                    None,
+                );
+                return;
+            };
+            let id = role::id(name);
+            if !b.only_shared() && !b.external_set.contains(&id) {
+                b.pending_roles.push((id, node.at, p.to_string()));
+            }
+        };
+        if e.key == "grants_role" {
+            check(self, &e.value, &path);
+            return;
+        }
+        let Some(entries) = self.map_of(&e.value, &path, "owners by kind") else {
+            return;
+        };
+        let keys: Vec<&str> = kinds::ALL
+            .iter()
+            .filter(|k| k.attr(kinds::OWNER.name).is_some())
+            .map(|k| section_key(k))
+            .collect();
+        for o in entries {
+            if !keys.contains(&o.key.as_str()) {
+                self.unknown_key(o, &path, "`owners`", &keys);
+                continue;
+            }
+            check(self, &o.value, &path.key(&o.key));
+        }
+    }
+
+    /// A list of names of objects of the same kind (sorted, SQL form).
+    fn sibling_names(
+        &mut self,
+        node: &Node,
+        path: &KeyPath<'_>,
+        x: Expander<'_>,
+    ) -> Option<Vec<String>> {
+        let items = match &node.kind {
+            Kind::List(items) => items.as_slice(),
+            Kind::Null => &[],
+            _ => {
+                self.error(
+                    node.at,
+                    path,
+                    format!("expected a list of names, found {}", node.type_name()),
+                    Some(format!("write `{}: [NAME]`", path.last_key())),
+                );
+                return None;
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let p = path.index(i);
+            let text = self.read_text(item, &p, x)?;
+            match Ident::parse(&text) {
+                Ok(id) => out.push(id.sql()),
+                Err(err) => {
+                    self.error(item.at, &p, format!("invalid name: {err}"), None);
+                    return None;
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Some(out)
+    }
+
+    /// A JSON document: a mapping (strings expanded), or `{ from: DIR }`.
+    fn json(
+        &mut self,
+        node: &Node,
+        path: &KeyPath<'_>,
+        x: Expander<'_>,
+    ) -> Option<serde_json::Value> {
+        let Kind::Map(entries) = &node.kind else {
+            self.error(
+                node.at,
+                path,
+                format!("expected a mapping, found {}", node.type_name()),
+                Some("write a mapping, or `{ from: config/<component> }`".to_string()),
+            );
+            return None;
+        };
+        if let [only] = entries.as_slice()
+            && only.key == "from"
+        {
+            let dir = self.read_text(&only.value, &path.key("from"), x)?;
+            let Some(read) = self.settings.component else {
+                return Some(serde_json::Value::Null);
+            };
+            return match read(&dir) {
+                Ok(json) => Some(json),
+                Err(message) => {
+                    self.error(
+                        only.value.at,
+                        &path.key("from"),
+                        message,
+                        Some("`from:` names a component folder such as `config/training` (base.yaml and <env>.override.yaml)".to_string()),
+                    );
+                    None
+                }
+            };
+        }
+        match node_json(node, &x) {
+            Ok(json) => Some(json),
+            Err(e) => {
+                self.expand_error(node.at, path, e);
+                None
+            }
+        }
+    }
+
     /// A kind's top-level section.
     fn section(&mut self, kind: &'static ResourceKind, section: &'a Entry) {
         let root = KeyPath::Root;
@@ -790,6 +970,41 @@ impl<'a> Builder<'a> {
                     self.unknown_key(f, &path, &what, &kind.keys());
                 }
             }
+            for required in kind.required {
+                if !e
+                    .value
+                    .as_map()
+                    .is_some_and(|m| m.iter().any(|f| f.key == *required))
+                {
+                    self.error(
+                        e.key_at,
+                        &path,
+                        format!("a {} needs `{required}:`", kind.name()),
+                        kind.attr(required).map(|a| a.doc.to_string()),
+                    );
+                }
+            }
+            if kind.attr(kinds::OWNER.name).is_some()
+                && !attrs.contains_key(kinds::OWNER.name)
+                && let Some(owner) = self
+                    .owners
+                    .get(section_key(kind))
+                    .cloned()
+                    .or(kind.admin_role.map(str::to_string))
+            {
+                attrs.insert(kinds::OWNER.name.to_string(), Value::Text(owner));
+            }
+            if let Some(lc) = kind.lifecycle
+                && !attrs.contains_key(lc.attr)
+            {
+                let default = self
+                    .settings
+                    .lifecycle
+                    .iter()
+                    .find(|(k, _)| k == lc.env_key)
+                    .map_or(lc.inactive, |(_, v)| v.as_str());
+                attrs.insert(lc.attr.to_string(), Value::Text(default.to_string()));
+            }
             if let Some(check) = kind.check
                 && let Some((key, message)) = check(&attrs)
             {
@@ -805,12 +1020,25 @@ impl<'a> Builder<'a> {
                 self.insert(id, shared, attrs, e.key_at, &path);
                 continue;
             }
-            for to in kinds::attr_references(kind, &attrs) {
+            for to in kinds::attr_references_of(kind, Some(&id), &attrs) {
                 let key = kind
                     .attrs
                     .iter()
-                    .find(|a| matches!(a.ty, AttrType::Ref(m) if std::ptr::eq(m, to.kind_meta())))
+                    .find(|a| match a.ty {
+                        AttrType::Ref(m) => std::ptr::eq(m, to.kind_meta()),
+                        AttrType::Siblings => std::ptr::eq(kind.meta, to.kind_meta()),
+                        _ => false,
+                    })
                     .map_or("", |a| a.name);
+                if std::ptr::eq(kind.meta, to.kind_meta()) {
+                    let at = e.value.get(key).map_or(e.key_at, |n| n.at);
+                    self.sibling_edges.push((
+                        id.clone(),
+                        to.clone(),
+                        at,
+                        path.key(key).to_string(),
+                    ));
+                }
                 let at = e.value.get(key).map_or(e.key_at, |n| n.at);
                 self.refs.push(Reference {
                     from: id.clone(),
@@ -896,6 +1124,8 @@ impl<'a> Builder<'a> {
             AttrType::Privileges => self
                 .privileges(node, path, x)
                 .map(|p| Value::List(canonical::privilege_set(p))),
+            AttrType::Siblings => self.sibling_names(node, path, x).map(Value::List),
+            AttrType::Json => self.json(node, path, x).map(|j| Value::Text(j.to_string())),
             AttrType::Ref(meta) => {
                 let text = self.read_text(node, path, x)?;
                 match kinds::parse_name(meta, &text) {
@@ -1220,6 +1450,10 @@ impl<'a> Builder<'a> {
             format!("{kind} `{name}` is not declared{scope} (nor listed under `external`)");
         let hint = match suggestion {
             Some(s) => format!("did you mean `{s}`?"),
+            // Kinds that cannot be external (a task's predecessors).
+            None if kinds::of(to).external.is_none() => {
+                format!("declare it: a {kind} names others of its kind in the same container")
+            }
             None if self.only_shared() => format!(
                 "a shared object may only refer to shared objects, system roles, or names listed under `external: {{ {section}: [...] }}`"
             ),
@@ -1293,6 +1527,146 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The key of `kind`'s section (`databases`, `schemas`, `tasks`).
+fn section_key(kind: &ResourceKind) -> &'static str {
+    match kind.section {
+        Section::Top(k) | Section::Child { key: k, .. } | Section::Items { key: k, .. } => k,
+    }
+}
+
+/// `owners:` and `grants_role:` as the builders use them: role names in
+/// SQL form (problems are reported by [`Builder::role_setting`]).
+fn role_settings(doc: &Node, x: Expander<'_>) -> (HashMap<String, String>, Option<String>) {
+    let role = |node: &Node| -> Option<String> {
+        let text = x.text(node.as_str()?).ok()?;
+        Ident::parse(&text).ok().map(|i| i.sql())
+    };
+    let owners = doc
+        .get("owners")
+        .and_then(Node::as_map)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), role(&e.value)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    (owners, doc.get("grants_role").and_then(role))
+}
+
+/// A configuration mapping as JSON, its strings expanded.
+pub(crate) fn node_json(node: &Node, x: &Expander<'_>) -> Result<serde_json::Value, ExpandError> {
+    use serde_json::Value as J;
+    Ok(match &node.kind {
+        Kind::Null => J::Null,
+        Kind::Bool(b) => J::Bool(*b),
+        Kind::Int(i) => J::from(*i),
+        Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        Kind::Str(s) => J::String(x.text(s)?.into_owned()),
+        Kind::List(items) => J::Array(
+            items
+                .iter()
+                .map(|n| node_json(n, x))
+                .collect::<Result<_, _>>()?,
+        ),
+        Kind::Map(entries) => {
+            let mut map = serde_json::Map::new();
+            for e in entries {
+                map.insert(e.key.clone(), node_json(&e.value, x)?);
+            }
+            J::Object(map)
+        }
+    })
+}
+
+impl Builder<'_> {
+    /// The roles of `owners:` / `grants_role:` exist (declared, external or
+    /// system).
+    fn check_role_settings(&mut self) {
+        for (id, at, path) in std::mem::take(&mut self.pending_roles) {
+            if !self.resources.contains_key(&id) && !self.external_set.contains(&id) {
+                let (message, hint) = self.undeclared(&id);
+                self.error(at, &path, message, Some(hint));
+            }
+        }
+    }
+
+    /// Reports each cycle among objects that name others of their kind (a
+    /// task graph must be acyclic), and predecessors with another owner
+    /// (the tasks of a graph have one owner).
+    fn check_sibling_cycles(&mut self) {
+        if self.sibling_edges.is_empty() {
+            return;
+        }
+        let owner = |b: &Self, id: &ResourceId| {
+            b.resources
+                .get(id)
+                .and_then(|r| r.attrs.get(kinds::OWNER.name))
+                .cloned()
+        };
+        for (from, to, at, path) in self.sibling_edges.clone() {
+            let (a, b) = (owner(self, &from), owner(self, &to));
+            if a.is_some() && b.is_some() && a != b {
+                self.error(
+                    at,
+                    &path,
+                    format!("`{from}` and its predecessor `{to}` have different owners"),
+                    Some("the tasks of a graph have one owner (set it with `owners.tasks` or on every task)".to_string()),
+                );
+            }
+        }
+        let mut next: HashMap<&ResourceId, Vec<usize>> = HashMap::new();
+        for (k, (from, _, _, _)) in self.sibling_edges.iter().enumerate() {
+            next.entry(from).or_default().push(k);
+        }
+        let mut reported: HashSet<&ResourceId> = HashSet::new();
+        let mut found = Vec::new();
+        for (start, _, _, _) in &self.sibling_edges {
+            if reported.contains(start) {
+                continue;
+            }
+            // Depth-first from `start` along predecessors, looking for it.
+            let mut stack: Vec<(&ResourceId, Vec<usize>)> = vec![(start, Vec::new())];
+            let mut seen: HashSet<&ResourceId> = HashSet::new();
+            while let Some((node, trail)) = stack.pop() {
+                for &k in next.get(node).into_iter().flatten() {
+                    let to = &self.sibling_edges[k].1;
+                    let mut t = trail.clone();
+                    t.push(k);
+                    if to == start {
+                        for &e in &t {
+                            reported.insert(&self.sibling_edges[e].0);
+                        }
+                        found.push(t);
+                        stack.clear();
+                        break;
+                    }
+                    if seen.insert(to) {
+                        stack.push((to, t));
+                    }
+                }
+            }
+        }
+        for trail in found {
+            let names: Vec<String> = trail
+                .iter()
+                .map(|&k| format!("`{}`", self.sibling_edges[k].0))
+                .chain(std::iter::once(format!(
+                    "`{}`",
+                    self.sibling_edges[trail[0]].0
+                )))
+                .collect();
+            let (_, _, at, path) = self.sibling_edges[trail[0]].clone();
+            self.error(
+                at,
+                &path,
+                format!("a cycle: {}", names.join(" -> ")),
+                Some("a task graph is acyclic: remove one of these predecessors".to_string()),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1308,7 +1682,7 @@ mod tests {
         let mut files = Files::default();
         files.add("base.yaml".into());
         let vars = collect_vars(&doc);
-        build_model(&doc, &files, env, &vars)
+        build_model(&doc, &files, env, &vars, &Settings::default())
     }
 
     fn id(s: &str) -> Ident {
@@ -1423,8 +1797,22 @@ databases:
                 Err(d) => format!("{d}"),
             };
             (
-                show(build_model_with(&doc, &files, env, &vars, true)),
-                show(build_model_with(&doc, &files, env, &vars, false)),
+                show(build_model_with(
+                    &doc,
+                    &files,
+                    env,
+                    &vars,
+                    &Settings::default(),
+                    true,
+                )),
+                show(build_model_with(
+                    &doc,
+                    &files,
+                    env,
+                    &vars,
+                    &Settings::default(),
+                    false,
+                )),
             )
         }
         let mut text = String::from(

@@ -74,6 +74,10 @@ pub enum ConnectorError {
     Login { message: String },
     #[error("cannot reach Snowflake: {message}")]
     Network { message: String },
+    /// Snowflake answered a request with an HTTP error status instead of a
+    /// result: 429 (too many requests), 503 (service unavailable), other 5xx.
+    #[error("Snowflake answered HTTP {status}: {message}")]
+    Unavailable { status: u16, message: String },
     #[error("{}", SqlFailure { code: code.as_deref(), message, query_id: query_id.as_deref() })]
     Sql {
         code: Option<String>,
@@ -94,9 +98,57 @@ impl ConnectorError {
     }
 
     /// True for a failure that may not have reached Snowflake or whose
-    /// outcome is unknown (network errors, timeouts).
+    /// outcome is unknown: network errors, timeouts, a dropped connection,
+    /// and HTTP 5xx answers (a gateway may answer 503 for a statement that
+    /// ran behind it). The statement may have run: only idempotent SQL may
+    /// be sent in its place.
     pub fn outcome_unknown(&self) -> bool {
-        matches!(self, ConnectorError::Network { .. })
+        match self {
+            ConnectorError::Network { .. } => true,
+            ConnectorError::Unavailable { status, .. } => *status != 429,
+            _ => false,
+        }
+    }
+
+    /// True when Snowflake signals overload: HTTP 429 and 503 answers, and
+    /// the errors it gives a statement it refused to start because too much
+    /// runs at once:
+    /// - `000625` (57014): "... was aborted because the number of waiters
+    ///   for this lock exceeds the 20 statements limit";
+    /// - `000603` (XX000) whose message says "Exceeded maximum number of
+    ///   inbound queries allowed for this instance" (the plain `000603` is
+    ///   an internal error and stays a failure).
+    ///
+    /// The caller should slow down and retry.
+    pub fn overloaded(&self) -> bool {
+        match self {
+            ConnectorError::Unavailable { status, .. } => matches!(status, 429 | 503),
+            ConnectorError::Sql { code, message, .. } => match code.as_deref() {
+                Some("000625") => true,
+                Some("000603") => message
+                    .to_ascii_lowercase()
+                    .contains("maximum number of inbound queries"),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// True when the statement certainly did not run: Snowflake refused it
+    /// (any SQL error, including the overload refusals) or answered 429.
+    pub fn did_not_run(&self) -> bool {
+        match self {
+            ConnectorError::Sql { .. } => true,
+            ConnectorError::Unavailable { status, .. } => *status == 429,
+            _ => false,
+        }
+    }
+
+    /// True when sending again (after a pause) may succeed: overload, or an
+    /// unknown outcome (then with idempotent SQL). Any other error says the
+    /// statement failed, and retrying would fail the same way.
+    pub fn retryable(&self) -> bool {
+        self.overloaded() || self.outcome_unknown()
     }
 }
 
@@ -117,5 +169,51 @@ impl fmt::Display for SqlFailure<'_> {
             write!(f, " (query id {id})")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConnectorError;
+
+    fn sql(code: &str, message: &str) -> ConnectorError {
+        ConnectorError::Sql {
+            code: Some(code.into()),
+            message: message.into(),
+            query_id: None,
+        }
+    }
+
+    #[test]
+    fn classification() {
+        let http = |status| ConnectorError::Unavailable {
+            status,
+            message: "x".into(),
+        };
+        let network = ConnectorError::Network {
+            message: "connection closed before message completed".into(),
+        };
+        // 429: refused, not run; 503: overload, may have run behind a gateway.
+        assert!(http(429).overloaded() && !http(429).outcome_unknown() && http(429).did_not_run());
+        assert!(http(503).overloaded() && http(503).outcome_unknown() && !http(503).did_not_run());
+        assert!(!http(502).overloaded() && http(502).retryable());
+        assert!(network.outcome_unknown() && network.retryable() && !network.overloaded());
+        let waiters = sql(
+            "000625",
+            "Statement '01b4' has locked table 'T' in transaction 1 and this lock has not yet been released. Your statement '01b5' was aborted because the number of waiters for this lock exceeds the 20 statements limit.",
+        );
+        assert!(waiters.overloaded() && waiters.did_not_run());
+        let inbound = sql(
+            "000603",
+            "SQL execution internal error: GS_EXCEPTION: Exceeded maximum number of inbound queries allowed for this instance: 36",
+        );
+        assert!(inbound.overloaded());
+        // A plain internal error, or an object that already exists, is a failure.
+        for e in [
+            sql("000603", "SQL execution internal error: Processing aborted"),
+            sql("002002", "Object 'X' already exists."),
+        ] {
+            assert!(!e.retryable() && e.did_not_run(), "{e}");
+        }
     }
 }

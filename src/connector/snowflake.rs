@@ -194,11 +194,46 @@ fn map_error(e: sf::Error) -> ConnectorError {
             }
             ConnectorError::Login { message }
         }
-        ErrorKind::Network | ErrorKind::Timeout => ConnectorError::Network {
-            message: with_causes(),
-        },
+        ErrorKind::Network | ErrorKind::Timeout => {
+            let message = with_causes();
+            match http_status(&message) {
+                Some((status, rest)) => ConnectorError::Unavailable {
+                    status,
+                    message: rest.to_string(),
+                },
+                None => ConnectorError::Network { message },
+            }
+        }
         _ => ConnectorError::Other {
             message: with_causes(),
         },
+    }
+}
+
+/// The status of an HTTP error answer: the crate reports it only in its
+/// message, as `HTTP 503: <body>`. Returns the status and the rest.
+fn http_status(message: &str) -> Option<(u16, &str)> {
+    let rest = message.strip_prefix("HTTP ")?;
+    let (digits, rest) = rest.split_once(':')?;
+    let status: u16 = digits.parse().ok()?;
+    (400..600)
+        .contains(&status)
+        .then(|| (status, rest.trim_start()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn http_status_from_message() {
+        assert_eq!(
+            super::http_status("HTTP 503: {\"error\": \"x\"}"),
+            Some((503, "{\"error\": \"x\"}"))
+        );
+        assert_eq!(
+            super::http_status("HTTP 429: too many"),
+            Some((429, "too many"))
+        );
+        assert_eq!(super::http_status("network error: connection closed"), None);
+        assert_eq!(super::http_status("HTTP abc: x"), None);
     }
 }

@@ -5,7 +5,7 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, Paging, Query, Section, Show, Sql, contains_word, live_int, never, schema,
+    Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, live_int, never, schema,
 };
 use crate::model::{Field, Ident, KindMeta, ResourceId};
 use std::collections::BTreeSet;
@@ -58,7 +58,7 @@ pub static KIND: Kind = Kind {
     section: Section::Top("databases"),
     children: &["schemas"],
     external: Some("databases"),
-    attrs: &[COMMENT, TRANSIENT, DATA_RETENTION_TIME_IN_DAYS],
+    attrs: &[COMMENT, TRANSIENT, DATA_RETENTION_TIME_IN_DAYS, OWNER],
     sql_order: &["data_retention_time_in_days", "comment"],
     check: None,
     sql: Sql::Object,
@@ -73,6 +73,10 @@ pub static KIND: Kind = Kind {
         container: true,
     },
     parse_weight: 1,
+    required: &[],
+    admin_role: Some("SYSADMIN"),
+    create_as_owner: false,
+    lifecycle: None,
 };
 
 fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {

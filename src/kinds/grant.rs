@@ -45,6 +45,10 @@ pub fn parts(id: &ResourceId) -> (&Ident, &ResourceId) {
     (id.name_at(0), id.target_at(1))
 }
 
+/// The role grants and role memberships run under unless `grants_role:`
+/// says otherwise: SECURITYADMIN holds MANAGE GRANTS.
+pub const DEFAULT_ROLE: &str = "SECURITYADMIN";
+
 /// Object kinds a grant may be on, with how their names are written.
 pub static OBJECT_TARGETS: &[(&Kind, &str)] = &[
     (&database::KIND, "DB"),
@@ -396,6 +400,7 @@ fn privilege_sql<S: AsRef<str>>(
 }
 
 static SQL: SqlHooks = SqlHooks {
+    ensure: None,
     create: |id, attrs| {
         let (role, on) = parts(id);
         let privs = privileges(attrs);
@@ -561,6 +566,10 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Privileges,
     naming: Naming::None,
     parse_weight: 1,
+    required: &[],
+    admin_role: None,
+    create_as_owner: false,
+    lifecycle: None,
 };
 
 /// What a role's future grants give it on schemas created after them:

@@ -29,6 +29,7 @@ mod object;
 pub mod role;
 pub mod role_grant;
 pub mod schema;
+pub mod task;
 pub mod warehouse;
 
 pub use object::{object_absorb, object_create, object_drop, object_ensure, object_update};
@@ -47,6 +48,7 @@ pub static ALL: &[&Kind] = &[
     &role::KIND,
     &grant::KIND,
     &role_grant::KIND,
+    &task::KIND,
 ];
 
 /// The kind of `id`.
@@ -97,6 +99,45 @@ pub struct Kind {
     /// Relative validation work of one config entry (splitting a large
     /// document in two halves of equal work).
     pub parse_weight: usize,
+    /// Attributes an entry must set.
+    pub required: &'static [&'static str],
+    /// The role that creates objects of this kind and owns them unless
+    /// `owner` (or `owners:`) says otherwise, per Snowflake's guidance
+    /// (SYSADMIN for databases, schemas, warehouses and tasks; USERADMIN
+    /// for roles). `None` for grants.
+    pub admin_role: Option<&'static str>,
+    /// Created by its owner role rather than by the administrative role
+    /// (tasks: a graph's tasks must share their owner from the start). The
+    /// owner then needs the privilege to create it (CREATE TASK on the
+    /// schema), and the creation waits for the grants to the owner.
+    pub create_as_owner: bool,
+    /// Objects that run on their own (tasks): a started / suspended state
+    /// changed by separate actions, in groups that must be paused to change.
+    pub lifecycle: Option<&'static Lifecycle>,
+}
+
+/// Finds the root of a group from its members' attributes.
+pub type RootOf = for<'a> fn(&ResourceId, &dyn Fn(&ResourceId) -> Option<&'a Attrs>) -> ResourceId;
+
+/// The lifecycle of objects that run on their own, such as tasks: a state
+/// attribute that only its own actions change, and groups (a task graph)
+/// whose root must be inactive while any member changes. Objects are
+/// created inactive.
+pub struct Lifecycle {
+    /// The state attribute (`state`).
+    pub attr: &'static str,
+    /// Its active and inactive values (`started`, `suspended`).
+    pub active: &'static str,
+    pub inactive: &'static str,
+    /// The key under `environments.<ENV>` that sets the default state of
+    /// every such object of that environment (`tasks`).
+    pub env_key: &'static str,
+    /// `ALTER ... RESUME` / `SUSPEND`.
+    pub activate: fn(&ResourceId) -> String,
+    pub deactivate: fn(&ResourceId) -> String,
+    /// The root of the group `id` belongs to, following the attributes of
+    /// each member (`attrs_of`).
+    pub root: RootOf,
 }
 
 impl Kind {
@@ -192,6 +233,13 @@ pub enum AttrType {
     /// kind's qualified name, checked like any reference ("not declared nor
     /// listed under `external`") and a graph edge.
     Ref(&'static KindMeta),
+    /// Names of objects of the same kind in the same container (a task's
+    /// predecessors): a sorted list of names, each a reference and an edge.
+    Siblings,
+    /// A JSON document: a mapping in the configuration, or `{ from:
+    /// <component folder> }` for that component's merged configuration in
+    /// the environment. Canonical: compact JSON with sorted keys.
+    Json,
 }
 
 impl AttrType {
@@ -213,6 +261,8 @@ impl AttrType {
             AttrType::Keyword { .. } => "keyword",
             AttrType::Privileges => "list of privileges",
             AttrType::Ref(_) => "name",
+            AttrType::Siblings => "list of names",
+            AttrType::Json => "mapping (JSON)",
         }
     }
 }
@@ -232,6 +282,8 @@ pub enum AttrSql {
     },
     /// Not written as a property (handled by the kind's own SQL).
     None,
+    /// The owner: `GRANT OWNERSHIP ON ... TO ROLE r COPY CURRENT GRANTS`.
+    Ownership,
 }
 
 /// What a change of an attribute's value does.
@@ -242,6 +294,9 @@ pub enum Change {
     Replace,
     /// Only takes effect at creation; never compared afterwards.
     CreateOnly,
+    /// The object's lifecycle state ([`Lifecycle`]): changed by its own
+    /// actions (resume / suspend), never by an update.
+    Lifecycle,
 }
 
 /// Where drift reads an attribute back.
@@ -265,6 +320,9 @@ pub enum Sql {
 
 pub struct SqlHooks {
     pub create: fn(&ResourceId, &Attrs) -> Vec<String>,
+    /// The idempotent form of `create`; `None`: `create` is idempotent
+    /// already (GRANT).
+    pub ensure: Option<fn(&ResourceId, &Attrs) -> Vec<String>>,
     pub drop: fn(&ResourceId, &Attrs) -> Vec<String>,
     pub update: fn(&ResourceId, &Attrs, &Attrs) -> Vec<String>,
 }
@@ -407,6 +465,7 @@ static KIND_NAMES: &[&str] = &[
     "role",
     "grant",
     "role_grant",
+    "task",
 ];
 
 impl IdLookup for Registry {
@@ -453,22 +512,45 @@ pub fn parse_name(kind: &'static KindMeta, text: &str) -> Option<ResourceId> {
 
 /// The objects the attributes of a `kind` resource name ([`AttrType::Ref`]).
 pub fn attr_references(kind: &Kind, attrs: &Attrs) -> Vec<ResourceId> {
+    attr_references_of(kind, None, attrs)
+}
+
+/// [`attr_references`], with sibling names resolved in `id`'s container.
+pub fn attr_references_of(kind: &Kind, id: Option<&ResourceId>, attrs: &Attrs) -> Vec<ResourceId> {
     let mut out = Vec::new();
     for spec in kind.attrs {
-        if let (AttrType::Ref(meta), Some(Value::Text(name))) = (&spec.ty, attrs.get(spec.name))
-            && let Some(id) = parse_name(meta, name)
-        {
-            out.push(id);
+        match (&spec.ty, attrs.get(spec.name)) {
+            (AttrType::Ref(meta), Some(Value::Text(name))) => out.extend(parse_name(meta, name)),
+            (AttrType::Siblings, Some(Value::List(names))) => {
+                let Some(id) = id else { continue };
+                out.extend(names.iter().filter_map(|n| sibling(id, n)));
+            }
+            _ => {}
         }
     }
     out
+}
+
+/// The object named `name` in the same container as `id`.
+pub fn sibling(id: &ResourceId, name: &str) -> Option<ResourceId> {
+    let name = Ident::parse(name).ok()?;
+    let mut names: Vec<Ident> = id
+        .parts()
+        .iter()
+        .filter_map(|p| match p {
+            crate::model::Part::Name(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    *names.last_mut()? = name;
+    Some(ResourceId::named(id.kind_meta(), names))
 }
 
 /// Everything `id` cannot exist without: from its identity (its container,
 /// a grant's role and target) and from its attributes.
 pub fn references(id: &ResourceId, attrs: &Attrs) -> Vec<ResourceId> {
     let mut out = id.references();
-    out.extend(attr_references(of(id), attrs));
+    out.extend(attr_references_of(of(id), Some(id), attrs));
     out
 }
 
@@ -499,6 +581,62 @@ pub(crate) const COMMENT: AttrSpec = AttrSpec {
     live: LiveCol::Column("comment", live_comment),
     doc: "Free text shown in SHOW output.",
 };
+
+/// The `owner` attribute every object kind has: a role (declared, external
+/// or system). Objects are created by their kind's administrative role;
+/// another owner takes over with `GRANT OWNERSHIP ... COPY CURRENT GRANTS`
+/// in the same change.
+pub(crate) const OWNER: AttrSpec = AttrSpec {
+    name: "owner",
+    ty: AttrType::Ref(&role::META),
+    sql: AttrSql::Ownership,
+    change: Change::InPlace,
+    unset: false,
+    live: LiveCol::Column("owner", |t| {
+        t.filter(|s| !s.is_empty())
+            .map(|s| Value::Text(Ident::from_canonical(s).sql()))
+    }),
+    doc: "The role that owns it (declared, external or system); default: the kind's administrative role, or `owners:`.",
+};
+
+/// The owner an object of `kind` has in `attrs` (its `owner`, else the
+/// kind's administrative role).
+pub fn owner(kind: &Kind, attrs: &Attrs) -> Option<String> {
+    match attrs.get(OWNER.name) {
+        Some(Value::Text(o)) => Some(o.clone()),
+        _ => kind.admin_role.map(str::to_string),
+    }
+}
+
+/// `GRANT OWNERSHIP` when the owner in `after` differs from `before`'s
+/// (for a creation: from the role that creates it).
+pub fn ownership_transfer(
+    kind: &Kind,
+    id: &ResourceId,
+    before: Option<&Attrs>,
+    after: &Attrs,
+) -> Option<String> {
+    kind.attr(OWNER.name)?;
+    let Some(Value::Text(to)) = after.get(OWNER.name) else {
+        return None;
+    };
+    let from = match before {
+        Some(b) => match b.get(OWNER.name) {
+            Some(Value::Text(o)) => Some(o.as_str()),
+            _ => None,
+        },
+        None if kind.create_as_owner => Some(to.as_str()),
+        None => kind.admin_role,
+    };
+    (from != Some(to.as_str())).then(|| {
+        let mut sql = String::from("GRANT OWNERSHIP ON ");
+        id.push_target_sql(&mut sql);
+        sql.push_str(" TO ROLE ");
+        sql.push_str(to);
+        sql.push_str(" COPY CURRENT GRANTS");
+        sql
+    })
+}
 
 /// A kind whose resources are never dropped with another.
 pub(crate) fn never(_: &ResourceId, _: &ResourceId) -> bool {
@@ -708,6 +846,10 @@ mod tests {
         drift: DriftForm::Object,
         naming: Naming::None,
         parse_weight: 1,
+        required: &[],
+        admin_role: None,
+        create_as_owner: false,
+        lifecycle: None,
     };
 
     #[test]

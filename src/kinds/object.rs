@@ -28,6 +28,8 @@ fn push_property(out: &mut String, kind: &Kind, name: &str, value: &Value) -> bo
     out.push_str(" = ");
     match (&spec.ty, value) {
         (AttrType::Keyword { .. }, Value::Text(t)) if is_keyword(t) => out.push_str(t),
+        // An object's name, already in SQL form.
+        (AttrType::Ref(_), Value::Text(t)) => out.push_str(t),
         (_, Value::Text(t)) => push_literal(out, t),
         (_, Value::Bool(b)) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
         (_, Value::Int(i)) => {

@@ -5,8 +5,8 @@
 //! [`super::role_grant`] kind); reading a role reads both.
 
 use super::{
-    Absorb, COMMENT, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Section, Show, Sql, grant,
-    never, role_grant,
+    Absorb, COMMENT, DriftForm, Kind, LiveSpec, Naming, OWNER, Paging, Query, Section, Show, Sql,
+    grant, never, role_grant,
 };
 use crate::model::{Field, Ident, KindMeta, ResourceId};
 
@@ -53,7 +53,7 @@ pub static KIND: Kind = Kind {
     section: Section::Top("roles"),
     children: &["member_of", "grants"],
     external: Some("roles"),
-    attrs: &[COMMENT],
+    attrs: &[COMMENT, OWNER],
     sql_order: &["comment"],
     check: None,
     sql: Sql::Object,
@@ -75,4 +75,8 @@ pub static KIND: Kind = Kind {
     // A role carries its memberships and grants: about three times the work
     // of a warehouse or a database.
     parse_weight: 3,
+    required: &[],
+    admin_role: Some("USERADMIN"),
+    create_as_owner: false,
+    lifecycle: None,
 };

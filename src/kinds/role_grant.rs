@@ -45,6 +45,7 @@ fn membership_sql(verb: &str, role: &Ident, to: &str, parent: &Ident) -> String 
 }
 
 static SQL: SqlHooks = SqlHooks {
+    ensure: None,
     create: |id, _| {
         let (role, parent) = roles(id);
         vec![membership_sql("GRANT ROLE ", role, " TO ROLE ", parent)]
@@ -103,4 +104,8 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Membership,
     naming: Naming::None,
     parse_weight: 1,
+    required: &[],
+    admin_role: None,
+    create_as_owner: false,
+    lifecycle: None,
 };

@@ -4,7 +4,7 @@
 use super::database::{DATA_RETENTION_TIME_IN_DAYS, TRANSIENT};
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, Paging, Query, Section, Show, Sql, contains_word, database,
+    Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, database,
 };
 use crate::model::{Field, Ident, KindMeta, ResourceId};
 
@@ -51,13 +51,14 @@ pub static KIND: Kind = Kind {
         parent: &database::KIND,
         key: "schemas",
     },
-    children: &[],
+    children: &["tasks"],
     external: Some("schemas"),
     attrs: &[
         COMMENT,
         TRANSIENT,
         MANAGED_ACCESS,
         DATA_RETENTION_TIME_IN_DAYS,
+        OWNER,
     ],
     sql_order: &["data_retention_time_in_days", "comment"],
     check: None,
@@ -75,4 +76,8 @@ pub static KIND: Kind = Kind {
         system: &["PUBLIC", "INFORMATION_SCHEMA"],
     },
     parse_weight: 1,
+    required: &[],
+    admin_role: Some("SYSADMIN"),
+    create_as_owner: false,
+    lifecycle: None,
 };

@@ -6,7 +6,7 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, Paging, Query, Section, Show, Sql, live_int, never,
+    Naming, OWNER, Paging, Query, Section, Show, Sql, live_int, never,
 };
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value, canonical};
 
@@ -119,6 +119,7 @@ const fn property(
 
 const ATTRS: &[AttrSpec] = &[
     COMMENT,
+    OWNER,
     AttrSpec {
         unset: false,
         ..property(
@@ -265,6 +266,10 @@ pub static KIND: Kind = Kind {
         container: false,
     },
     parse_weight: 1,
+    required: &[],
+    admin_role: Some("SYSADMIN"),
+    create_as_owner: false,
+    lifecycle: None,
 };
 
 #[cfg(test)]

@@ -115,6 +115,8 @@ pub struct Model {
     /// Objects that exist outside pudo's management and may be referenced
     /// (system roles, and names listed as external in the configuration).
     pub external: Vec<ResourceId>,
+    /// The role grants run under (`grants_role:`; `None`: SECURITYADMIN).
+    pub grants_role: Option<String>,
 }
 
 impl Model {

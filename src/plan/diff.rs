@@ -8,7 +8,7 @@ use crate::sql::{self, Step};
 use crate::state::{RecordedResource, State};
 use sha2::{Digest, Sha256};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
 /// Compares the desired resources `stack` owns in `desired` with the
 /// stack's `recorded` state. For an environment's stack, `shared_recorded`
@@ -78,6 +78,7 @@ fn diff_with(
             graph.link_attribute_references(id, attrs);
         }
     }
+    link_owner_grants(&mut graph, &ids, &wanted);
     let n = graph.len();
     debug_assert!(
         (0..n).all(|i| graph.id(i) == ids[i]),
@@ -318,16 +319,19 @@ fn diff_with(
             .collect();
         change
     };
-    let changes: Vec<Change> = parallel_map(in_order, &build);
+    let mut changes: Vec<Change> = parallel_map(in_order, &build);
+    let grants_role = desired
+        .grants_role
+        .as_deref()
+        .unwrap_or(kinds::grant::DEFAULT_ROLE);
+    for change in &mut changes {
+        change.role = role_of(change, grants_role);
+    }
+    super::lifecycle::orchestrate(&mut changes, desired, stack, recorded);
 
     let mut summary = Summary::default();
     for change in &changes {
-        match change.action {
-            Action::Create => summary.create += 1,
-            Action::Update => summary.update += 1,
-            Action::Replace => summary.replace += 1,
-            Action::Drop => summary.drop += 1,
-        }
+        summary.add(change.action);
     }
 
     Ok(Plan {
@@ -409,6 +413,67 @@ fn change(
         diffs,
         reason,
         depends_on: Vec::new(),
+        role: None,
+    }
+}
+
+/// An object created by its owner role waits for what makes that role able
+/// to create it: the grants to the role and its memberships.
+fn link_owner_grants(graph: &mut Graph, ids: &[&ResourceId], wanted: &[Option<&Resource>]) {
+    let mut owners: HashSet<ResourceId> = HashSet::new();
+    let mut created_by: Vec<(&ResourceId, ResourceId)> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let kind = kinds::of(id);
+        if !kind.create_as_owner {
+            continue;
+        }
+        let owner = wanted[i]
+            .and_then(|w| kinds::owner(kind, &w.attrs))
+            .and_then(|o| match kinds::OWNER.ty {
+                kinds::AttrType::Ref(meta) => kinds::parse_name(meta, &o),
+                _ => None,
+            });
+        if let Some(owner) = owner {
+            owners.insert(owner.clone());
+            created_by.push((id, owner));
+        }
+    }
+    if created_by.is_empty() {
+        return;
+    }
+    let mut grants_to: HashMap<&ResourceId, Vec<&ResourceId>> = HashMap::new();
+    for id in ids {
+        if kinds::of(id).is_object() {
+            continue;
+        }
+        for r in id.references() {
+            if let Some(owner) = owners.get(&r) {
+                grants_to.entry(owner).or_default().push(id);
+            }
+        }
+    }
+    for (id, owner) in &created_by {
+        for grant in grants_to.get(owner).into_iter().flatten() {
+            graph.depend(id, grant);
+        }
+    }
+}
+
+/// The role a change runs under: a grant (or membership) as the grants
+/// role; an object's creation as its kind's administrative role (which
+/// then hands ownership to the owner in the same change); its update,
+/// replacement or drop as its recorded owner.
+fn role_of(change: &Change, grants_role: &str) -> Option<String> {
+    let kind = kinds::of(&change.id);
+    if !kind.is_object() {
+        return Some(grants_role.to_string());
+    }
+    match (change.action, change.before.as_ref()) {
+        (Action::Create, _) | (_, None) if kind.create_as_owner => {
+            change.after.as_ref().and_then(|a| kinds::owner(kind, a))
+        }
+        (Action::Create, _) | (_, None) => kind.admin_role.map(str::to_string),
+        (_, Some(before)) => kinds::owner(kind, before),
     }
 }
 
@@ -534,7 +599,10 @@ pub(crate) fn compare(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<Att
     let mut out = Vec::new();
     for name in names {
         let spec = kind.attr(name);
-        if spec.is_some_and(|s| s.change == AttrChange::CreateOnly) {
+        // Create-only settings are never compared; a lifecycle state
+        // changes by its own steps (plan::lifecycle).
+        if spec.is_some_and(|s| matches!(s.change, AttrChange::CreateOnly | AttrChange::Lifecycle))
+        {
             continue;
         }
         let (b, a) = (before.get(name), after.get(name));

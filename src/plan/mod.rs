@@ -10,6 +10,7 @@ mod diff;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod json;
+pub mod lifecycle;
 
 pub use diff::{config_hash, diff};
 
@@ -45,6 +46,11 @@ pub enum Action {
     /// or a parent being replaced takes the object with it).
     Replace,
     Drop,
+    /// An object that runs on its own (a task) is stopped: the root of a
+    /// graph before its tasks change, or a task meant to be suspended.
+    Suspend,
+    /// ... and started again (children before their root).
+    Resume,
 }
 
 impl Action {
@@ -55,6 +61,8 @@ impl Action {
             Action::Update => "~",
             Action::Replace => "-/+",
             Action::Drop => "-",
+            Action::Suspend => "||",
+            Action::Resume => ">",
         }
     }
 
@@ -64,6 +72,8 @@ impl Action {
             Action::Update => "update",
             Action::Replace => "replace",
             Action::Drop => "drop",
+            Action::Suspend => "suspend",
+            Action::Resume => "resume",
         }
     }
 }
@@ -110,6 +120,11 @@ pub struct Change {
     /// Addresses of the changes in this plan that must finish before this
     /// one starts.
     pub depends_on: Vec<String>,
+    /// The role the statements run under (`USE ROLE`): the object's owner,
+    /// the kind's administrative role for a creation, the grants role for a
+    /// grant (see docs/permissions.md). Absent in plans of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// Something that prevents the plan from being applied as is.
@@ -137,11 +152,31 @@ pub struct Summary {
     pub update: usize,
     pub replace: usize,
     pub drop: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub suspend: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resume: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
     pub fn total(&self) -> usize {
-        self.create + self.update + self.replace + self.drop
+        self.create + self.update + self.replace + self.drop + self.suspend + self.resume
+    }
+
+    /// Counts one change of `action`.
+    pub fn add(&mut self, action: Action) {
+        match action {
+            Action::Create => self.create += 1,
+            Action::Update => self.update += 1,
+            Action::Replace => self.replace += 1,
+            Action::Drop => self.drop += 1,
+            Action::Suspend => self.suspend += 1,
+            Action::Resume => self.resume += 1,
+        }
     }
 }
 
@@ -149,9 +184,17 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Plan: {} to create, {} to update, {} to replace, {} to drop.",
+            "Plan: {} to create, {} to update, {} to replace, {} to drop",
             self.create, self.update, self.replace, self.drop
-        )
+        )?;
+        if self.suspend + self.resume > 0 {
+            write!(
+                f,
+                ", {} to suspend, {} to resume",
+                self.suspend, self.resume
+            )?;
+        }
+        f.write_str(".")
     }
 }
 

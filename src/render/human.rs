@@ -161,6 +161,8 @@ fn action_style(action: Action) -> console::Style {
         Action::Update => style::update(),
         Action::Replace => style::replace(),
         Action::Drop => style::drop(),
+        Action::Suspend => style::replace(),
+        Action::Resume => style::create(),
     }
 }
 
@@ -171,6 +173,8 @@ fn resource(change: &Change, out: &mut String) {
         Action::Update => "will be updated in place".to_string(),
         Action::Replace => "must be replaced".to_string(),
         Action::Drop => "will be DROPPED".to_string(),
+        Action::Suspend => "will be suspended".to_string(),
+        Action::Resume => "will be resumed".to_string(),
     };
     // Creates and ordinary updates explain themselves; say why otherwise.
     let why = match change.action {

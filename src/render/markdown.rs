@@ -392,6 +392,8 @@ pub fn mermaid(plan: &Plan) -> String {
             Action::Update => "fill:#fff8c5,stroke:#bf8700",
             Action::Replace => "fill:#fbefff,stroke:#8250df",
             Action::Drop => "fill:#ffebe9,stroke:#cf222e,stroke-width:3px",
+            Action::Suspend => "fill:#f6f8fa,stroke:#57606a",
+            Action::Resume => "fill:#ddf4ff,stroke:#0969da",
         };
         let _ = writeln!(out, "  classDef {action} {def}");
     }
@@ -404,6 +406,8 @@ fn icon(action: Action) -> &'static str {
         Action::Update => "🟡 `~`",
         Action::Replace => "🟣 `-/+`",
         Action::Drop => "🔴 `-`",
+        Action::Suspend => "⏸️ `||`",
+        Action::Resume => "▶️ `>`",
     }
 }
 
@@ -414,6 +418,8 @@ fn html_icon(action: Action) -> &'static str {
         Action::Update => "🟡 <code>~</code>",
         Action::Replace => "🟣 <code>-/+</code>",
         Action::Drop => "🔴 <code>-</code>",
+        Action::Suspend => "⏸️ <code>||</code>",
+        Action::Resume => "▶️ <code>&gt;</code>",
     }
 }
 

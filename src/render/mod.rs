@@ -8,7 +8,7 @@ pub mod human;
 pub mod markdown;
 pub mod style;
 
-use crate::plan::{Action, Plan, Summary};
+use crate::plan::{Plan, Summary};
 
 /// The output formats of plan and drift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -69,13 +69,7 @@ pub fn kind_counts(plan: &Plan) -> Vec<(&'static str, Summary)> {
                 counts.len() - 1
             }
         };
-        let summary = &mut counts[i].2;
-        match change.action {
-            Action::Create => summary.create += 1,
-            Action::Update => summary.update += 1,
-            Action::Replace => summary.replace += 1,
-            Action::Drop => summary.drop += 1,
-        }
+        counts[i].2.add(change.action);
     }
     counts.sort_by_key(|(rank, kind, _)| (*rank, *kind));
     counts.into_iter().map(|(_, k, s)| (k, s)).collect()

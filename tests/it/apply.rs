@@ -277,7 +277,18 @@ fn drops_need_allow_drop() {
 
 #[test]
 fn a_failed_statement_records_exactly_what_succeeded() {
-    for k in [1u64, 4, 9] {
+    // The first, a middle and a late statement of the DEV apply fail.
+    for (failing, address) in [
+        ("CREATE ROLE PUDO_DEV_ROLE", "role.PUDO_DEV_ROLE"),
+        (
+            "CREATE SCHEMA PUDO_MLOPS.MODEL_REGISTRY_DEV",
+            "schema.PUDO_MLOPS.MODEL_REGISTRY_DEV",
+        ),
+        (
+            "CREATE TASK PUDO_MLOPS.PUDO_DEV.TRAIN_MODEL",
+            "task.PUDO_MLOPS.PUDO_DEV.TRAIN_MODEL",
+        ),
+    ] {
         let Some((emu, project)) = setup(&[]) else {
             return;
         };
@@ -286,7 +297,7 @@ fn a_failed_statement_records_exactly_what_succeeded() {
             "POST",
             "/emulator/faults",
             Some(&format!(
-                r#"{{"nth": {k}, "action": "error", "code": "000603", "message": "injected failure", "count": 1}}"#
+                r#"{{"match": "{failing}", "action": "error", "code": "000603", "message": "injected failure", "count": 1}}"#
             )),
         );
         let out = apply(&emu, &project, "dev", &["--parallelism", "1"]);
@@ -298,13 +309,23 @@ fn a_failed_statement_records_exactly_what_succeeded() {
             "keeps Snowflake's code: {message}"
         );
         assert!(message.contains("Not attempted"), "{message}");
+        let applied: usize = message
+            .split("Apply stopped: ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no summary line: {message}"));
 
         let recorded = state(&project, "dev");
         let recorded_addresses = addresses(&recorded);
         assert_eq!(
-            recorded_addresses.len() as u64,
-            k - 1,
-            "k={k}: {recorded_addresses:?}"
+            recorded_addresses.len(),
+            applied,
+            "{failing}: the state holds exactly the applied changes: {recorded_addresses:?}"
+        );
+        assert!(
+            !recorded_addresses.contains(&address.to_string()),
+            "{address} failed and is not recorded"
         );
         assert!(
             recorded.get("pending").is_none(),
@@ -312,9 +333,13 @@ fn a_failed_statement_records_exactly_what_succeeded() {
         );
         // What the state says exists, exists.
         let live_schemas = emu.names("SHOW SCHEMAS IN DATABASE PUDO_MLOPS");
+        let live_roles = emu.names("SHOW ROLES");
         for address in &recorded_addresses {
             if let Some(name) = address.strip_prefix("schema.PUDO_MLOPS.") {
                 assert!(live_schemas.contains(&name.to_string()), "{address}");
+            }
+            if let Some(name) = address.strip_prefix("role.") {
+                assert!(live_roles.contains(&name.to_string()), "{address}");
             }
         }
         ok(apply(&emu, &project, "dev", &[]));
@@ -673,4 +698,165 @@ fn key_pair_login_with_an_encrypted_key() {
         emu.names("SHOW DATABASES")
             .contains(&"PUDO_MLOPS".to_string())
     );
+}
+
+/// Overload answers (HTTP 429 and 503, `000625`) and lost connections, some
+/// after the statement ran: apply retries, sends each statement exactly as
+/// often as the faults require (no plain CREATE twice, which would fail
+/// with 002002), and ends complete with an empty re-plan.
+#[test]
+fn overload_and_lost_connections_are_retried_without_applying_twice() {
+    let Some((emu, project)) = setup(&["--latency-ms", "5"]) else {
+        return;
+    };
+    ok(apply(&emu, &project, "shared", &[]));
+    let faults = [
+        // Ran, then the connection dropped: recovery CREATE IF NOT EXISTS + ALTER.
+        r#"{"match": "CREATE WAREHOUSE", "action": "drop", "after_execute": true, "count": 1}"#,
+        // Dropped before it ran: the same recovery.
+        r#"{"match": "CREATE ROLE", "action": "drop", "count": 1}"#,
+        // 503 may have run (behind a gateway): recovery, whose CREATE gets 503 again.
+        r#"{"match": "^CREATE SCHEMA .*FEATURE_STORE_DEV", "regex": true, "action": "503", "count": 2}"#,
+        // 429 and 000625 say it did not run: the same statement again.
+        r#"{"match": "CREATE SCHEMA PUDO_MLOPS.MODEL_REGISTRY_DEV", "action": "429", "count": 2}"#,
+        r#"{"match": "CREATE SCHEMA PUDO_MLOPS.PUDO_DEV", "action": "error", "code": "000625", "sql_state": "57014", "message": "Statement '01b4' has locked table 'X' in transaction 1 and this lock has not yet been released. Your statement '01b5' was aborted because the number of waiters for this lock exceeds the 20 statements limit.", "count": 1}"#,
+        // Grants that ran before the connection dropped: sent again (idempotent).
+        r#"{"match": "ON WAREHOUSE PUDO_DEV_WH TO ROLE", "action": "drop", "after_execute": true, "count": 1}"#,
+        r#"{"match": "GRANT ROLE PUDO_DEV_ROLE TO ROLE SYSADMIN", "action": "drop", "after_execute": true, "count": 1}"#,
+    ];
+    // What the plan sends without faults, by kind.
+    let plan = ok(run(
+        &emu,
+        &project,
+        &["plan", "-e", "dev", "--format", "json"],
+    ));
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let changes = plan["changes"].as_array().unwrap();
+    let planned = |verb: &str| -> u64 {
+        changes
+            .iter()
+            .flat_map(|c| c["sql"].as_array().unwrap())
+            .filter(|s| s.as_str().unwrap().starts_with(verb))
+            .count() as u64
+    };
+    let planned_total: u64 = changes
+        .iter()
+        .map(|c| c["sql"].as_array().unwrap().len() as u64)
+        .sum();
+    emu.control(
+        "POST",
+        "/emulator/faults",
+        Some(&format!("[{}]", faults.join(","))),
+    );
+    emu.control("POST", "/emulator/stats/reset", None);
+    let out = ok(apply(&emu, &project, "dev", &[]));
+    let message = text(&out);
+    let remaining = emu.control("GET", "/emulator/faults", None);
+    assert!(
+        remaining.contains(r#""faults":[]"#),
+        "every fault fired: {remaining}\n{message}"
+    );
+
+    // Exactly the statements the faults require, by kind: the planned
+    // ones, + 7 CREATEs (recovery CREATE IF NOT EXISTS for the warehouse,
+    // the role and FEATURE_STORE_DEV, twice for the latter as its first
+    // recovery CREATE got a 503; the refused CREATEs sent again: 429 twice,
+    // 000625 once), + an ALTER per recovered object (3), + the 2 grants
+    // that ran before their connection dropped.
+    let stats = emu.stats();
+    let by_kind = &stats["by_kind"];
+    assert_eq!(
+        by_kind["create"],
+        planned("CREATE") + 7,
+        "{stats}\n{message}"
+    );
+    assert_eq!(by_kind["alter"], planned("ALTER") + 3, "{stats}\n{message}");
+    assert_eq!(by_kind["grant"], planned("GRANT") + 2, "{stats}\n{message}");
+    let sent = planned_total + 12;
+    // Besides: the pre-flight's SELECT, and a USE ROLE where a worker's
+    // session switches role (docs/permissions.md).
+    let uses = by_kind["use"].as_u64().unwrap_or_default();
+    assert!(uses > 0, "{stats}");
+    assert_eq!(by_kind["select"], 1, "{stats}\n{message}");
+    assert_eq!(
+        stats["statements"].as_u64(),
+        Some(sent as u64 + uses + 1),
+        "{stats}\n{message}"
+    );
+    assert!(
+        message.contains(&format!("{sent} statements in")) && message.contains("9 retries"),
+        "the report counts what was sent: {message}"
+    );
+    assert!(message.contains("slowed down"), "{message}");
+    assert!(
+        message.contains("retrying + warehouse.PUDO_DEV_WH") && message.contains("recovery"),
+        "{message}"
+    );
+
+    // State complete, nothing pending; live objects exactly once.
+    let recorded = state(&project, "dev");
+    assert!(recorded.get("pending").is_none(), "{recorded:#}");
+    for change in changes {
+        let address = change["address"].as_str().unwrap();
+        assert!(
+            addresses(&recorded).iter().any(|a| a == address) || change["after"].is_null(),
+            "{address} recorded: {recorded:#}"
+        );
+    }
+    assert_plan_empty(&emu, &project, "dev");
+    let warehouses = show(&emu, "SHOW WAREHOUSES LIKE 'PUDO_DEV_WH'");
+    assert_eq!(warehouses.len(), 1);
+    assert_eq!(cell(&warehouses[0], "size"), "X-Small");
+    let of = show(&emu, "SHOW GRANTS OF ROLE PUDO_DEV_ROLE");
+    assert_eq!(
+        of.iter()
+            .filter(|g| cell(g, "grantee_name") == "SYSADMIN")
+            .count(),
+        1,
+        "{of:?}"
+    );
+    let on_wh: Vec<String> = show(&emu, "SHOW GRANTS ON WAREHOUSE PUDO_DEV_WH")
+        .iter()
+        .filter(|g| cell(g, "grantee_name") == "PUDO_DEV_ROLE")
+        .map(|g| cell(g, "privilege"))
+        .collect();
+    assert_eq!(on_wh.len(), 2, "{on_wh:?}");
+
+    // A second apply has nothing to do and sends nothing.
+    emu.control("POST", "/emulator/stats/reset", None);
+    let again = ok(apply(&emu, &project, "dev", &[]));
+    assert!(text(&again).contains("No changes"), "{}", text(&again));
+    assert_eq!(emu.statements(), 0);
+}
+
+/// A change whose statement may have run and whose recovery is then
+/// refused by Snowflake stays pending (it may be half done); the next apply
+/// runs its recovery statements and completes.
+#[test]
+fn a_refusal_after_a_lost_connection_keeps_the_change_pending() {
+    let Some((emu, project)) = setup(&[]) else {
+        return;
+    };
+    ok(apply(&emu, &project, "shared", &[]));
+    emu.control(
+        "POST",
+        "/emulator/faults",
+        Some(
+            r#"[{"match": "CREATE WAREHOUSE PUDO_DEV_WH", "action": "drop", "after_execute": true, "count": 1},
+                {"match": "CREATE WAREHOUSE IF NOT EXISTS", "action": "error", "code": "002003", "message": "injected refusal", "count": 1}]"#,
+        ),
+    );
+    let out = apply(&emu, &project, "dev", &["--parallelism", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("injected refusal"), "{}", text(&out));
+    let recorded = state(&project, "dev");
+    assert_eq!(
+        recorded["pending"],
+        serde_json::json!(["warehouse.PUDO_DEV_WH"]),
+        "{recorded:#}"
+    );
+    ok(apply(&emu, &project, "dev", &[]));
+    assert_plan_empty(&emu, &project, "dev");
+    assert!(state(&project, "dev").get("pending").is_none());
+    assert_eq!(show(&emu, "SHOW WAREHOUSES LIKE 'PUDO_DEV_WH'").len(), 1);
 }

@@ -16,7 +16,7 @@ fn validate_passes_on_the_example() {
     exit: 0
     --- stdout
     --- stderr
-    ok: configuration is valid: 4 stacks (resources: shared 2, dev 13, staging 13, prod 13)
+    ok: configuration is valid: 4 stacks (resources: shared 2, dev 18, staging 18, prod 18)
     ");
 }
 
@@ -201,6 +201,7 @@ mod fixtures {
         undeclared_reference,
         duplicate_names,
         role_cycle,
+        task_graph_rules,
         missing_override,
         bad_branch_pattern,
         override_changes_shared,

@@ -604,7 +604,10 @@ fn import_adopts_objects_created_by_hand() {
         changes,
         vec![
             r#""update" "grant.PUDO_DEV_ROLE.warehouse.PUDO_DEV_WH" ["privileges"]"#,
-            r#""update" "warehouse.PUDO_DEV_WH" ["auto_suspend"]"#,
+            // Made by hand as ACCOUNTADMIN: handed to the configured owners.
+            r#""update" "role.PUDO_DEV_ROLE" ["owner"]"#,
+            r#""update" "schema.PUDO_MLOPS.PUDO_DEV" ["owner"]"#,
+            r#""update" "warehouse.PUDO_DEV_WH" ["auto_suspend", "owner"]"#,
         ],
         "{}",
         text(&out)

@@ -3,10 +3,15 @@
 //! (apply, drift) run against the snowflake-emulator.
 
 mod apply;
+mod ci_action;
 mod config;
 mod drift;
 mod emulator;
+mod export;
+mod onboarding;
+mod permissions;
 mod plan;
 mod plan_budget;
 mod schema;
 mod support;
+mod tasks;

@@ -270,7 +270,8 @@ fn json_format_is_pinned() {
             "reason",
             "sql",
             "recovery_sql",
-            "depends_on"
+            "depends_on",
+            "role"
         ])
     );
 }

@@ -102,3 +102,45 @@ pub fn transcript(output: &std::process::Output, project: &Path) -> String {
     text.replace(&canonical.display().to_string(), "[PROJECT]")
         .replace(&project.display().to_string(), "[PROJECT]")
 }
+
+/// stdout, stderr and exit code of a finished command, for assertion
+/// messages.
+pub fn text(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The output, after asserting that the command succeeded.
+#[track_caller]
+pub fn ok(out: std::process::Output) -> std::process::Output {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    out
+}
+
+/// `git ARGS` in `dir` (with an identity for commits); panics on failure.
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// `pudo ARGS` in `project`, pointed at `emu`.
+pub fn run_against(
+    emu: &crate::emulator::Emulator,
+    project: &TempProject,
+    args: &[&str],
+) -> std::process::Output {
+    pudo_in(project.path())
+        .args(args)
+        .envs(emu.env())
+        .output()
+        .unwrap()
+}

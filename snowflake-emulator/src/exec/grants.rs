@@ -62,16 +62,11 @@ impl Exec<'_> {
             GrantTarget::Object(kind, n) => {
                 let (d, s, o) = self.object_path(n, "GRANT")?;
                 self.schema_exists(&d, &s)?;
-                let exists = kind == "TABLE"
-                    && self.cat.databases[&d]
-                        .schemas
-                        .get(&s)
-                        .is_some_and(|sc| sc.tables.contains_key(&o));
-                if !exists {
-                    let word = if kind == "TABLE" { "Table" } else { "Object" };
-                    return Err(SfError::no_such_object(word, &format!("{d}.{s}.{o}")));
+                let t = Target::Object(kind.clone(), d, s, o);
+                if !self.exists(&t) {
+                    return Err(self.missing(&t));
                 }
-                Target::Object(kind.clone(), d, s, o)
+                t
             }
             GrantTarget::All(..) | GrantTarget::Future(..) => {
                 unreachable!("expanded by the caller")
@@ -93,15 +88,7 @@ impl Exec<'_> {
             Target::Warehouse(w) => self.cat.warehouses.get(w).map(|x| x.owner.clone()),
             Target::Role(r) => self.cat.roles.get(r).map(|x| x.owner.clone()),
             Target::User(u) => self.cat.users.get(u).map(|x| x.owner.clone()),
-            Target::Object(_, d, s, o) => self
-                .cat
-                .databases
-                .get(d)?
-                .schemas
-                .get(s)?
-                .tables
-                .get(o)
-                .map(|x| x.owner.clone()),
+            Target::Object(..) => self.owner_of_target(t),
         }
     }
 
@@ -123,18 +110,19 @@ impl Exec<'_> {
             Target::Warehouse(w) => self.cat.warehouses.get_mut(w).unwrap().owner = r,
             Target::Role(x) => self.cat.roles.get_mut(x).unwrap().owner = r,
             Target::User(u) => self.cat.users.get_mut(u).unwrap().owner = r,
-            Target::Object(_, d, s, o) => {
-                self.cat
+            Target::Object(k, d, s, o) => {
+                let sc = self
+                    .cat
                     .databases
                     .get_mut(d)
                     .unwrap()
                     .schemas
                     .get_mut(s)
-                    .unwrap()
-                    .tables
-                    .get_mut(o)
-                    .unwrap()
-                    .owner = r
+                    .unwrap();
+                match k.as_str() {
+                    "TASK" => sc.tasks.get_mut(o).unwrap().owner = r,
+                    _ => sc.tables.get_mut(o).unwrap().owner = r,
+                }
             }
         }
     }
@@ -524,6 +512,18 @@ impl Exec<'_> {
                         t.created_on,
                         Target::Object(
                             "TABLE".into(),
+                            db.name.clone(),
+                            sc.name.clone(),
+                            t.name.clone(),
+                        ),
+                        &t.owner,
+                    );
+                }
+                for t in sc.tasks.values() {
+                    push(
+                        t.created_on,
+                        Target::Object(
+                            "TASK".into(),
                             db.name.clone(),
                             sc.name.clone(),
                             t.name.clone(),

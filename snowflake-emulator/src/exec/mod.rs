@@ -68,6 +68,9 @@ pub struct Exec<'a> {
 
 impl Exec<'_> {
     pub fn run(&mut self, stmt: Stmt) -> Result<Outcome, SfError> {
+        if let Some(refused) = self.authorize(&stmt)? {
+            return Ok(refused);
+        }
         if matches!(
             stmt,
             Stmt::Create { .. } | Stmt::Drop { .. } | Stmt::Alter { .. }
@@ -339,6 +342,9 @@ impl Exec<'_> {
             for s in db.schemas.values_mut() {
                 fix(&mut s.owner);
                 for t in s.tables.values_mut() {
+                    fix(&mut t.owner);
+                }
+                for t in s.tasks.values_mut() {
                     fix(&mut t.owner);
                 }
             }

@@ -4,7 +4,7 @@
 use super::Exec;
 use crate::catalog::*;
 use crate::error::SfError;
-use crate::kinds::{self, with_kind};
+use crate::kinds::with_kind;
 use crate::params;
 use crate::parser::*;
 use crate::result::*;
@@ -61,7 +61,7 @@ impl Exec<'_> {
     pub(crate) fn show(&self, s: Show) -> Result<QueryResult, SfError> {
         match &s.what {
             ShowWhat::Objects(kind) => {
-                with_kind!(*kind, K => <K as kinds::ObjectKind>::show(self, &s))
+                with_kind!(*kind, K => self.show_visible::<K>(&s))
             }
             ShowWhat::Parameters => self.show_parameters(&s),
             ShowWhat::Grants(g) => self.show_grants(g, s.limit),

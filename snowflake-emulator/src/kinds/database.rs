@@ -8,7 +8,7 @@ use super::{CreateSpec, ObjectKind, ShowSyntax, with_history};
 use crate::catalog::{Catalog, Database, FutureScope, Params, Schema, Target, now_ms};
 use crate::error::SfError;
 use crate::exec::Exec;
-use crate::parser::Show;
+use crate::parser::{AlterAction, Show};
 use crate::result::ColType::{self, *};
 use crate::result::{QueryResult, row, text, ts, yn};
 use crate::show_columns as cols;
@@ -90,6 +90,18 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 ];
 
 impl ObjectKind for DatabaseKind {
+    fn securable(path: &[String]) -> Target {
+        Target::Database(path[0].clone())
+    }
+    fn owner(obj: &Database) -> &str {
+        &obj.owner
+    }
+    fn create_privilege(_path: &[String]) -> (&'static str, Target) {
+        ("CREATE DATABASE", Target::Account)
+    }
+    fn alter_privilege(action: &AlterAction) -> Option<&'static str> {
+        matches!(action, AlterAction::Set(_) | AlterAction::Unset(_)).then_some("MODIFY")
+    }
     type Obj = Database;
     const KIND: super::Kind = super::Kind::Database;
     const KEYWORD: &'static str = "DATABASE";

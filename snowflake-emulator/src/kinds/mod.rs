@@ -19,7 +19,7 @@ pub mod task;
 pub mod user;
 pub mod warehouse;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Target};
 use crate::error::SfError;
 use crate::exec::{Exec, Outcome, status};
 use crate::parser::{AlterAction, Name, Prop, Show, TaskSpec};
@@ -262,6 +262,30 @@ pub trait ObjectKind {
     fn show(ex: &Exec, s: &Show) -> Result<QueryResult, SfError>;
     fn describe(_ex: &Exec, _name: &Name) -> Result<QueryResult, SfError> {
         Err(SfError::syntax_at(1, 9, Self::WORD))
+    }
+
+    // ---- access control (`crate::access`) ----
+
+    /// The object as grants name it.
+    fn securable(path: &[String]) -> Target;
+    /// The role that owns the object (blank: owned by the system).
+    fn owner(obj: &Self::Obj) -> &str;
+    /// What CREATE needs: the privilege and where it must be held
+    /// (`CREATE DATABASE` on the account, `CREATE SCHEMA` on the database, ...).
+    fn create_privilege(path: &[String]) -> (&'static str, Target);
+    /// A privilege that allows this ALTER besides OWNERSHIP (`MODIFY` to set
+    /// a warehouse's properties, `OPERATE` to suspend it).
+    fn alter_privilege(_action: &AlterAction) -> Option<&'static str> {
+        None
+    }
+    /// An account privilege this ALTER needs as well (`EXECUTE TASK` to resume a task).
+    fn alter_account_privilege(_action: &AlterAction) -> Option<&'static str> {
+        None
+    }
+    /// Whether a user may run this ALTER on the object without privileges
+    /// because it is the user itself (its default role, warehouse, ...).
+    fn self_service(_ex: &Exec, _path: &[String], _action: &AlterAction) -> bool {
+        false
     }
 }
 

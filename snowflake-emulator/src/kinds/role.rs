@@ -34,6 +34,15 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 ];
 
 impl ObjectKind for RoleKind {
+    fn securable(path: &[String]) -> Target {
+        Target::Role(path[0].clone())
+    }
+    fn owner(obj: &Role) -> &str {
+        &obj.owner
+    }
+    fn create_privilege(_path: &[String]) -> (&'static str, Target) {
+        ("CREATE ROLE", Target::Account)
+    }
     type Obj = Role;
     const KIND: super::Kind = super::Kind::Role;
     const KEYWORD: &'static str = "ROLE";

@@ -48,6 +48,18 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 ];
 
 impl ObjectKind for SchemaKind {
+    fn securable(path: &[String]) -> Target {
+        Target::Schema(path[0].clone(), path[1].clone())
+    }
+    fn owner(obj: &Schema) -> &str {
+        &obj.owner
+    }
+    fn create_privilege(path: &[String]) -> (&'static str, Target) {
+        ("CREATE SCHEMA", Target::Database(path[0].clone()))
+    }
+    fn alter_privilege(action: &AlterAction) -> Option<&'static str> {
+        matches!(action, AlterAction::Set(_) | AlterAction::Unset(_)).then_some("MODIFY")
+    }
     type Obj = Schema;
     const KIND: super::Kind = super::Kind::Schema;
     const KEYWORD: &'static str = "SCHEMA";

@@ -81,6 +81,23 @@ fn all_in(db: &Database) -> Vec<(&Database, &Schema)> {
 }
 
 impl ObjectKind for TableKind {
+    fn securable(path: &[String]) -> Target {
+        Target::Object(
+            "TABLE".into(),
+            path[0].clone(),
+            path[1].clone(),
+            path[2].clone(),
+        )
+    }
+    fn owner(obj: &Table) -> &str {
+        &obj.owner
+    }
+    fn create_privilege(path: &[String]) -> (&'static str, Target) {
+        (
+            "CREATE TABLE",
+            Target::Schema(path[0].clone(), path[1].clone()),
+        )
+    }
     type Obj = Table;
     const KIND: super::Kind = super::Kind::Table;
     const KEYWORD: &'static str = "TABLE";

@@ -303,6 +303,29 @@ fn resume(t: &mut Task) {
 }
 
 impl ObjectKind for TaskKind {
+    fn securable(path: &[String]) -> Target {
+        Target::Object(
+            "TASK".into(),
+            path[0].clone(),
+            path[1].clone(),
+            path[2].clone(),
+        )
+    }
+    fn owner(obj: &Task) -> &str {
+        &obj.owner
+    }
+    fn create_privilege(path: &[String]) -> (&'static str, Target) {
+        (
+            "CREATE TASK",
+            Target::Schema(path[0].clone(), path[1].clone()),
+        )
+    }
+    fn alter_privilege(action: &AlterAction) -> Option<&'static str> {
+        matches!(action, AlterAction::Suspend | AlterAction::Resume { .. }).then_some("OPERATE")
+    }
+    fn alter_account_privilege(action: &AlterAction) -> Option<&'static str> {
+        matches!(action, AlterAction::Resume { .. }).then_some("EXECUTE TASK")
+    }
     type Obj = Task;
     const KIND: super::Kind = super::Kind::Task;
     const KEYWORD: &'static str = "TASK";

@@ -4,10 +4,10 @@
 
 use super::props::{PropDef, Pv, Ty, flag, text_or_none, upper};
 use super::{CreateSpec, ObjectKind, ShowSyntax};
-use crate::catalog::{Catalog, Grantee, User, now_ms};
+use crate::catalog::{Catalog, Grantee, Target, User, now_ms};
 use crate::error::SfError;
 use crate::exec::Exec;
-use crate::parser::Show;
+use crate::parser::{AlterAction, Show};
 use crate::result::ColType::{self, *};
 use crate::result::{QueryResult, row, text, tf, ts};
 
@@ -50,7 +50,10 @@ const PROPS: &[P] = &[
     P::new("DEFAULT_ROLE", Ty::Text, |u, _, v| {
         u.default_role = text_or_none(v)
     }),
-    P::new("DEFAULT_SECONDARY_ROLES", Ty::Text, ignored),
+    // `('ALL')` is kept as `ALL`, `()` as an empty text; not set means ALL.
+    P::new("DEFAULT_SECONDARY_ROLES", Ty::Text, |u, _, v| {
+        u.default_secondary_roles = v.map(|v| v.text().trim().to_ascii_uppercase())
+    }),
     P::new("RSA_PUBLIC_KEY", Ty::Text, |u, _, v| {
         u.has_rsa_public_key = v.is_some()
     }),
@@ -101,6 +104,30 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 ];
 
 impl ObjectKind for UserKind {
+    fn securable(path: &[String]) -> Target {
+        Target::User(path[0].clone())
+    }
+    fn owner(obj: &User) -> &str {
+        &obj.owner
+    }
+    fn create_privilege(_path: &[String]) -> (&'static str, Target) {
+        ("CREATE USER", Target::Account)
+    }
+    /// ALTER USER's usage notes: users may change their own defaults.
+    fn self_service(ex: &Exec, path: &[String], action: &AlterAction) -> bool {
+        const OWN: [&str; 4] = [
+            "DEFAULT_ROLE",
+            "DEFAULT_WAREHOUSE",
+            "DEFAULT_NAMESPACE",
+            "DEFAULT_SECONDARY_ROLES",
+        ];
+        path[0] == ex.sess.user
+            && match action {
+                AlterAction::Set(props) => props.iter().all(|(k, _)| OWN.contains(&k.as_str())),
+                AlterAction::Unset(names) => names.iter().all(|k| OWN.contains(&k.as_str())),
+                _ => false,
+            }
+    }
     type Obj = User;
     const KIND: super::Kind = super::Kind::User;
     const KEYWORD: &'static str = "USER";
@@ -170,7 +197,14 @@ impl ObjectKind for UserKind {
                 ("default_warehouse", u.default_warehouse.clone()),
                 ("default_namespace", u.default_namespace.clone()),
                 ("default_role", u.default_role.clone()),
-                ("default_secondary_roles", text("[\"ALL\"]")),
+                (
+                    "default_secondary_roles",
+                    text(if u.secondary_roles_all() {
+                        "[\"ALL\"]"
+                    } else {
+                        "[]"
+                    }),
+                ),
                 ("ext_authn_duo", tf(false)),
                 ("ext_authn_uid", None),
                 ("mins_to_bypass_mfa", None),

@@ -213,6 +213,24 @@ fn check_clusters(w: &Warehouse) -> Result<(), SfError> {
 }
 
 impl ObjectKind for WarehouseKind {
+    fn securable(path: &[String]) -> Target {
+        Target::Warehouse(path[0].clone())
+    }
+    fn owner(obj: &Warehouse) -> &str {
+        &obj.owner
+    }
+    fn create_privilege(_path: &[String]) -> (&'static str, Target) {
+        ("CREATE WAREHOUSE", Target::Account)
+    }
+    fn alter_privilege(action: &AlterAction) -> Option<&'static str> {
+        match action {
+            AlterAction::Set(_) | AlterAction::Unset(_) => Some("MODIFY"),
+            AlterAction::Suspend | AlterAction::Resume { .. } | AlterAction::AbortAllQueries => {
+                Some("OPERATE")
+            }
+            _ => None,
+        }
+    }
     type Obj = Warehouse;
     const KIND: super::Kind = super::Kind::Warehouse;
     const KEYWORD: &'static str = "WAREHOUSE";

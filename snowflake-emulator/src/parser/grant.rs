@@ -71,7 +71,7 @@ impl Parser {
             "WAREHOUSE" => GrantTarget::Warehouse(self.name(1)?),
             "ROLE" => GrantTarget::Role(self.name(1)?),
             "USER" => GrantTarget::User(self.name(1)?),
-            "TABLE" | "VIEW" => GrantTarget::Object(w, self.name(3)?),
+            "TABLE" | "VIEW" | "TASK" => GrantTarget::Object(w, self.name(3)?),
             "ALL" | "FUTURE" => {
                 let ty = self.object_types()?;
                 self.expect_kw("IN")?;

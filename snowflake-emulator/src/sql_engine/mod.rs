@@ -338,11 +338,30 @@ pub fn row_count(cat: &Catalog, data_id: &str) -> i64 {
 
 // ---------- access control hook ----------
 
-/// The privilege a statement needs on a table it reads or writes (`SELECT`,
-/// `INSERT`, `UPDATE`, `DELETE`). Access control is not enforced yet: when it
-/// comes, it checks here (one place) that the session's roles hold `privilege`
-/// on `[db, schema, table]` (or own it), else `002003`.
-pub fn check_table_access(_ex: &Exec, _path: &[String], _privilege: &str) -> Result<(), SfError> {
+/// The access check for each table a statement reads or writes, with the
+/// privilege it needs (`SELECT`, or `INSERT` / `UPDATE` / `DELETE` for the
+/// target of DML): a table the session cannot see is `002003` like a missing
+/// one; one it sees without the privilege (or ownership) is `003001`.
+pub fn check_table_access(ex: &Exec, path: &[String], privilege: &str) -> Result<(), SfError> {
+    let t = crate::catalog::Target::Object(
+        "TABLE".into(),
+        path[0].clone(),
+        path[1].clone(),
+        path[2].clone(),
+    );
+    if !ex.visible(&t) {
+        return Err(SfError::new(
+            "002003",
+            "42S02",
+            format!(
+                "SQL compilation error:\nObject '{}' does not exist or not authorized.",
+                path.join(".")
+            ),
+        ));
+    }
+    if !ex.holds(&ex.session_roles(), &t, privilege) {
+        return Err(ex.insufficient(&t));
+    }
     Ok(())
 }
 

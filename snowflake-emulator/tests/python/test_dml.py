@@ -313,3 +313,30 @@ def test_rows_persist_with_data(name):
         finally:
             p.terminate()
             p.wait()
+
+
+def test_table_privileges_apply_to_queries_and_dml(db, cur, name):
+    import snowflake.connector.errors as errors
+
+    role = name + "_R"
+    cur.execute("CREATE TABLE p (a INT)")
+    cur.execute("INSERT INTO p VALUES (1)")
+    cur.execute(f"CREATE ROLE {role}")
+    cur.execute(f"GRANT ROLE {role} TO USER admin")
+    try:
+        cur.execute(f"USE ROLE {role}")
+        cur.execute("USE SECONDARY ROLES NONE")
+        with pytest.raises(errors.ProgrammingError) as e:
+            cur.execute(f"SELECT * FROM {db}.public.p")
+        assert e.value.errno == 2003
+        cur.execute("USE ROLE ACCOUNTADMIN")
+        cur.execute(f"GRANT SELECT ON TABLE {db}.public.p TO ROLE {role}")
+        cur.execute(f"USE ROLE {role}")
+        assert q(cur, f"SELECT a FROM {db}.public.p") == [{"A": 1}]
+        with pytest.raises(errors.ProgrammingError) as e:
+            cur.execute(f"INSERT INTO {db}.public.p VALUES (2)")
+        assert e.value.errno == 3001
+    finally:
+        cur.execute("USE ROLE ACCOUNTADMIN")
+        cur.execute("USE SECONDARY ROLES ALL")
+        cur.execute(f"DROP ROLE IF EXISTS {role}")
