@@ -311,8 +311,27 @@ pub struct ExportArgs {
 pub enum StateCommand {
     /// List the addresses recorded in the stack's state.
     List,
-    /// Show one recorded resource.
-    Show { address: String },
+    /// Show one recorded resource (at an earlier serial with --serial).
+    Show {
+        address: String,
+        /// The serial to read (kept history: every serial, or the last
+        /// `state.history`, with the Snowflake backend; the current and the
+        /// backup's with the local one).
+        #[arg(long)]
+        serial: Option<u64>,
+    },
+    /// Create the Snowflake state tables (database, schema, tables) if missing.
+    Init {
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Copy every stack's state to the other backend (lineage and serial kept).
+    Migrate {
+        /// The backend to copy to: `snowflake` or `local`.
+        #[arg(long, value_parser = ["snowflake", "local"])]
+        to: String,
+    },
     /// Remove a stale lock (asks for confirmation unless --force).
     Unlock {
         #[arg(long)]

@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     let connection = ctx.connection(&resolution)?;
     let model = project.resolve(&resolution.stack)?;
     let stack = resolution.stack.clone();
-    let mut store = lock_taking_over_stale(&StateStore::new(&project.root, &stack))?;
+    let mut store = lock_taking_over_stale(&ctx.state_store(&project, &resolution, &stack)?)?;
     let state = store.load()?;
 
     let plan = match saved {
@@ -57,7 +57,10 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
             let shared = if stack.is_shared() {
                 None
             } else {
-                Some(StateStore::new(&project.root, &StackName::shared()).load()?)
+                Some(
+                    ctx.state_store(&project, &resolution, &StackName::shared())?
+                        .load()?,
+                )
             };
             let mut plan = plan::diff(&model, &stack, &state, shared.as_ref())?;
             plan.environment = resolution.environment.clone();
@@ -156,8 +159,7 @@ fn lock_taking_over_stale(store: &StateStore) -> Result<crate::state::LockedStor
                 "{} taking over the lock of {holder}, which no longer runs on this host",
                 style::warning().apply_to("warning:")
             );
-            store.force_unlock()?;
-            Ok(store.lock("pudo apply")?)
+            Ok(store.take_over(&holder, "pudo apply")?)
         }
         other => Ok(other?),
     }

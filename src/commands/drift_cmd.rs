@@ -12,7 +12,6 @@ use crate::error::Result;
 use crate::live::{self, Live};
 use crate::model::{ResourceId, StackName};
 use crate::plan;
-use crate::state::StateStore;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 
@@ -23,7 +22,7 @@ pub fn run(ctx: &Context, args: DriftArgs) -> Result<ExitCode> {
     let project = ctx.load_project()?;
     let resolution = ctx.resolve_environment(&project)?;
     let stack = &resolution.stack;
-    let recorded = StateStore::new(&project.root, stack).load()?;
+    let recorded = ctx.state_store(&project, &resolution, stack)?.load()?;
     if recorded.is_empty() && !args.unmanaged {
         eprintln!(
             "Stack `{stack}` records nothing yet (no `state/{stack}.json` resources): nothing to compare."
@@ -33,7 +32,7 @@ pub fn run(ctx: &Context, args: DriftArgs) -> Result<ExitCode> {
     let connector = connect(ctx, &resolution)?;
     let ids: Vec<ResourceId> = recorded.resources.keys().cloned().collect();
     let live = live::read(&connector, &ids, args.unmanaged, LIVE_SESSIONS)?;
-    let anywhere = recorded_anywhere(&project)?;
+    let anywhere = recorded_anywhere(ctx, &project, &resolution)?;
     let naming = args.unmanaged.then(|| {
         let envs: Vec<String> = project
             .environments
@@ -65,11 +64,14 @@ pub fn plan_refresh(ctx: &Context, args: &PlanArgs) -> Result<ExitCode> {
     let resolution = ctx.resolve_environment(&project)?;
     let stack = resolution.stack.clone();
     let model = project.resolve(&stack)?;
-    let recorded = StateStore::new(&project.root, &stack).load()?;
+    let recorded = ctx.state_store(&project, &resolution, &stack)?.load()?;
     let shared = if stack.is_shared() {
         None
     } else {
-        Some(StateStore::new(&project.root, &StackName::shared()).load()?)
+        Some(
+            ctx.state_store(&project, &resolution, &StackName::shared())?
+                .load()?,
+        )
     };
     let connector = connect(ctx, &resolution)?;
     let ids: Vec<ResourceId> = model
@@ -142,12 +144,16 @@ pub(crate) fn connect(ctx: &Context, resolution: &Resolution) -> Result<Snowflak
 }
 
 /// Every id recorded by any stack of the project.
-fn recorded_anywhere(project: &Project) -> Result<BTreeSet<ResourceId>> {
+fn recorded_anywhere(
+    ctx: &Context,
+    project: &Project,
+    resolution: &crate::environment::Resolution,
+) -> Result<BTreeSet<ResourceId>> {
     let stacks = super::all_stacks(project);
     let mut ids = BTreeSet::new();
     for stack in stacks {
         ids.extend(
-            StateStore::new(&project.root, &stack)
+            ctx.state_store(project, resolution, &stack)?
                 .load()?
                 .resources
                 .into_keys(),

@@ -30,15 +30,23 @@ pub fn run(ctx: &Context) -> Result<ExitCode> {
             .unwrap_or("(none: shared stack)")
     );
     println!("{} {}", label("stack"), resolution.stack);
-    println!(
-        "{} {}",
-        label("state file"),
-        project
-            .root
-            .join("state")
-            .join(format!("{}.json", resolution.stack))
-            .display()
-    );
+    match project.state.backend {
+        crate::config::StateBackendKind::Local => println!(
+            "{} local ({})",
+            label("state"),
+            project
+                .root
+                .join("state")
+                .join(format!("{}.json", resolution.stack))
+                .display()
+        ),
+        crate::config::StateBackendKind::Snowflake => println!(
+            "{} snowflake ({}, stack {})",
+            label("state"),
+            project.state.snowflake.describe(),
+            resolution.stack
+        ),
+    }
     println!("{} {}", label("project"), project.root.display());
     if connection.files.is_empty() {
         println!(

@@ -9,7 +9,6 @@ use crate::drift::FutureCover;
 use crate::error::{Error, Result};
 use crate::live;
 use crate::model::{Resource, ResourceId};
-use crate::state::StateStore;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -30,7 +29,9 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         .owned_by(&stack)
         .map(|r| (r.id.address(), r))
         .collect();
-    let mut store = StateStore::new(&project.root, &stack).lock("pudo import")?;
+    let mut store = ctx
+        .state_store(&project, &resolution, &stack)?
+        .lock("pudo import")?;
     let mut state = store.load()?;
 
     let mut wanted: Vec<&Resource> = Vec::new();

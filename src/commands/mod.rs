@@ -28,9 +28,59 @@ pub struct Context {
     /// The directory pudo was started in (or `-C DIR`).
     pub cwd: PathBuf,
     pub global: GlobalArgs,
+    /// The connection of the Snowflake state backend, opened once.
+    pub state_connector: std::sync::OnceLock<std::sync::Arc<dyn crate::connector::Connector>>,
 }
 
 impl Context {
+    /// The state store of `stack`, on the backend `state:` configures: files
+    /// under `state/`, or tables in the account `resolution` connects to.
+    pub fn state_store(
+        &self,
+        project: &Project,
+        resolution: &Resolution,
+        stack: &crate::model::StackName,
+    ) -> Result<crate::state::StateStore> {
+        self.store_on(project, resolution, stack, project.state.backend)
+    }
+
+    /// The state store of `stack` on `backend`, whatever is configured.
+    pub fn store_on(
+        &self,
+        project: &Project,
+        resolution: &Resolution,
+        stack: &crate::model::StackName,
+        backend: crate::config::StateBackendKind,
+    ) -> Result<crate::state::StateStore> {
+        use crate::state::{StateStore, snowflake::SnowflakeBackend};
+        Ok(match backend {
+            crate::config::StateBackendKind::Local => StateStore::new(&project.root, stack),
+            crate::config::StateBackendKind::Snowflake => {
+                StateStore::with_backend(std::sync::Arc::new(SnowflakeBackend::new(
+                    project.state.snowflake.clone(),
+                    stack,
+                    self.state_connector(resolution)?,
+                )))
+            }
+        })
+    }
+
+    /// The connector the Snowflake state backend uses (the environment's
+    /// connection settings).
+    pub fn state_connector(
+        &self,
+        resolution: &Resolution,
+    ) -> Result<std::sync::Arc<dyn crate::connector::Connector>> {
+        if let Some(c) = self.state_connector.get() {
+            return Ok(c.clone());
+        }
+        let connection = self.connection(resolution)?;
+        let connector: std::sync::Arc<dyn crate::connector::Connector> = std::sync::Arc::new(
+            crate::connector::snowflake::SnowflakeConnector::new(&connection)?,
+        );
+        Ok(self.state_connector.get_or_init(|| connector).clone())
+    }
+
     /// The project root: the nearest folder, from `cwd` upwards, that holds
     /// `environments/base.yaml`.
     pub fn project_root(&self) -> Result<PathBuf> {
@@ -133,6 +183,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Context {
         cwd,
         global: cli.global,
+        state_connector: std::sync::OnceLock::new(),
     };
     match cli.command {
         Command::Init(args) => init_cmd::run(&ctx, args),

@@ -25,7 +25,9 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<ExitCode> {
     let project = ctx.load_project()?;
     let resolution = ctx.resolve_environment(&project)?;
     let model = project.resolve(&resolution.stack)?;
-    let plan = build(&project.root, &model, &resolution)?;
+    let plan = build_from(&model, &resolution, &|stack| {
+        ctx.state_store(&project, &resolution, stack)
+    })?;
 
     let options = PlanOptions {
         max_bytes: args.max_bytes,
@@ -51,12 +53,21 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<ExitCode> {
 /// The plan of `resolution.stack`: reads `state/<stack>.json` (and, for an
 /// environment, `state/shared.json`), diffs, and names the branch.
 pub fn build(root: &Path, model: &Model, resolution: &Resolution) -> Result<Plan> {
+    build_from(model, resolution, &|stack| Ok(StateStore::new(root, stack)))
+}
+
+/// [`build`] with the state stores `open` gives (any backend).
+pub fn build_from(
+    model: &Model,
+    resolution: &Resolution,
+    open: &dyn Fn(&StackName) -> Result<StateStore>,
+) -> Result<Plan> {
     let stack = &resolution.stack;
-    let recorded = StateStore::new(root, stack).load()?;
+    let recorded = open(stack)?.load()?;
     let shared = if stack.is_shared() {
         None
     } else {
-        Some(StateStore::new(root, &StackName::shared()).load()?)
+        Some(open(&StackName::shared())?.load()?)
     };
     let mut plan = plan::diff(model, stack, &recorded, shared.as_ref())?;
     plan.environment = resolution.environment.clone();

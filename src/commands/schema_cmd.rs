@@ -328,6 +328,20 @@ fn document(mode: Mode) -> Value {
     let mut props = Map::new();
     if mode == Mode::Base {
         props.insert("environments".into(), environments());
+        props.insert(
+            "state".into(),
+            json!({
+                "description": "where recorded state lives (base.yaml only; see docs/state.md)",
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "backend": { "description": "local: files under state/ (default); snowflake: tables in the account", "enum": ["local", "snowflake"] },
+                    "database": { "description": "the database of the state tables (default PUDO_ADMIN)", "type": "string" },
+                    "schema": { "description": "the schema of the state tables (default STATE)", "type": "string" },
+                    "history": { "description": "serials to keep (default: all)", "type": "integer", "minimum": 1 }
+                }
+            }),
+        );
     }
     props.insert(
         "vars".into(),

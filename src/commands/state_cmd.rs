@@ -1,7 +1,8 @@
-//! `pudo state list | show ADDRESS | unlock`.
+//! `pudo state list | show ADDRESS | unlock | init | migrate`.
 
 use super::Context;
 use crate::cli::StateCommand;
+use crate::config::StateBackendKind;
 use crate::error::{Error, Result};
 use crate::render::style;
 use crate::state::{StateError, StateStore};
@@ -11,12 +12,158 @@ use std::process::ExitCode;
 pub fn run(ctx: &Context, args: StateCommand) -> Result<ExitCode> {
     let project = ctx.load_project()?;
     let resolution = ctx.resolve_environment(&project)?;
-    let store = StateStore::new(&project.root, &resolution.stack);
+    match args {
+        StateCommand::Init { dry_run } => return init(ctx, &project, &resolution, dry_run),
+        StateCommand::Migrate { to } => return migrate(ctx, &project, &resolution, &to),
+        _ => {}
+    }
+    let store = ctx.state_store(&project, &resolution, &resolution.stack)?;
     match args {
         StateCommand::List => list(&store),
-        StateCommand::Show { address } => show(&store, &address),
+        StateCommand::Show { address, serial } => show(&store, &address, serial),
         StateCommand::Unlock { force } => unlock(&store, force),
+        StateCommand::Init { .. } | StateCommand::Migrate { .. } => unreachable!(),
     }
+}
+
+/// `pudo state init [--dry-run]`: the Snowflake state tables.
+fn init(
+    ctx: &Context,
+    project: &crate::config::Project,
+    resolution: &crate::environment::Resolution,
+    dry_run: bool,
+) -> Result<ExitCode> {
+    let location = &project.state.snowflake;
+    let statements = location.init_sql();
+    if dry_run {
+        for sql in &statements {
+            println!("{sql};");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let connector = ctx.state_connector(resolution)?;
+    let mut session = connector.open()?;
+    for sql in &statements {
+        session.execute(sql)?;
+    }
+    eprintln!(
+        "State tables ready in {}{}.",
+        location.describe(),
+        if project.state.backend == StateBackendKind::Local {
+            " (state.backend is `local`: set `backend: snowflake` under `state:` in environments/base.yaml to use them, after `pudo state migrate --to snowflake`)"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pudo state migrate --to snowflake|local`: copies every stack with its
+/// lineage and serial; refuses when the target holds another lineage or a
+/// newer serial; leaves the source as it is.
+fn migrate(
+    ctx: &Context,
+    project: &crate::config::Project,
+    resolution: &crate::environment::Resolution,
+    to: &str,
+) -> Result<ExitCode> {
+    let (from_kind, to_kind) = if to == "snowflake" {
+        (StateBackendKind::Local, StateBackendKind::Snowflake)
+    } else {
+        (StateBackendKind::Snowflake, StateBackendKind::Local)
+    };
+    // Check every stack before writing any.
+    let mut copies = Vec::new();
+    for stack in super::all_stacks(project) {
+        let source = ctx.store_on(project, resolution, &stack, from_kind)?;
+        let Some(state) = source.load_existing()? else {
+            continue;
+        };
+        let target = ctx.store_on(project, resolution, &stack, to_kind)?;
+        let locked = target.lock("pudo state migrate")?;
+        let existing = locked.store().load_existing()?;
+        if let Some(t) = &existing {
+            if !t.lineage.is_empty() && t.lineage != state.lineage {
+                return Err(Error::usage_with_hint(
+                    format!(
+                        "{} holds another history of stack `{stack}` (lineage `{}`, not `{}`): nothing was copied",
+                        target.describe(),
+                        t.lineage,
+                        state.lineage
+                    ),
+                    "remove it from the target first if it is obsolete",
+                ));
+            }
+            if t.serial > state.serial {
+                return Err(Error::usage_with_hint(
+                    format!(
+                        "{} holds a newer serial of stack `{stack}` ({} > {}): nothing was copied",
+                        target.describe(),
+                        t.serial,
+                        state.serial
+                    ),
+                    "migrate in the other direction, or find out who wrote it",
+                ));
+            }
+        }
+        let same = existing.as_ref() == Some(&state);
+        if !same && existing.as_ref().is_some_and(|t| t.serial == state.serial) {
+            return Err(Error::usage_with_hint(
+                format!(
+                    "{} holds serial {} of stack `{stack}` with other content: nothing was copied",
+                    target.describe(),
+                    state.serial
+                ),
+                "two histories diverged; find out which is right",
+            ));
+        }
+        copies.push((stack, source, state, locked, same));
+    }
+    let mut sources = Vec::new();
+    for (stack, source, state, mut locked, same) in copies {
+        if same {
+            eprintln!(
+                "Stack `{stack}`: already at serial {} in {}.",
+                state.serial,
+                locked.store().describe()
+            );
+        } else {
+            locked.put(&state)?;
+            eprintln!(
+                "Stack `{stack}`: copied serial {} ({} resources) from {} to {}.",
+                state.serial,
+                state.len(),
+                source.describe(),
+                locked.store().describe()
+            );
+        }
+        locked.unlock()?;
+        sources.push(stack);
+    }
+    if sources.is_empty() {
+        eprintln!("Nothing recorded in the {from_kind} backend: nothing to copy.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let names: Vec<String> = sources.iter().map(|s| format!("'{s}'")).collect();
+    match to_kind {
+        StateBackendKind::Snowflake => eprintln!(
+            "The source was left as it is. Next: set `state: {{ backend: snowflake }}` in environments/base.yaml, then delete the files: git rm {}",
+            sources
+                .iter()
+                .map(|s| format!("state/{s}.json"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        StateBackendKind::Local => {
+            let l = &project.state.snowflake;
+            eprintln!(
+                "The source was left as it is. Next: set `state: {{ backend: local }}` in environments/base.yaml, commit state/, then delete the rows: DELETE FROM {loc}.RESOURCES WHERE STACK IN ({n}); DELETE FROM {loc}.STACKS WHERE STACK IN ({n});",
+                loc = l.describe(),
+                n = names.join(", ")
+            )
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list(store: &StateStore) -> Result<ExitCode> {
@@ -25,10 +172,10 @@ fn list(store: &StateStore) -> Result<ExitCode> {
         eprintln!(
             "No resources recorded in stack `{}`{}.",
             store.stack(),
-            if store.exists() {
+            if store.load_existing()?.is_some() {
                 String::new()
             } else {
-                format!(" (`{}` does not exist yet)", relative(store))
+                format!(" (`{}` holds nothing yet)", store.describe())
             }
         );
         return Ok(ExitCode::SUCCESS);
@@ -48,8 +195,20 @@ fn list(store: &StateStore) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn show(store: &StateStore, address: &str) -> Result<ExitCode> {
-    let state = store.load()?;
+fn show(store: &StateStore, address: &str, serial: Option<u64>) -> Result<ExitCode> {
+    let state = match serial {
+        None => store.load()?,
+        Some(n) => store.load_serial(n)?.ok_or_else(|| {
+            Error::usage_with_hint(
+                format!(
+                    "serial {n} of stack `{}` is not kept in {}",
+                    store.stack(),
+                    store.describe()
+                ),
+                "the local backend keeps the current serial and the one before (the backup); the Snowflake backend every serial, or the last `state.history`",
+            )
+        })?,
+    };
     let Some(resource) = state.by_address(address) else {
         return Err(StateError::UnknownAddress {
             address: address.to_string(),
@@ -134,8 +293,4 @@ fn unlock(store: &StateStore, force: bool) -> Result<ExitCode> {
         store.stack()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn relative(store: &StateStore) -> String {
-    format!("state/{}.json", store.stack())
 }

@@ -62,6 +62,8 @@ pub struct EnvironmentDef {
 pub struct Project {
     pub root: PathBuf,
     pub environments: Vec<EnvironmentDef>,
+    /// Where recorded state lives (`state:` in base.yaml).
+    pub state: StateSettings,
     /// Non-fatal findings (e.g. "did you mean" on an override key).
     pub warnings: Diagnostics,
     files: Files,
@@ -108,6 +110,7 @@ impl Project {
             }
         }
         let environments = parse_environments(&base, &files, &mut diags);
+        let state = parse_state(&base, &files, &mut diags);
 
         let mut overlays = HashMap::new();
         for env in &environments {
@@ -124,12 +127,18 @@ impl Project {
             match &node.kind {
                 Kind::Null => continue,
                 Kind::Map(entries) => {
-                    if let Some(e) = entries.iter().find(|e| e.key == "environments") {
+                    for e in entries
+                        .iter()
+                        .filter(|e| e.key == "environments" || e.key == "state")
+                    {
                         diags.push(
                             files.place(
-                                Diagnostic::error("environments can only be declared in base.yaml")
-                                    .at_key("environments")
-                                    .with_hint("move this section to environments/base.yaml"),
+                                Diagnostic::error(format!(
+                                    "{} can only be declared in base.yaml",
+                                    e.key
+                                ))
+                                .at_key(&e.key)
+                                .with_hint("move this section to environments/base.yaml"),
                                 e.key_at,
                             ),
                         );
@@ -166,6 +175,7 @@ impl Project {
         Ok(Project {
             root: root.to_path_buf(),
             environments,
+            state,
             warnings: diags,
             files,
             base,
@@ -413,6 +423,117 @@ pub fn environment_keys() -> Vec<&'static str> {
 }
 
 /// Reads and checks `environments:`.
+/// Where recorded state lives: `state:` in base.yaml.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateSettings {
+    /// `local` (files under `state/`, the default) or `snowflake`.
+    pub backend: StateBackendKind,
+    /// The Snowflake tables' place (default `PUDO_ADMIN.STATE`), and how
+    /// many serials to keep (`history`, default all).
+    pub snowflake: crate::state::snowflake::Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateBackendKind {
+    Local,
+    Snowflake,
+}
+
+impl std::fmt::Display for StateBackendKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StateBackendKind::Local => "local",
+            StateBackendKind::Snowflake => "snowflake",
+        })
+    }
+}
+
+impl Default for StateSettings {
+    fn default() -> StateSettings {
+        StateSettings {
+            backend: StateBackendKind::Local,
+            snowflake: crate::state::snowflake::Location {
+                database: crate::model::Ident::parse("PUDO_ADMIN").expect("an identifier"),
+                schema: crate::model::Ident::parse("STATE").expect("an identifier"),
+                history: None,
+            },
+        }
+    }
+}
+
+/// The keys of `state:`.
+pub const STATE_KEYS: &[&str] = &["backend", "database", "schema", "history"];
+
+fn parse_state(base: &Node, files: &Files, diags: &mut Diagnostics) -> StateSettings {
+    let mut settings = StateSettings::default();
+    let Some(section) = base
+        .as_map()
+        .and_then(|m| m.iter().find(|e| e.key == "state"))
+    else {
+        return settings;
+    };
+    let Some(entries) = section.value.as_map() else {
+        diags.push(
+            files.place(
+                Diagnostic::error(format!(
+                    "expected a mapping (backend, database, schema, history), found {}",
+                    section.value.type_name()
+                ))
+                .at_key("state"),
+                section.value.at,
+            ),
+        );
+        return settings;
+    };
+    for e in entries {
+        let path = format!("state.{}", e.key);
+        let mut bad = |message: String, hint: &str| {
+            diags.push(files.place(
+                Diagnostic::error(message).at_key(&path).with_hint(hint),
+                e.value.at,
+            ));
+        };
+        match (e.key.as_str(), &e.value.kind) {
+            ("backend", Kind::Str(s)) if s == "local" => settings.backend = StateBackendKind::Local,
+            ("backend", Kind::Str(s)) if s == "snowflake" => {
+                settings.backend = StateBackendKind::Snowflake
+            }
+            ("backend", _) => bad(
+                "expected `local` or `snowflake`".to_string(),
+                "local: files under state/ (the default); snowflake: tables in the account",
+            ),
+            ("database" | "schema", Kind::Str(s)) => match crate::model::Ident::parse(s) {
+                Ok(ident) if e.key == "database" => settings.snowflake.database = ident,
+                Ok(ident) => settings.snowflake.schema = ident,
+                Err(err) => bad(format!("not an identifier: {err}"), "e.g. PUDO_ADMIN"),
+            },
+            ("database" | "schema", _) => bad(
+                format!("expected a name, found {}", e.value.type_name()),
+                "e.g. PUDO_ADMIN",
+            ),
+            ("history", Kind::Int(n)) if *n >= 1 => settings.snowflake.history = Some(*n as u64),
+            ("history", _) => bad(
+                "expected a number of serials to keep, at least 1".to_string(),
+                "omit it to keep every serial",
+            ),
+            (key, _) => {
+                let hint = crate::suggest::did_you_mean(key, STATE_KEYS.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("keys: {}", STATE_KEYS.join(", ")));
+                diags.push(
+                    files.place(
+                        Diagnostic::error(format!("unknown key `{key}` in `state`"))
+                            .at_key(&path)
+                            .with_hint(hint),
+                        e.key_at,
+                    ),
+                );
+            }
+        }
+    }
+    settings
+}
+
 fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Vec<EnvironmentDef> {
     let example = "environments:\n    DEV: { branches: [dev, \"feature/*\"] }\n    PROD: { branches: [main], protected: true }";
     let Some(section) = base

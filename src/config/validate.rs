@@ -14,7 +14,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 /// Top-level keys of an environments file besides the kinds' sections.
-const PLAIN_TOP_KEYS: &[&str] = &["environments", "vars", "external", "owners", "grants_role"];
+const PLAIN_TOP_KEYS: &[&str] = &[
+    "environments",
+    "state",
+    "vars",
+    "external",
+    "owners",
+    "grants_role",
+];
 
 const GRANT_KEYS: &[&str] = &["on", "privileges", "remove"];
 
@@ -202,7 +209,7 @@ fn split_document(doc: &Node) -> Option<(Vec<Unit<'_>>, Vec<Unit<'_>>)> {
     let mut units = Vec::with_capacity(entries.len());
     for e in entries {
         units.push(match e.key.as_str() {
-            "environments" => continue,
+            "environments" | "state" => continue,
             "vars" | "external" | "owners" | "grants_role" => Unit::Section(e),
             key => match (top_kind(key), &e.value.kind) {
                 (Some(kind), Kind::Map(items)) => Unit::Resources(kind, items.as_slice()),
@@ -613,7 +620,7 @@ impl<'a> Builder<'a> {
         for e in entries {
             match e.key.as_str() {
                 // Read by the loader.
-                "environments" => {}
+                "environments" | "state" => {}
                 "vars" => self.vars(e),
                 "external" => self.externals(e),
                 "owners" | "grants_role" => self.role_setting(e),

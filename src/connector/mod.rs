@@ -14,6 +14,61 @@ pub trait Connector: Send + Sync {
 /// One logged-in session. Statements run one at a time.
 pub trait Session: Send {
     fn execute(&mut self, sql: &str) -> Result<Rows, ConnectorError>;
+
+    /// Runs `sql` with positional bind variables (`?`, in order): values
+    /// travel beside the statement, never spliced into its text. Sessions
+    /// that cannot bind (test doubles) refuse.
+    fn execute_bound(&mut self, sql: &str, binds: &[Bind]) -> Result<Rows, ConnectorError> {
+        let _ = (sql, binds);
+        Err(ConnectorError::Other {
+            message: "this session does not support bind variables".to_string(),
+        })
+    }
+}
+
+/// A bind variable's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bind {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+impl From<&str> for Bind {
+    fn from(s: &str) -> Bind {
+        Bind::Text(s.to_string())
+    }
+}
+
+impl From<String> for Bind {
+    fn from(s: String) -> Bind {
+        Bind::Text(s)
+    }
+}
+
+impl From<i64> for Bind {
+    fn from(n: i64) -> Bind {
+        Bind::Int(n)
+    }
+}
+
+impl From<u64> for Bind {
+    fn from(n: u64) -> Bind {
+        Bind::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl Rows {
+    /// The count of a DML result (`number of rows updated`, ...): the first
+    /// cell of the first row, 0 when absent.
+    pub fn count(&self) -> u64 {
+        self.rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|c| c.as_deref())
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0)
+    }
 }
 
 /// A result set with every cell as raw text (NULL as `None`), looked up by

@@ -2,7 +2,7 @@
 //! call blocks on it, so callers stay synchronous and may call from several
 //! threads at once.
 
-use super::{Connector, ConnectorError, Rows, Session};
+use super::{Bind, Connector, ConnectorError, Rows, Session};
 use crate::dotenv::Connection;
 use snowflake_connector_rs as sf;
 use std::sync::Arc;
@@ -112,12 +112,32 @@ struct SnowflakeSession {
 
 impl Session for SnowflakeSession {
     fn execute(&mut self, sql: &str) -> Result<Rows, ConnectorError> {
+        self.run(sf::Statement::new(sql.to_string()))
+    }
+
+    fn execute_bound(&mut self, sql: &str, binds: &[Bind]) -> Result<Rows, ConnectorError> {
+        if binds.is_empty() {
+            return self.execute(sql);
+        }
+        let mut statement = sf::Statement::new_positional(sql.to_string());
+        for bind in binds {
+            statement = match bind {
+                Bind::Text(s) => statement.bind(s.clone()),
+                Bind::Int(n) => statement.bind(*n),
+                Bind::Null => statement.bind(Option::<String>::None),
+            };
+        }
+        self.run(statement)
+    }
+}
+
+impl SnowflakeSession {
+    fn run<M>(&mut self, statement: sf::Statement<M>) -> Result<Rows, ConnectorError>
+    where
+        sf::Statement<M>: sf::IntoStatement,
+    {
         self.runtime.block_on(async {
-            let cursor = self
-                .session
-                .query(sql.to_string())
-                .await
-                .map_err(map_error)?;
+            let cursor = self.session.query(statement).await.map_err(map_error)?;
             let table = cursor.collect_table().await.map_err(map_error)?;
             let columns: Vec<String> = table
                 .schema()

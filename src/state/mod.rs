@@ -7,9 +7,14 @@
 //! ([`StateStore`]) writes it atomically, keeps the previous version as
 //! `<stack>.json.backup`, and guards writers with `<stack>.lock`.
 
+mod backend;
+mod local;
 mod lock;
+pub mod snowflake;
 mod store;
 
+pub use backend::{Backend, HeldLock};
+pub use local::FileBackend;
 pub use lock::{LockInfo, StateLock};
 pub use store::{LockedStore, StateStore};
 
@@ -62,6 +67,12 @@ pub enum StateError {
         "the state on disk changed since it was read (lineage `{expected}` -> `{found}`)\n  hint: another process wrote it without the lock; plan again"
     )]
     LineageChanged { expected: String, found: String },
+    #[error("{message}")]
+    Backend { message: String },
+    #[error(
+        "the state of stack `{stack}` was not written: {message}\n  hint: another run wrote it or took its lock; nothing of this write was recorded, plan again"
+    )]
+    Conflict { stack: String, message: String },
     #[error("no resource at address `{address}` in the state of stack `{stack}`{}", did_you_mean(.suggestion))]
     UnknownAddress {
         address: String,

@@ -1,122 +1,89 @@
-//! The file store: reads `state/<stack>.json`, writes it atomically (temp
-//! file in the same folder, fsync, rename, fsync of the folder), keeps the
-//! previous version as `<stack>.json.backup`, and takes `<stack>.lock`.
+//! [`StateStore`]: one stack's state behind a [`Backend`] (files, or
+//! Snowflake tables), and [`LockedStore`], the only writer.
 
-use super::lock::{self, LockInfo, StateLock};
-use super::{FORMAT_VERSION, STATE_DIR, State, StateError};
+use super::backend::{Backend, HeldLock};
+use super::local::FileBackend;
+use super::{FORMAT_VERSION, LockInfo, State, StateError};
 use crate::model::StackName;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where one stack's state lives. Reading needs no lock; writing goes
 /// through [`StateStore::lock`].
 #[derive(Clone, Debug)]
 pub struct StateStore {
-    dir: PathBuf,
-    stack: StackName,
+    backend: Arc<dyn Backend>,
 }
 
 impl StateStore {
-    /// The store of `stack` under `<project_root>/state/`.
+    /// The local store of `stack` under `<project_root>/state/`.
     pub fn new(project_root: &Path, stack: &StackName) -> StateStore {
-        StateStore::in_dir(project_root.join(STATE_DIR), stack)
+        StateStore::with_backend(Arc::new(FileBackend::new(project_root, stack)))
     }
 
-    /// The store of `stack` in the folder `dir` itself.
+    /// The local store of `stack` in the folder `dir` itself.
     pub fn in_dir(dir: impl Into<PathBuf>, stack: &StackName) -> StateStore {
-        StateStore {
-            dir: dir.into(),
-            stack: stack.clone(),
-        }
+        StateStore::with_backend(Arc::new(FileBackend::in_dir(dir, stack)))
+    }
+
+    pub fn with_backend(backend: Arc<dyn Backend>) -> StateStore {
+        StateStore { backend }
     }
 
     pub fn stack(&self) -> &StackName {
-        &self.stack
+        self.backend.stack()
     }
 
-    pub fn path(&self) -> PathBuf {
-        self.dir.join(format!("{}.json", self.stack))
+    /// Where the state lives, for messages.
+    pub fn describe(&self) -> String {
+        self.backend.describe()
     }
 
-    pub fn backup_path(&self) -> PathBuf {
-        self.dir.join(format!("{}.json.backup", self.stack))
-    }
-
-    pub fn lock_path(&self) -> PathBuf {
-        self.dir.join(format!("{}.lock", self.stack))
-    }
-
-    fn temp_path(&self) -> PathBuf {
-        self.dir.join(format!(".{}.json.tmp", self.stack))
-    }
-
-    /// True when a state file exists (otherwise the stack is empty).
-    pub fn exists(&self) -> bool {
-        self.path().is_file()
-    }
-
-    /// The recorded state; an empty state (serial 0) when there is no file.
-    /// A corrupt file, a newer format or another stack's file is an error.
+    /// The recorded state; an empty state (serial 0) when there is none.
+    /// A corrupt record, a newer format or another stack's is an error.
     pub fn load(&self) -> Result<State, StateError> {
         Ok(self
             .load_existing()?
-            .unwrap_or_else(|| State::empty(&self.stack)))
+            .unwrap_or_else(|| State::empty(self.stack())))
     }
 
-    /// The recorded state, or `None` when there is no file.
+    /// The recorded state, or `None` when nothing was recorded yet.
     pub fn load_existing(&self) -> Result<Option<State>, StateError> {
-        let path = self.path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(StateError::Io {
-                    action: "read",
-                    path: path.display().to_string(),
-                    source,
-                });
-            }
-        };
-        parse(&text, &path, &self.stack).map(Some)
+        self.backend.load_existing()
+    }
+
+    /// The state as it was at `serial`, when still kept.
+    pub fn load_serial(&self, serial: u64) -> Result<Option<State>, StateError> {
+        self.backend.load_serial(serial)
     }
 
     /// Who holds the lock, if anyone.
     pub fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
-        lock::read(&self.lock_path())
+        self.backend.lock_holder()
     }
 
     /// Removes the lock whoever holds it; returns who held it.
     pub fn force_unlock(&self) -> Result<Option<LockInfo>, StateError> {
-        let holder = match self.lock_holder() {
-            Ok(holder) => holder,
-            // An unreadable lock is removed all the same.
-            Err(StateError::BadLock { .. }) => None,
-            Err(e) => return Err(e),
-        };
-        match std::fs::remove_file(self.lock_path()) {
-            Ok(()) => Ok(holder),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StateError::Io {
-                action: "remove the lock",
-                path: self.lock_path().display().to_string(),
-                source,
-            }),
-        }
+        self.backend.force_unlock()
     }
 
     /// Takes the lock for a whole run (`command` names it for others, e.g.
-    /// `pudo apply`). Creates the state folder if needed. A second writer
-    /// gets [`StateError::Locked`] naming the holder.
+    /// `pudo apply`). A second writer gets [`StateError::Locked`] naming
+    /// the holder.
     pub fn lock(&self, command: &str) -> Result<LockedStore, StateError> {
-        std::fs::create_dir_all(&self.dir).map_err(|source| StateError::Io {
-            action: "create the state folder",
-            path: self.dir.display().to_string(),
-            source,
-        })?;
-        let lock = StateLock::acquire(&self.lock_path(), self.stack.as_str(), command)?;
+        self.locked(self.backend.acquire(command, None)?)
+    }
+
+    /// Takes over the lock from `stale` (a holder that no longer runs),
+    /// only if that holder still holds it.
+    pub fn take_over(&self, stale: &LockInfo, command: &str) -> Result<LockedStore, StateError> {
+        self.locked(self.backend.acquire(command, Some(stale))?)
+    }
+
+    fn locked(&self, held: Box<dyn HeldLock>) -> Result<LockedStore, StateError> {
         Ok(LockedStore {
             store: self.clone(),
-            lock,
+            held: Some(held),
             basis: None,
         })
     }
@@ -127,9 +94,9 @@ impl StateStore {
 #[derive(Debug)]
 pub struct LockedStore {
     store: StateStore,
-    lock: StateLock,
-    /// The lineage on disk as last read or written (`Some(None)`: no file).
-    basis: Option<Option<String>>,
+    held: Option<Box<dyn HeldLock>>,
+    /// The state as last read or written (`Some(None)`: nothing recorded).
+    basis: Option<Option<State>>,
 }
 
 impl LockedStore {
@@ -137,38 +104,34 @@ impl LockedStore {
         &self.store
     }
 
+    fn held(&mut self) -> &mut Box<dyn HeldLock> {
+        self.held.as_mut().expect("held until unlocked")
+    }
+
     pub fn lock_info(&self) -> &LockInfo {
-        self.lock.info()
+        self.held.as_ref().expect("held until unlocked").info()
+    }
+
+    /// Statements (Snowflake) or file writes (local) spent on state.
+    pub fn operations(&self) -> u64 {
+        self.held.as_ref().map_or(0, |h| h.operations())
     }
 
     /// Reads the state under the lock.
     pub fn load(&mut self) -> Result<State, StateError> {
-        let existing = self.store.load_existing()?;
-        self.basis = Some(existing.as_ref().map(|s| s.lineage.clone()));
-        Ok(existing.unwrap_or_else(|| State::empty(&self.store.stack)))
+        let existing = self.held().load()?;
+        let state = existing
+            .clone()
+            .unwrap_or_else(|| State::empty(self.store.stack()));
+        self.basis = Some(existing);
+        Ok(state)
     }
 
-    /// Writes `state` as the new version: serial + 1, this pudo's version,
-    /// written to a temp file, fsynced, the old file kept as the backup,
-    /// renamed into place, folder fsynced. On error the file on disk is the
-    /// previous version and `state.serial` is unchanged.
-    ///
-    /// Cost is one serialization and two fsyncs; the backup is a hard link
-    /// to the previous file, not a copy.
+    /// Writes `state` as the new version: serial + 1, this pudo's version.
+    /// On error the recorded state is the previous version and
+    /// `state.serial` is unchanged.
     pub fn save(&mut self, state: &mut State) -> Result<(), StateError> {
-        if self.basis.is_none() {
-            // Never overwrite a file we have not read: it may be corrupt,
-            // newer or another stack's, and then it must stay as it is.
-            self.load()?;
-        }
-        if let Some(Some(lineage)) = &self.basis
-            && lineage != &state.lineage
-        {
-            return Err(StateError::LineageChanged {
-                expected: lineage.clone(),
-                found: state.lineage.clone(),
-            });
-        }
+        self.check_basis(state)?;
         let previous = (
             state.serial,
             state.pudo_version.clone(),
@@ -183,274 +146,59 @@ impl LockedStore {
         let result = self.write(state);
         if result.is_err() {
             (state.serial, state.pudo_version, state.lineage) = previous;
-        } else {
-            self.basis = Some(Some(state.lineage.clone()));
         }
         result
     }
 
-    fn write(&self, state: &State) -> Result<(), StateError> {
-        let temp = self.prepare(state)?;
-        self.commit(&temp)
-    }
-
-    /// First half of a write: the new version in the temp file, fsynced.
-    /// Until [`commit`](Self::commit), the state file is untouched and the
-    /// temp file is ignored by readers: a crash here loses nothing recorded.
-    pub(crate) fn prepare(&self, state: &State) -> Result<PathBuf, StateError> {
-        let temp = self.store.temp_path();
-        let io = |action, source| StateError::Io {
-            action,
-            path: temp.display().to_string(),
-            source,
-        };
-        let mut bytes = serde_json::to_vec_pretty(state).expect("a state always serializes");
-        bytes.push(b'\n');
-        let mut file = std::fs::File::create(&temp).map_err(|e| io("create", e))?;
-        file.write_all(&bytes).map_err(|e| io("write", e))?;
-        file.sync_all().map_err(|e| io("fsync", e))?;
-        Ok(temp)
-    }
-
-    /// Second half: keep the previous version as the backup, rename the
-    /// temp file into place, fsync the folder.
-    pub(crate) fn commit(&self, temp: &Path) -> Result<(), StateError> {
-        let path = self.store.path();
-        let backup = self.store.backup_path();
-        if path.exists() {
-            let backup_temp = self
-                .store
-                .dir
-                .join(format!(".{}.json.backup.tmp", self.store.stack));
-            let _ = std::fs::remove_file(&backup_temp);
-            let linked = std::fs::hard_link(&path, &backup_temp)
-                .or_else(|_| std::fs::copy(&path, &backup_temp).map(|_| ()));
-            linked
-                .and_then(|()| std::fs::rename(&backup_temp, &backup))
-                .map_err(|source| StateError::Io {
-                    action: "keep the backup",
-                    path: backup.display().to_string(),
-                    source,
-                })?;
+    /// Writes `state` exactly as it is (lineage, serial, version): what
+    /// `pudo state migrate` copies. The caller checked that it is newer.
+    pub fn put(&mut self, state: &State) -> Result<(), StateError> {
+        if self.basis.is_none() {
+            self.load()?;
         }
-        std::fs::rename(temp, &path).map_err(|source| StateError::Io {
-            action: "rename the new state into",
-            path: path.display().to_string(),
-            source,
-        })?;
-        // The rename is durable only once the folder entry is.
-        if let Ok(dir) = std::fs::File::open(&self.store.dir) {
-            let _ = dir.sync_all();
+        self.write(state)
+    }
+
+    fn check_basis(&mut self, state: &State) -> Result<(), StateError> {
+        if self.basis.is_none() {
+            // Never overwrite a record we have not read: it may be corrupt,
+            // newer or another stack's, and then it must stay as it is.
+            self.load()?;
+        }
+        if let Some(Some(basis)) = &self.basis
+            && basis.lineage != state.lineage
+        {
+            return Err(StateError::LineageChanged {
+                expected: basis.lineage.clone(),
+                found: state.lineage.clone(),
+            });
         }
         Ok(())
     }
 
-    /// Releases the lock now (also done on drop).
-    pub fn unlock(self) -> Result<(), StateError> {
-        self.lock.release()
-    }
-}
-
-fn parse(text: &str, path: &Path, stack: &StackName) -> Result<State, StateError> {
-    let display = path.display().to_string();
-    let corrupt = |message: String| StateError::Corrupt {
-        path: display.clone(),
-        message,
-    };
-    let newer = |found: u64| StateError::NewerFormat {
-        path: display.clone(),
-        found,
-    };
-    // One pass in the common case; the slower look at the raw value only
-    // explains a failure (a newer format may not fit this State at all).
-    let state: State = match serde_json::from_str(text) {
-        Ok(state) => state,
-        Err(e) => {
-            let value: serde_json::Value =
-                serde_json::from_str(text).map_err(|_| corrupt(e.to_string()))?;
-            return Err(match value.get("format_version").and_then(|v| v.as_u64()) {
-                Some(found) if found > u64::from(FORMAT_VERSION) => newer(found),
-                Some(_) => corrupt(e.to_string()),
-                None => corrupt("no `format_version` number".to_string()),
-            });
-        }
-    };
-    if u64::from(state.format_version) > u64::from(FORMAT_VERSION) {
-        return Err(newer(u64::from(state.format_version)));
-    }
-    if &state.stack != stack {
-        return Err(StateError::WrongStack {
-            path: display,
-            found: state.stack.to_string(),
-            expected: stack.to_string(),
+    fn write(&mut self, state: &State) -> Result<(), StateError> {
+        let basis = self.basis.take().flatten();
+        let result = self.held().write(basis.as_ref(), state);
+        self.basis = Some(match result {
+            Ok(()) => Some(state.clone()),
+            Err(_) => basis,
         });
+        result
     }
-    Ok(state)
+
+    /// Releases the lock now (also done on drop).
+    pub fn unlock(mut self) -> Result<(), StateError> {
+        match self.held.take() {
+            Some(held) => held.release(),
+            None => Ok(()),
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Attrs, Ident, ResourceId, Value};
-
-    fn stack() -> StackName {
-        StackName::for_environment("DEV")
-    }
-
-    fn role(name: &str) -> ResourceId {
-        crate::kinds::role::id(Ident::parse(name).unwrap())
-    }
-
-    #[test]
-    fn missing_file_is_an_empty_stack() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::in_dir(dir.path(), &stack());
-        let state = store.load().unwrap();
-        assert!(state.is_empty());
-        assert_eq!(state.serial, 0);
-        assert!(!store.exists());
-    }
-
-    #[test]
-    fn save_increments_serial_keeps_backup_and_lineage() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::in_dir(dir.path(), &stack());
-        let mut locked = store.lock("pudo test").unwrap();
-        let mut state = locked.load().unwrap();
-        assert_eq!(state.lineage, "");
-        state.upsert(role("A"), Attrs::new());
-        locked.save(&mut state).unwrap();
-        let lineage = state.lineage.clone();
-        assert_eq!(lineage.len(), 36);
-        assert_eq!(state.serial, 1);
-        assert!(!store.backup_path().exists());
-        state.upsert(role("B"), Attrs::new());
-        locked.save(&mut state).unwrap();
-        drop(locked);
-
-        let on_disk = store.load().unwrap();
-        assert_eq!(on_disk.serial, 2);
-        assert_eq!(on_disk.lineage, lineage);
-        assert_eq!(on_disk.len(), 2);
-        let backup: State =
-            serde_json::from_str(&std::fs::read_to_string(store.backup_path()).unwrap()).unwrap();
-        assert_eq!(backup.serial, 1);
-        assert_eq!(backup.len(), 1);
-        assert!(!store.lock_path().exists(), "lock released on drop");
-    }
-
-    #[test]
-    fn crash_between_write_and_rename_keeps_the_old_state() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::in_dir(dir.path(), &stack());
-        let mut locked = store.lock("pudo test").unwrap();
-        let mut state = locked.load().unwrap();
-        state.upsert(role("A"), Attrs::new());
-        locked.save(&mut state).unwrap();
-
-        // The next write gets as far as the fsynced temp file, then "dies".
-        let mut next = state.clone();
-        next.upsert(role("B"), Attrs::new());
-        next.serial += 1;
-        let temp = locked.prepare(&next).unwrap();
-        assert!(temp.exists());
-        drop(locked);
-
-        let recovered = store.load().unwrap();
-        assert_eq!(recovered.serial, 1);
-        assert_eq!(recovered.len(), 1);
-        // The leftover temp file does not get in the way of the next run.
-        let mut locked = store.lock("pudo test").unwrap();
-        let mut state = locked.load().unwrap();
-        state.upsert(role("C"), Attrs::new());
-        locked.save(&mut state).unwrap();
-        assert_eq!(store.load().unwrap().serial, 2);
-    }
-
-    #[test]
-    fn a_held_lock_refuses_a_second_writer() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::in_dir(dir.path(), &stack());
-        let first = store.lock("pudo apply").unwrap();
-        let err = store.lock("pudo apply").unwrap_err();
-        match &err {
-            StateError::Locked { stack, holder } => {
-                assert_eq!(stack, "dev");
-                assert_eq!(holder.pid, std::process::id());
-                assert_eq!(holder.command, "pudo apply");
-            }
-            other => panic!("unexpected {other:?}"),
+impl Drop for LockedStore {
+    fn drop(&mut self) {
+        if let Some(held) = self.held.take() {
+            let _ = held.release();
         }
-        let message = err.to_string();
-        assert!(message.contains("locked by `pudo apply` (pid"), "{message}");
-        assert!(message.contains("pudo state unlock"), "{message}");
-        drop(first);
-        store.lock("pudo apply").unwrap();
-    }
-
-    #[test]
-    fn force_unlock_removes_a_stale_lock() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::in_dir(dir.path(), &stack());
-        let lock = store.lock("pudo apply").unwrap();
-        std::mem::forget(lock); // the process "crashed" holding it
-        assert!(store.lock_holder().unwrap().is_some());
-        let holder = store.force_unlock().unwrap().unwrap();
-        assert_eq!(holder.command, "pudo apply");
-        store.lock("pudo apply").unwrap();
-    }
-
-    #[test]
-    fn corrupt_or_newer_files_are_reported_and_not_overwritten() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::in_dir(dir.path(), &stack());
-        for (text, expect) in [
-            ("{ not json", "is corrupt"),
-            ("{\"format_version\": 99, \"x\": 1}", "format version 99"),
-            ("{\"format_version\": 1}", "is corrupt"),
-        ] {
-            std::fs::write(store.path(), text).unwrap();
-            let err = store.load().unwrap_err();
-            assert!(err.to_string().contains(expect), "{err}");
-            let mut locked = store.lock("pudo test").unwrap();
-            assert!(locked.load().is_err());
-            let mut state = State::empty(&stack());
-            assert!(locked.save(&mut state).is_err(), "must not overwrite");
-            drop(locked);
-            assert_eq!(std::fs::read_to_string(store.path()).unwrap(), text);
-        }
-    }
-
-    #[test]
-    fn another_stacks_file_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let shared = StateStore::in_dir(dir.path(), &StackName::shared());
-        let mut locked = shared.lock("t").unwrap();
-        let mut state = locked.load().unwrap();
-        locked.save(&mut state).unwrap();
-        drop(locked);
-        std::fs::copy(shared.path(), dir.path().join("dev.json")).unwrap();
-        let err = StateStore::in_dir(dir.path(), &stack()).load().unwrap_err();
-        assert!(matches!(err, StateError::WrongStack { .. }), "{err}");
-    }
-
-    #[test]
-    fn saving_a_thousand_resources_a_thousand_times_is_cheap() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::in_dir(dir.path(), &stack());
-        let mut locked = store.lock("t").unwrap();
-        let mut state = locked.load().unwrap();
-        let mut attrs = Attrs::new();
-        attrs.insert("comment".into(), Value::Text("some comment text".into()));
-        for i in 0..1000 {
-            state.upsert(role(&format!("ROLE_{i}")), attrs.clone());
-        }
-        let start = std::time::Instant::now();
-        for _ in 0..20 {
-            locked.save(&mut state).unwrap();
-        }
-        let per_save = start.elapsed() / 20;
-        // Generous bound for debug builds on a shared machine.
-        assert!(per_save.as_millis() < 200, "{per_save:?} per save");
     }
 }

@@ -13,5 +13,6 @@ mod permissions;
 mod plan;
 mod plan_budget;
 mod schema;
+mod state_backend;
 mod support;
 mod tasks;
