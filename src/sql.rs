@@ -22,6 +22,9 @@ pub use crate::model::quote::literal;
 /// `CREATE` of `id` (`GRANT` for grants).
 pub fn create(id: &ResourceId, attrs: &Attrs, if_not_exists: bool) -> Vec<String> {
     let kind = kinds::of(id);
+    if kind.is_adopted(id) {
+        return adopt(id, attrs);
+    }
     match &kind.sql {
         Sql::Object => vec![kinds::object_create(kind, id, attrs, if_not_exists)],
         Sql::Custom(hooks) => (hooks.create)(id, attrs),
@@ -31,6 +34,10 @@ pub fn create(id: &ResourceId, attrs: &Attrs, if_not_exists: bool) -> Vec<String
 /// `DROP` of `id` (`REVOKE` of what was recorded, for grants).
 pub fn drop(id: &ResourceId, recorded: &Attrs, if_exists: bool) -> Vec<String> {
     let kind = kinds::of(id);
+    if kind.is_adopted(id) {
+        // It stays with its container; pudo stops managing it.
+        return Vec::new();
+    }
     match &kind.sql {
         Sql::Object => vec![kinds::object_drop(kind, id, if_exists)],
         Sql::Custom(hooks) => (hooks.drop)(id, recorded),
@@ -51,9 +58,22 @@ pub fn update(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<String> {
 /// own SQL grants, and GRANT is idempotent already.)
 pub fn ensure(id: &ResourceId, attrs: &Attrs) -> Vec<String> {
     let kind = kinds::of(id);
+    if kind.is_adopted(id) {
+        return adopt(id, attrs);
+    }
     match &kind.sql {
         Sql::Object => kinds::object_ensure(kind, id, attrs),
         Sql::Custom(hooks) => (hooks.ensure.unwrap_or(hooks.create))(id, attrs),
+    }
+}
+
+/// The "create" of an object that exists with its container: its managed
+/// attributes set (nothing when it has none). Idempotent.
+fn adopt(id: &ResourceId, attrs: &Attrs) -> Vec<String> {
+    let kind = kinds::of(id);
+    match &kind.sql {
+        Sql::Object => kinds::object_ensure(kind, id, attrs).split_off(1),
+        Sql::Custom(hooks) => (hooks.update)(id, &Attrs::new(), attrs),
     }
 }
 

@@ -892,6 +892,13 @@ impl<'a> Builder<'a> {
                     }
                 } else if kind.children.contains(&f.key.as_str()) {
                     children.push(f);
+                } else if let Some(r) = kind.refused.iter().find(|r| r.key == f.key) {
+                    self.error(
+                        f.key_at,
+                        &p,
+                        r.message.to_string(),
+                        Some(r.hint.to_string()),
+                    );
                 } else {
                     let what = format!("a {}", kind.name());
                     self.unknown_key(f, &path, &what, &kind.keys());
@@ -929,6 +936,16 @@ impl<'a> Builder<'a> {
                 self.error(at, &path.key(key), message, None);
             }
             let Some(name) = name else { continue };
+            if let Some(check) = kind.entry_check
+                && let Some(problem) = check(&name, &attrs)
+            {
+                let (at, p) = match problem.key {
+                    Some(key) => (e.value.get(key).map_or(e.key_at, |n| n.at), path.key(key)),
+                    None => (e.key_at, path),
+                };
+                self.error(at, &p, problem.message, Some(problem.hint));
+                continue;
+            }
             let mut names: Vec<Ident> = parent.map(|p| p.names.to_vec()).unwrap_or_default();
             names.push(name.clone());
             let id = ResourceId::named(kind.meta, names.iter().cloned());

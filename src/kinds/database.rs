@@ -75,6 +75,9 @@ pub static KIND: Kind = Kind {
     parse_weight: 1,
     required: &[],
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
 };
 
 fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {

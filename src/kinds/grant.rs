@@ -564,6 +564,9 @@ pub static KIND: Kind = Kind {
     parse_weight: 1,
     required: &[],
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
 };
 
 /// What a role's future grants give it on schemas created after them:

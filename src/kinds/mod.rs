@@ -104,6 +104,36 @@ pub struct Kind {
     /// Objects that run on their own (tasks): a started / suspended state
     /// changed by separate actions, in groups that must be paused to change.
     pub lifecycle: Option<&'static Lifecycle>,
+    /// Checks of an entry's name against its attributes (a reserved name,
+    /// an attribute that name cannot have).
+    pub entry_check: Option<EntryCheck>,
+    /// Objects Snowflake creates with their container (a database's
+    /// `PUBLIC` schema): adopted, never created nor dropped. Their create
+    /// (and its recovery) is `ALTER ... SET` of their managed attributes;
+    /// their drop only stops managing them.
+    pub adopted: Option<fn(&ResourceId) -> bool>,
+    /// Keys refused with an explanation (a user's `password`): `(key,
+    /// message, hint)`.
+    pub refused: &'static [Refused],
+}
+
+/// A check of an entry's name and attributes: `None` when fine, else the
+/// key to point at (`""`: the name), the message and a hint.
+pub type EntryCheck = fn(&Ident, &Attrs) -> Option<EntryProblem>;
+
+/// What [`EntryCheck`] found.
+pub struct EntryProblem {
+    /// The key to point at; `None`: the entry's name.
+    pub key: Option<&'static str>,
+    pub message: String,
+    pub hint: String,
+}
+
+/// A key a kind refuses on purpose, with why and what to do instead.
+pub struct Refused {
+    pub key: &'static str,
+    pub message: &'static str,
+    pub hint: &'static str,
 }
 
 /// Finds the root of a group from its members' attributes.
@@ -133,6 +163,11 @@ pub struct Lifecycle {
 impl Kind {
     pub fn name(&self) -> &'static str {
         self.meta.name
+    }
+
+    /// Whether `id` exists with its container ([`Kind::adopted`]).
+    pub fn is_adopted(&self, id: &ResourceId) -> bool {
+        self.adopted.is_some_and(|adopted| adopted(id))
     }
 
     pub fn attr(&self, name: &str) -> Option<&'static AttrSpec> {
@@ -780,6 +815,9 @@ mod tests {
         parse_weight: 1,
         required: &[],
         lifecycle: None,
+        entry_check: None,
+        adopted: None,
+        refused: &[],
     };
 
     #[test]

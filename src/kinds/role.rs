@@ -77,4 +77,7 @@ pub static KIND: Kind = Kind {
     parse_weight: 3,
     required: &[],
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
 };

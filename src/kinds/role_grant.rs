@@ -106,4 +106,7 @@ pub static KIND: Kind = Kind {
     parse_weight: 1,
     required: &[],
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
 };

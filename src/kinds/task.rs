@@ -386,6 +386,9 @@ pub static KIND: Kind = Kind {
     parse_weight: 2,
     required: &["sql"],
     lifecycle: Some(&LIFECYCLE),
+    entry_check: None,
+    adopted: None,
+    refused: &[],
 };
 
 #[cfg(test)]

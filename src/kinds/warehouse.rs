@@ -267,6 +267,9 @@ pub static KIND: Kind = Kind {
     parse_weight: 1,
     required: &[],
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
 };
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod emulator;
 mod onboarding;
 mod plan;
 mod plan_budget;
+mod real_accounts;
 mod schema;
 mod support;
 mod tasks;
