@@ -40,6 +40,11 @@ pub fn drop(id: &ResourceId, recorded: &Attrs, if_exists: bool) -> Vec<String> {
     }
     match &kind.sql {
         Sql::Object => vec![kinds::object_drop(kind, id, if_exists)],
+        // An object's idempotent drop is `DROP ... IF EXISTS`, whatever
+        // its other statements.
+        Sql::Custom(_) if if_exists && kind.is_object() => {
+            vec![kinds::object_drop(kind, id, true)]
+        }
         Sql::Custom(hooks) => (hooks.drop)(id, recorded),
     }
 }

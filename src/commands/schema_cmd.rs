@@ -154,6 +154,7 @@ fn section_doc(key: &str) -> Option<&'static str> {
         "databases" => "databases and their schemas",
         "warehouses" => "warehouses",
         "roles" => "roles, their parents and their grants",
+        "users" => "users (people and services) and the roles granted to them",
         "schemas" => "Schemas live under their database's `schemas:`.",
         "member_of" => {
             "parent roles: `GRANT ROLE <this> TO ROLE <parent>` for each. Each becomes a `role_grant` resource. A cycle (`A -> B -> A`) is an error."

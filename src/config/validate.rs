@@ -937,7 +937,7 @@ impl<'a> Builder<'a> {
             }
             let Some(name) = name else { continue };
             if let Some(check) = kind.entry_check
-                && let Some(problem) = check(&name, &attrs)
+                && let Some(problem) = check(&name, &mut attrs)
             {
                 let (at, p) = match problem.key {
                     Some(key) => (e.value.get(key).map_or(e.key_at, |n| n.at), path.key(key)),
@@ -1034,7 +1034,7 @@ impl<'a> Builder<'a> {
             _ if std::ptr::eq(child, &grant::KIND) => {
                 self.grants(f, &names[0], shared, path, entry_key, x)
             }
-            _ => self.member_of(f, &names[0], shared, path, entry_key, x),
+            _ => self.member_of(child, f, &names[0], shared, path, entry_key, x),
         }
     }
 
@@ -1078,8 +1078,12 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A list of roles the entry is granted to (`member_of` of a role) or
+    /// that are granted to it (`roles` of a user): one `kind` item each.
+    #[allow(clippy::too_many_arguments)]
     fn member_of(
         &mut self,
+        kind: &'static ResourceKind,
         f: &Entry,
         role: &Ident,
         shared: bool,
@@ -1087,7 +1091,8 @@ impl<'a> Builder<'a> {
         role_key: &'a str,
         x: Expander<'_>,
     ) {
-        let path = role_path.key("member_of");
+        let memberships = std::ptr::eq(kind, &role_grant::KIND);
+        let path = role_path.key(&f.key);
         let items = match &f.value.kind {
             Kind::List(items) => items.as_slice(),
             Kind::Null => &[],
@@ -1096,7 +1101,7 @@ impl<'a> Builder<'a> {
                     f.value.at,
                     &path,
                     format!("expected a list of roles, found {}", f.value.type_name()),
-                    Some("write `member_of: [SYSADMIN]`".to_string()),
+                    Some(format!("write `{}: [SYSADMIN]`", f.key)),
                 );
                 return;
             }
@@ -1113,7 +1118,7 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
-            let id = role_grant::id(role.clone(), parent.clone());
+            let id = ResourceId::named(kind.meta, [role.clone(), parent.clone()]);
             if self.resources.contains_key(&id) {
                 continue;
             }
@@ -1125,9 +1130,11 @@ impl<'a> Builder<'a> {
                 role_key,
                 field: "member_of",
                 index: i,
-                attr_path: None,
+                attr_path: (!memberships).then(|| p.to_string()),
             });
-            self.member_edges.push((role.clone(), parent, item.at));
+            if memberships {
+                self.member_edges.push((role.clone(), parent, item.at));
+            }
             self.insert(id, shared, Attrs::new(), item.at, &p);
         }
     }

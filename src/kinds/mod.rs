@@ -30,6 +30,8 @@ pub mod role;
 pub mod role_grant;
 pub mod schema;
 pub mod task;
+pub mod user;
+pub mod user_grant;
 pub mod warehouse;
 
 pub use object::{object_absorb, object_create, object_drop, object_ensure, object_update};
@@ -49,6 +51,8 @@ pub static ALL: &[&Kind] = &[
     &grant::KIND,
     &role_grant::KIND,
     &task::KIND,
+    &user::KIND,
+    &user_grant::KIND,
 ];
 
 /// The kind of `id`.
@@ -117,9 +121,10 @@ pub struct Kind {
     pub refused: &'static [Refused],
 }
 
-/// A check of an entry's name and attributes: `None` when fine, else the
-/// key to point at (`""`: the name), the message and a hint.
-pub type EntryCheck = fn(&Ident, &Attrs) -> Option<EntryProblem>;
+/// A check of an entry's name and attributes, which may also put values
+/// into their final canonical form across attributes (a login name in
+/// upper case): `None` when fine, else the problem.
+pub type EntryCheck = fn(&Ident, &mut Attrs) -> Option<EntryProblem>;
 
 /// What [`EntryCheck`] found.
 pub struct EntryProblem {
@@ -489,6 +494,8 @@ static KIND_NAMES: &[&str] = &[
     "grant",
     "role_grant",
     "task",
+    "user",
+    "user_grant",
 ];
 
 impl IdLookup for Registry {

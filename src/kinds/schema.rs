@@ -26,7 +26,7 @@ fn is_public(id: &ResourceId) -> bool {
 
 /// `INFORMATION_SCHEMA` cannot be declared; `PUBLIC` takes its database's
 /// transience.
-fn entry_check(name: &Ident, attrs: &Attrs) -> Option<EntryProblem> {
+fn entry_check(name: &Ident, attrs: &mut Attrs) -> Option<EntryProblem> {
     match name.as_str() {
         INFORMATION_SCHEMA => Some(EntryProblem {
             key: None,
@@ -160,13 +160,13 @@ mod tests {
 
     #[test]
     fn information_schema_and_a_transient_public_are_refused() {
-        assert!(entry_check(&ident("information_schema"), &Attrs::new()).is_some());
-        let transient = Attrs::from([("transient".to_string(), Value::Bool(false))]);
+        assert!(entry_check(&ident("information_schema"), &mut Attrs::new()).is_some());
+        let mut transient = Attrs::from([("transient".to_string(), Value::Bool(false))]);
         assert_eq!(
-            entry_check(&ident("PUBLIC"), &transient).and_then(|p| p.key),
+            entry_check(&ident("PUBLIC"), &mut transient).and_then(|p| p.key),
             Some("transient")
         );
-        assert!(entry_check(&ident("PUBLIC"), &Attrs::new()).is_none());
-        assert!(entry_check(&ident("\"public\""), &transient).is_none());
+        assert!(entry_check(&ident("PUBLIC"), &mut Attrs::new()).is_none());
+        assert!(entry_check(&ident("\"public\""), &mut transient).is_none());
     }
 }
