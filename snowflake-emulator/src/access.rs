@@ -48,6 +48,7 @@ fn kind_of(t: &Target) -> Option<(Kind, Path)> {
         Target::Warehouse(w) => (Kind::Warehouse, vec![w.clone()]),
         Target::Role(r) => (Kind::Role, vec![r.clone()]),
         Target::User(u) => (Kind::User, vec![u.clone()]),
+        Target::ResourceMonitor(m) => (Kind::ResourceMonitor, vec![m.clone()]),
         Target::Object(k, d, s, o) => {
             let kind = Kind::from_keyword(k).filter(|k| k.max_parts() == 3)?;
             (kind, vec![d.clone(), s.clone(), o.clone()])
@@ -166,9 +167,11 @@ impl Exec<'_> {
     pub(crate) fn insufficient(&self, t: &Target) -> SfError {
         let name = match t {
             Target::Account => self.account.name.clone(),
-            Target::Database(n) | Target::Warehouse(n) | Target::Role(n) | Target::User(n) => {
-                n.clone()
-            }
+            Target::Database(n)
+            | Target::Warehouse(n)
+            | Target::Role(n)
+            | Target::User(n)
+            | Target::ResourceMonitor(n) => n.clone(),
             Target::Schema(_, s) => s.clone(),
             Target::Object(_, _, _, o) => o.clone(),
         };

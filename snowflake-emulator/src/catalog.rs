@@ -204,6 +204,7 @@ pub enum Target {
     Object(String, String, String, String),
     Role(String),
     User(String),
+    ResourceMonitor(String),
 }
 
 impl Target {
@@ -216,6 +217,7 @@ impl Target {
             Target::Object(k, ..) => k.clone(),
             Target::Role(_) => "ROLE".into(),
             Target::User(_) => "USER".into(),
+            Target::ResourceMonitor(_) => "RESOURCE_MONITOR".into(),
         }
     }
 }
@@ -272,12 +274,30 @@ pub const SYSTEM_ROLES: [&str; 6] = [
     "USERADMIN",
 ];
 
+/// A resource monitor (`CREATE RESOURCE MONITOR`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ResourceMonitor {
+    pub name: String,
+    pub created_on: i64,
+    pub owner: String,
+    pub credit_quota: Option<i64>,
+    pub frequency: Option<String>,
+    /// Epoch milliseconds (`IMMEDIATELY`: the statement's time).
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    /// `(percent, action)`: `NOTIFY`, `SUSPEND`, `SUSPEND_IMMEDIATE`.
+    pub triggers: Vec<(i64, String)>,
+    pub notify_users: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Catalog {
     pub databases: BTreeMap<String, Database>,
     pub warehouses: BTreeMap<String, Warehouse>,
     pub roles: BTreeMap<String, Role>,
     pub users: BTreeMap<String, User>,
+    #[serde(default)]
+    pub resource_monitors: BTreeMap<String, ResourceMonitor>,
     pub grants: Vec<Grant>,
     pub role_grants: Vec<RoleGrant>,
     pub future_grants: Vec<FutureGrant>,

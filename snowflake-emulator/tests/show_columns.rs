@@ -187,6 +187,24 @@ const FUTURE_GRANTS: &[&str] = &[
     "grantee_name",
     "grant_option",
 ];
+/// Terraform's `resourceMonitorRow` order (the docs page has no example).
+const RESOURCE_MONITORS: &[&str] = &[
+    "name",
+    "credit_quota",
+    "used_credits",
+    "remaining_credits",
+    "level",
+    "frequency",
+    "start_time",
+    "end_time",
+    "notify_at",
+    "suspend_at",
+    "suspend_immediately_at",
+    "created_on",
+    "owner",
+    "comment",
+    "notify_users",
+];
 /// SHOW TASKS page, Output (DESCRIBE TASK: the same).
 const TASKS: &[&str] = &[
     "created_on",
@@ -240,6 +258,7 @@ async fn show_column_sets_match_the_reference() {
         ("SHOW WAREHOUSES", WAREHOUSES),
         ("SHOW ROLES", ROLES),
         ("SHOW USERS", USERS),
+        ("SHOW RESOURCE MONITORS", RESOURCE_MONITORS),
         ("SHOW GRANTS TO ROLE cols_role", GRANTS_TO_ROLE),
         ("SHOW GRANTS ON DATABASE cols_db", GRANTS_ON),
         ("SHOW GRANTS ON ACCOUNT", GRANTS_ON),

@@ -155,6 +155,9 @@ fn section_doc(key: &str) -> Option<&'static str> {
         "warehouses" => "warehouses",
         "roles" => "roles, their parents and their grants",
         "users" => "users (people and services) and the roles granted to them",
+        "resource_monitors" => {
+            "credit quotas and what happens when they are reached (account administrators only)"
+        }
         "schemas" => "Schemas live under their database's `schemas:`.",
         "member_of" => {
             "parent roles: `GRANT ROLE <this> TO ROLE <parent>` for each. Each becomes a `role_grant` resource. A cycle (`A -> B -> A`) is an error."
@@ -284,6 +287,8 @@ fn value_schema(ty: &AttrType) -> Value {
         AttrType::Siblings => json!({ "type": "array", "items": { "type": "string" } }),
         // A mapping, or `{ from: config/<component> }` (also a mapping).
         AttrType::Json => json!({ "type": "object" }),
+        // Items the kind reads (strings, numbers or mappings).
+        AttrType::List { .. } => json!({ "type": "array" }),
         AttrType::Privileges => json!({
             "type": "array",
             "minItems": 1,

@@ -1060,6 +1060,38 @@ impl<'a> Builder<'a> {
                 .map(|p| Value::List(canonical::privilege_set(p))),
             AttrType::Siblings => self.sibling_names(node, path, x).map(Value::List),
             AttrType::Json => self.json(node, path, x).map(|j| Value::Text(j.to_string())),
+            AttrType::List { canon, hint, .. } => {
+                let Kind::List(items) = &node.kind else {
+                    self.error(
+                        node.at,
+                        path,
+                        format!("expected a list, found {}", node.type_name()),
+                        Some(hint.to_string()),
+                    );
+                    return None;
+                };
+                let mut json = Vec::with_capacity(items.len());
+                for item in items {
+                    match node_json(item, &x) {
+                        Ok(j) => json.push(j),
+                        Err(e) => {
+                            self.expand_error(item.at, path, e);
+                            return None;
+                        }
+                    }
+                }
+                match canon(&json) {
+                    Ok(list) => Some(Value::List(list)),
+                    Err((index, message)) => {
+                        let (at, p) = match index {
+                            Some(i) => (items[i].at, path.index(i)),
+                            None => (node.at, *path),
+                        };
+                        self.error(at, &p, message, Some(hint.to_string()));
+                        None
+                    }
+                }
+            }
             AttrType::Ref(meta) => {
                 let text = self.read_text(node, path, x)?;
                 match kinds::parse_name(meta, &text) {

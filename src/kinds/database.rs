@@ -78,6 +78,7 @@ pub static KIND: Kind = Kind {
     entry_check: None,
     adopted: None,
     refused: &[],
+    plan_warning: None,
 };
 
 fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {

@@ -567,6 +567,7 @@ pub static KIND: Kind = Kind {
     entry_check: None,
     adopted: None,
     refused: &[],
+    plan_warning: None,
 };
 
 /// What a role's future grants give it on schemas created after them:

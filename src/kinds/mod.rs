@@ -26,6 +26,7 @@
 pub mod database;
 pub mod grant;
 mod object;
+pub mod resource_monitor;
 pub mod role;
 pub mod role_grant;
 pub mod schema;
@@ -53,6 +54,7 @@ pub static ALL: &[&Kind] = &[
     &task::KIND,
     &user::KIND,
     &user_grant::KIND,
+    &resource_monitor::KIND,
 ];
 
 /// The kind of `id`.
@@ -119,7 +121,14 @@ pub struct Kind {
     /// Keys refused with an explanation (a user's `password`): `(key,
     /// message, hint)`.
     pub refused: &'static [Refused],
+    /// A warning for the plan of an environment stack that changes such a
+    /// resource (`before` / `after` attributes): what only an account
+    /// administrator may do, for instance.
+    pub plan_warning: Option<PlanWarning>,
 }
+
+/// See [`Kind::plan_warning`].
+pub type PlanWarning = fn(&ResourceId, Option<&Attrs>, Option<&Attrs>) -> Option<String>;
 
 /// A check of an entry's name and attributes, which may also put values
 /// into their final canonical form across attributes (a login name in
@@ -266,6 +275,17 @@ pub enum AttrType {
     /// Names of objects of the same kind in the same container (a task's
     /// predecessors): a sorted list of names, each a reference and an edge.
     Siblings,
+    /// A list whose items (read as JSON: strings, numbers, mappings) the
+    /// kind turns into canonical strings (a resource monitor's triggers):
+    /// `canon` returns them in canonical order, or the index of the item at
+    /// fault (`None`: the list) and the message.
+    List {
+        canon: ListCanon,
+        /// The type for docs/configuration.md (`list of triggers`).
+        doc: &'static str,
+        /// Shown with an error.
+        hint: &'static str,
+    },
     /// A JSON document: a mapping in the configuration, or `{ from:
     /// <component folder> }` for that component's merged configuration in
     /// the environment. Canonical: compact JSON with sorted keys.
@@ -293,9 +313,13 @@ impl AttrType {
             AttrType::Ref(_) => "name",
             AttrType::Siblings => "list of names",
             AttrType::Json => "mapping (JSON)",
+            AttrType::List { doc, .. } => doc,
         }
     }
 }
+
+/// Canonical strings of a list's items ([`AttrType::List`]).
+pub type ListCanon = fn(&[serde_json::Value]) -> Result<Vec<String>, (Option<usize>, String)>;
 
 /// How an attribute appears in SQL.
 pub enum AttrSql {
@@ -496,6 +520,7 @@ static KIND_NAMES: &[&str] = &[
     "task",
     "user",
     "user_grant",
+    "resource_monitor",
 ];
 
 impl IdLookup for Registry {
@@ -825,6 +850,7 @@ mod tests {
         entry_check: None,
         adopted: None,
         refused: &[],
+        plan_warning: None,
     };
 
     #[test]

@@ -80,4 +80,5 @@ pub static KIND: Kind = Kind {
     entry_check: None,
     adopted: None,
     refused: &[],
+    plan_warning: None,
 };

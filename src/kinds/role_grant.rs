@@ -108,4 +108,5 @@ pub static KIND: Kind = Kind {
     entry_check: None,
     adopted: None,
     refused: &[],
+    plan_warning: None,
 };

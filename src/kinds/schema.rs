@@ -114,6 +114,7 @@ pub static KIND: Kind = Kind {
     entry_check: Some(entry_check),
     adopted: Some(is_public),
     refused: &[],
+    plan_warning: None,
 };
 
 #[cfg(test)]

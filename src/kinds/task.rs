@@ -389,6 +389,7 @@ pub static KIND: Kind = Kind {
     entry_check: None,
     adopted: None,
     refused: &[],
+    plan_warning: None,
 };
 
 #[cfg(test)]

@@ -308,6 +308,7 @@ pub static KIND: Kind = Kind {
         message: "pudo does not manage passwords: they never belong in a configuration",
         hint: "people sign in through SSO (`type: PERSON`), programs with a key pair (`type: SERVICE` and `rsa_public_key`); set a password by hand if one is really needed",
     }],
+    plan_warning: None,
 };
 
 #[cfg(test)]

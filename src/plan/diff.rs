@@ -325,6 +325,18 @@ fn diff_with(
     for change in &changes {
         summary.add(change.action);
     }
+    // What an environment's deployer may not be allowed to do (resource
+    // monitors: account administrators only).
+    if !stack.is_shared() {
+        for change in &changes {
+            if let Some(warn) = kinds::of(&change.id).plan_warning
+                && let Some(w) = warn(&change.id, change.before.as_ref(), change.after.as_ref())
+                && !warnings.contains(&w)
+            {
+                warnings.push(w);
+            }
+        }
+    }
 
     Ok(Plan {
         format_version: FORMAT_VERSION,

@@ -27,7 +27,11 @@ fn q(part: &str) -> String {
 pub fn target_name(t: &Target, account: &str) -> String {
     match t {
         Target::Account => account.to_string(),
-        Target::Database(d) | Target::Warehouse(d) | Target::Role(d) | Target::User(d) => d.clone(),
+        Target::Database(d)
+        | Target::Warehouse(d)
+        | Target::Role(d)
+        | Target::User(d)
+        | Target::ResourceMonitor(d) => d.clone(),
         Target::Schema(d, s) => format!("{}.{}", q(d), q(s)),
         Target::Object(_, d, s, o) => format!("{}.{}.{}", q(d), q(s), q(o)),
     }
@@ -88,7 +92,7 @@ impl Exec<'_> {
             Target::Warehouse(w) => self.cat.warehouses.get(w).map(|x| x.owner.clone()),
             Target::Role(r) => self.cat.roles.get(r).map(|x| x.owner.clone()),
             Target::User(u) => self.cat.users.get(u).map(|x| x.owner.clone()),
-            Target::Object(..) => self.owner_of_target(t),
+            Target::Object(..) | Target::ResourceMonitor(_) => self.owner_of_target(t),
         }
     }
 
@@ -110,6 +114,7 @@ impl Exec<'_> {
             Target::Warehouse(w) => self.cat.warehouses.get_mut(w).unwrap().owner = r,
             Target::Role(x) => self.cat.roles.get_mut(x).unwrap().owner = r,
             Target::User(u) => self.cat.users.get_mut(u).unwrap().owner = r,
+            Target::ResourceMonitor(m) => self.cat.resource_monitors.get_mut(m).unwrap().owner = r,
             Target::Object(k, d, s, o) => {
                 let sc = self
                     .cat

@@ -12,6 +12,7 @@
 
 pub mod database;
 pub mod props;
+pub mod resource_monitor;
 pub mod role;
 pub mod schema;
 pub mod table;
@@ -36,10 +37,11 @@ pub enum Kind {
     User,
     Table,
     Task,
+    ResourceMonitor,
 }
 
 /// Every kind, for lookups by keyword.
-pub const ALL: [Kind; 7] = [
+pub const ALL: [Kind; 8] = [
     Kind::Database,
     Kind::Schema,
     Kind::Warehouse,
@@ -47,6 +49,7 @@ pub const ALL: [Kind; 7] = [
     Kind::User,
     Kind::Table,
     Kind::Task,
+    Kind::ResourceMonitor,
 ];
 
 /// The registry: evaluates `$body` with the type alias `$k` naming the
@@ -80,6 +83,10 @@ macro_rules! with_kind {
             }
             $crate::kinds::Kind::Task => {
                 type $k = $crate::kinds::task::TaskKind;
+                $body
+            }
+            $crate::kinds::Kind::ResourceMonitor => {
+                type $k = $crate::kinds::resource_monitor::ResourceMonitorKind;
                 $body
             }
         }
