@@ -317,7 +317,9 @@ pub fn compare(
             continue;
         }
         match kinds::of(id).drift {
-            DriftForm::Privileges if managed_roles.contains(grant::parts(id).0) => {
+            DriftForm::Privileges
+                if id.is(&grant::META) && managed_roles.contains(grant::parts(id).0) =>
+            {
                 let privileges: Vec<String> = privileges(&cover.strip(id, attrs, &[]))
                     .into_iter()
                     .collect();
@@ -328,9 +330,12 @@ pub fn compare(
                     });
                 }
             }
+            // Account roles and users (a database role's memberships are
+            // read for the database roles a stack records only).
             DriftForm::Membership
-                if managed_roles.contains(role_grant::roles(id).0)
-                    || managed_roles.contains(role_grant::roles(id).1) =>
+                if !id.is(&kinds::database_role_member::META)
+                    && (managed_roles.contains(role_grant::roles(id).0)
+                        || managed_roles.contains(role_grant::roles(id).1)) =>
             {
                 items.push(Item {
                     address: id.address(),

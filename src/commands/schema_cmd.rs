@@ -163,6 +163,9 @@ fn section_doc(key: &str) -> Option<&'static str> {
             "parent roles: `GRANT ROLE <this> TO ROLE <parent>` for each. Each becomes a `role_grant` resource. A cycle (`A -> B -> A`) is an error."
         }
         "grants" => "privileges this role holds",
+        "database_roles" => {
+            "roles of one database: privileges on its objects, granted to account roles or its other database roles"
+        }
         "tasks" => {
             "Tasks live under their schema's `tasks:`; a graph is a root task with a `schedule` and children that run `after` it."
         }
@@ -486,11 +489,17 @@ fn child_schema(mode: Mode, parent: &'static Kind, key: &str) -> Option<Value> {
     })?;
     Some(match child.section {
         Section::Child { .. } => section(mode, child, key),
-        _ if std::ptr::eq(child, &grant::KIND) => json!({
+        _ if child
+            .attrs
+            .iter()
+            .any(|a| matches!(a.ty, AttrType::Privileges)) =>
+        {
+            json!({
             "description": section_doc(key).unwrap_or("grants"),
             "type": "array",
             "items": grant_item(mode),
-        }),
+            })
+        }
         _ => json!({
             "description": section_doc(key).unwrap_or("roles"),
             "type": "array",

@@ -5,7 +5,10 @@ use super::diagnostics::{Diagnostic, Diagnostics};
 use super::expand::{ExpandError, Expander, Scalar, Vars};
 use super::merge::is_remove;
 use super::source::{At, Entry, Files, Kind, Node};
-use crate::kinds::{self, AttrType, Kind as ResourceKind, Section, grant, role, role_grant};
+use crate::kinds::{
+    self, AttrType, Kind as ResourceKind, Section, database_role, database_role_grant,
+    database_role_member, grant, role, role_grant,
+};
 use crate::model::{
     Attrs, Ident, Model, Origin, Part, Resource, ResourceId, StackName, Value, canonical,
 };
@@ -1032,7 +1035,13 @@ impl<'a> Builder<'a> {
                 self.entries(child, entries, &section_path, Some(&parent));
             }
             _ if std::ptr::eq(child, &grant::KIND) => {
-                self.grants(f, &names[0], shared, path, entry_key, x)
+                self.grants(f, names, shared, path, entry_key, x)
+            }
+            _ if std::ptr::eq(child, &database_role_grant::KIND) => {
+                self.grants(f, names, shared, path, entry_key, x)
+            }
+            _ if std::ptr::eq(child, &database_role_member::KIND) => {
+                self.database_role_member_of(f, names, shared, path, x)
             }
             _ => self.member_of(child, f, &names[0], shared, path, entry_key, x),
         }
@@ -1171,15 +1180,84 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The roles a database role (`names`: its database and name) is
+    /// granted to: account roles (`P`) and database roles of its database
+    /// (`D.X`).
+    fn database_role_member_of(
+        &mut self,
+        f: &Entry,
+        names: &[Ident],
+        shared: bool,
+        role_path: &KeyPath<'_>,
+        x: Expander<'_>,
+    ) {
+        let path = role_path.key("member_of");
+        let items = match &f.value.kind {
+            Kind::List(items) => items.as_slice(),
+            Kind::Null => &[],
+            _ => {
+                self.error(
+                    f.value.at,
+                    &path,
+                    format!("expected a list of roles, found {}", f.value.type_name()),
+                    Some("write `member_of: [SYSADMIN, DB.OTHER_DATABASE_ROLE]`".to_string()),
+                );
+                return;
+            }
+        };
+        let database = &names[0];
+        for (i, item) in items.iter().enumerate() {
+            let p = path.index(i);
+            let Some(text) = self.read_text(item, &p, x) else {
+                continue;
+            };
+            let parts = grant::split_dots(&text).unwrap_or_default();
+            let idents: Result<Vec<Ident>, _> = parts.iter().map(|p| Ident::parse(p)).collect();
+            let to = match idents.as_deref() {
+                Ok([r]) => role::id(r.clone()),
+                Ok([d, r]) if d == database => database_role::id(d.clone(), r.clone()),
+                _ => {
+                    self.error(
+                        item.at,
+                        &p,
+                        format!("`{text}` is neither an account role nor a database role of `{database}`"),
+                        Some(format!(
+                            "write an account role (`SYSADMIN`) or a database role of the same database (`{database}.OTHER`)"
+                        )),
+                    );
+                    continue;
+                }
+            };
+            let id = database_role_member::id(database.clone(), names[1].clone(), to.clone());
+            if self.resources.contains_key(&id) {
+                continue;
+            }
+            self.refs.push(Reference {
+                from: id.clone(),
+                from_shared: shared,
+                to,
+                at: item.at,
+                role_key: "",
+                field: "member_of",
+                index: i,
+                attr_path: Some(p.to_string()),
+            });
+            self.insert(id, shared, Attrs::new(), item.at, &p);
+        }
+    }
+
+    /// Privilege grants of a role (`names`: its name) or of a database role
+    /// (its database and name: only on objects of that database).
     fn grants(
         &mut self,
         f: &Entry,
-        role: &Ident,
+        names: &[Ident],
         shared: bool,
         role_path: &KeyPath<'_>,
         role_key: &'a str,
         x: Expander<'_>,
     ) {
+        let role = &names[0];
         let path = role_path.key("grants");
         let items = match &f.value.kind {
             Kind::List(items) => items.as_slice(),
@@ -1266,7 +1344,19 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let object = grant::object(&target);
-            let id = grant::id(role.clone(), target);
+            let (id, attr_path) = match names {
+                [database, database_role] => {
+                    if let Some(message) = database_role_grant::refuse_target(database, &target) {
+                        let at = item.get("on").map_or(item.at, |n| n.at);
+                        self.error(at, &p.key("on"), message, None);
+                        continue;
+                    }
+                    let id =
+                        database_role_grant::id(database.clone(), database_role.clone(), target);
+                    (id, Some(p.key("on").to_string()))
+                }
+                _ => (grant::id(role.clone(), target), None),
+            };
             if let Some(existing) = self.resources.get_mut(&id) {
                 // Two entries on one target: one grant with both sets.
                 if let Some(Value::List(list)) = existing.attrs.get_mut(grant::PRIVILEGES.name) {
@@ -1284,7 +1374,7 @@ impl<'a> Builder<'a> {
                     role_key,
                     field: "grants",
                     index: i,
-                    attr_path: None,
+                    attr_path,
                 });
             }
             let mut attrs = Attrs::new();

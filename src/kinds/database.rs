@@ -56,7 +56,7 @@ pub static SHOW: Show = Show {
 pub static KIND: Kind = Kind {
     meta: &META,
     section: Section::Top("databases"),
-    children: &["schemas"],
+    children: &["schemas", "database_roles"],
     external: Some("databases"),
     attrs: &[COMMENT, TRANSIENT, DATA_RETENTION_TIME_IN_DAYS],
     sql_order: &["data_retention_time_in_days", "comment"],

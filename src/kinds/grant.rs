@@ -97,14 +97,18 @@ pub static TARGET_NAMES: &[&str] = &[
     "warehouse",
     "future_in_database",
     "future_in_schema",
+    "role",
+    "database_role",
 ];
 
-/// The target kind serialized as `tag`.
+/// The target kind serialized as `tag` (the roles a database role is
+/// granted to too).
 pub fn target_meta(tag: &str) -> Option<&'static KindMeta> {
     OBJECT_TARGETS
         .iter()
         .map(|(k, _)| k.meta)
         .chain(TARGET_ONLY.iter().copied())
+        .chain([&role::META, &super::database_role::META])
         .find(|m| m.name == tag)
 }
 
@@ -333,7 +337,7 @@ pub fn split_qualified(name: &str) -> Vec<String> {
 }
 
 /// A target from a `SHOW GRANTS` row (`granted_on`, `name`).
-fn live_target(granted_on: &str, name: &str) -> Option<ResourceId> {
+pub(crate) fn live_target(granted_on: &str, name: &str) -> Option<ResourceId> {
     if granted_on == "ACCOUNT" {
         return Some(account());
     }

@@ -24,6 +24,9 @@
 //! Adding a kind: see `docs/architecture.md`.
 
 pub mod database;
+pub mod database_role;
+pub mod database_role_grant;
+pub mod database_role_member;
 pub mod grant;
 mod object;
 pub mod resource_monitor;
@@ -55,6 +58,9 @@ pub static ALL: &[&Kind] = &[
     &user::KIND,
     &user_grant::KIND,
     &resource_monitor::KIND,
+    &database_role::KIND,
+    &database_role_grant::KIND,
+    &database_role_member::KIND,
 ];
 
 /// The kind of `id`.
@@ -521,6 +527,9 @@ static KIND_NAMES: &[&str] = &[
     "user",
     "user_grant",
     "resource_monitor",
+    "database_role",
+    "database_role_grant",
+    "database_role_member",
 ];
 
 impl IdLookup for Registry {

@@ -11,6 +11,7 @@
 //! "Adding a kind to the emulator".
 
 pub mod database;
+pub mod database_role;
 pub mod props;
 pub mod resource_monitor;
 pub mod role;
@@ -38,10 +39,11 @@ pub enum Kind {
     Table,
     Task,
     ResourceMonitor,
+    DatabaseRole,
 }
 
 /// Every kind, for lookups by keyword.
-pub const ALL: [Kind; 8] = [
+pub const ALL: [Kind; 9] = [
     Kind::Database,
     Kind::Schema,
     Kind::Warehouse,
@@ -50,6 +52,7 @@ pub const ALL: [Kind; 8] = [
     Kind::Table,
     Kind::Task,
     Kind::ResourceMonitor,
+    Kind::DatabaseRole,
 ];
 
 /// The registry: evaluates `$body` with the type alias `$k` naming the
@@ -87,6 +90,10 @@ macro_rules! with_kind {
             }
             $crate::kinds::Kind::ResourceMonitor => {
                 type $k = $crate::kinds::resource_monitor::ResourceMonitorKind;
+                $body
+            }
+            $crate::kinds::Kind::DatabaseRole => {
+                type $k = $crate::kinds::database_role::DatabaseRoleKind;
                 $body
             }
         }

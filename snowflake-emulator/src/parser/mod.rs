@@ -95,6 +95,13 @@ pub enum GrantTarget {
     Future(String, bool, Name),
 }
 
+/// Who a database role is granted to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DatabaseRoleTo {
+    Role(String),
+    DatabaseRole(Name),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum GranteeSpec {
     Role(String),
@@ -110,6 +117,10 @@ pub enum ShowGrants {
     On(GrantTarget),
     FutureIn(bool, Name),
     FutureTo(String),
+    /// `SHOW GRANTS TO DATABASE ROLE d.r`.
+    ToDatabaseRole(Name),
+    /// `SHOW GRANTS OF DATABASE ROLE d.r`.
+    OfDatabaseRole(Name),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -220,6 +231,19 @@ pub enum Stmt {
         role: String,
         copy: Option<bool>,
     },
+    /// `{ GRANT | REVOKE } privs ON target { TO | FROM } DATABASE ROLE d.r`.
+    GrantToDatabaseRole {
+        revoke: bool,
+        privileges: Vec<String>,
+        target: GrantTarget,
+        role: Name,
+    },
+    /// `{ GRANT | REVOKE } DATABASE ROLE d.r { TO | FROM } { ROLE p | DATABASE ROLE d.x }`.
+    GrantDatabaseRole {
+        revoke: bool,
+        role: Name,
+        to: DatabaseRoleTo,
+    },
     Show(Show),
     Describe {
         kind: Kind,
@@ -241,6 +265,13 @@ impl Stmt {
             Stmt::Use(_) => "use",
             Stmt::Grant { .. } | Stmt::GrantRole { .. } | Stmt::GrantOwnership { .. } => "grant",
             Stmt::Revoke { .. } | Stmt::RevokeRole { .. } => "revoke",
+            Stmt::GrantToDatabaseRole { revoke, .. } | Stmt::GrantDatabaseRole { revoke, .. } => {
+                if *revoke {
+                    "revoke"
+                } else {
+                    "grant"
+                }
+            }
             Stmt::Show(_) => "show",
             Stmt::Select(_) => "select",
             Stmt::Describe { .. } | Stmt::Transaction(_) | Stmt::ExecuteTask(_) => "other",
