@@ -281,6 +281,14 @@ pub fn compare(
                 if went_with_a_drop(id) {
                     continue;
                 }
+                // `ALL TABLES IN SCHEMA` while no table holds a grant:
+                // nothing to compare.
+                if id.is(&grant::META)
+                    && grant::is_all(grant::parts(id).1)
+                    && !live.resources.contains_key(id)
+                {
+                    continue;
+                }
                 let was = privileges(&resource.attrs);
                 let now = live
                     .resources

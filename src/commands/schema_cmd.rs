@@ -516,6 +516,7 @@ fn target_pattern() -> String {
         .map(|(k, _)| any_case(k.name()))
         .collect();
     words.push(any_case("future"));
+    words.push(any_case("all"));
     format!(
         r"^\s*(?:{}\s*|(?:{})\s+\S.*)$",
         any_case("account"),

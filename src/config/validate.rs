@@ -19,6 +19,8 @@ use std::fmt;
 /// Top-level keys of an environments file besides the kinds' sections.
 const PLAIN_TOP_KEYS: &[&str] = &["environments", "vars", "external"];
 const GRANT_KEYS: &[&str] = &["on", "privileges", "remove"];
+/// The privilege on a database created from a share.
+const IMPORTED: &str = "IMPORTED PRIVILEGES";
 
 /// Every top-level key: the plain ones, then each kind's section.
 pub(crate) fn top_keys() -> Vec<&'static str> {
@@ -105,6 +107,7 @@ fn build_model_with(
             refs: Vec::new(),
             member_edges: Vec::new(),
             roles: Vec::new(),
+            imported: Vec::new(),
         };
         for id in role::system_roles() {
             b.add_external(id);
@@ -144,6 +147,7 @@ fn build_model_with(
         }
     };
     b.check_references();
+    b.check_imported();
     b.check_cycles();
     b.check_sibling_cycles();
     if b.diags.has_errors() {
@@ -288,6 +292,9 @@ struct Builder<'a> {
     member_edges: Vec<(Ident, Ident, At)>,
     /// Declared roles in order.
     roles: Vec<Ident>,
+    /// Databases granted IMPORTED PRIVILEGES on, with where: they must come
+    /// from a share (listed under `external`), not be declared.
+    imported: Vec<(ResourceId, At, String)>,
 }
 
 /// Whether `env` stands as a word part in `text` (`PUDO_DEV_WH`).
@@ -649,6 +656,7 @@ impl<'a> Builder<'a> {
         self.member_edges.append(&mut later.member_edges);
         self.sibling_edges.append(&mut later.sibling_edges);
         self.roles.append(&mut later.roles);
+        self.imported.append(&mut later.imported);
         true
     }
 
@@ -1343,6 +1351,29 @@ impl<'a> Builder<'a> {
             let (Some(target), Some(privileges)) = (target, privileges) else {
                 continue;
             };
+            if privileges.iter().any(|p| p == IMPORTED) {
+                let at = item.get("on").map_or(item.at, |n| n.at);
+                if !target.is(&kinds::database::META) {
+                    self.error(
+                        at,
+                        &p.key("on"),
+                        "IMPORTED PRIVILEGES is granted on a database created from a share".to_string(),
+                        Some("write `on: database SHARED_DB` and list the database under `external: { databases: [...] }`".to_string()),
+                    );
+                    continue;
+                }
+                if privileges.iter().any(|p| p != IMPORTED) {
+                    self.error(
+                        at,
+                        &p.key("privileges"),
+                        "IMPORTED PRIVILEGES is the only privilege a database created from a share takes".to_string(),
+                        Some("write `privileges: [IMPORTED PRIVILEGES]` alone".to_string()),
+                    );
+                    continue;
+                }
+                self.imported
+                    .push((target.clone(), at, p.key("on").to_string()));
+            }
             let object = grant::object(&target);
             let (id, attr_path) = match names {
                 [database, database_role] => {
@@ -1481,6 +1512,23 @@ impl<'a> Builder<'a> {
                     let (message, hint) = self.undeclared(&r.to);
                     self.error(r.at, &r.path(), message, Some(hint));
                 }
+            }
+        }
+    }
+
+    /// A database granted IMPORTED PRIVILEGES on comes from a share: listed
+    /// under `external`, never declared (pudo does not create databases
+    /// from shares).
+    fn check_imported(&mut self) {
+        let imported = std::mem::take(&mut self.imported);
+        for (db, at, path) in imported {
+            if self.resources.contains_key(&db) {
+                self.error(
+                    at,
+                    &path,
+                    format!("`{db}` is declared here, so it does not come from a share: IMPORTED PRIVILEGES does not apply to it"),
+                    Some("grant IMPORTED PRIVILEGES on a database created from a share and list it under `external: { databases: [...] }`; grant USAGE on a database pudo creates".to_string()),
+                );
             }
         }
     }

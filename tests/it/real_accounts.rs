@@ -930,3 +930,156 @@ fn database_role_rules_are_checked() {
         assert!(message.contains(needle), "{needle}: {message}");
     }
 }
+
+const GRANT_FORMS: &str = r#"
+environments:
+  DEV: { branches: [dev] }
+
+external:
+  databases: [SNOWFLAKE]        # created from a share
+
+databases:
+  G_${env}:
+    schemas:
+      S: {}
+
+roles:
+  G_${env}_ROLE:
+    grants:
+      - { on: "database G_${env}", privileges: [USAGE] }
+      - { on: "schema G_${env}.S", privileges: [USAGE] }
+      - { on: "all tables in schema G_${env}.S", privileges: [SELECT] }
+      - { on: "all views in schema G_${env}.S", privileges: [SELECT] }
+      - { on: "future views in schema G_${env}.S", privileges: [SELECT] }
+      - { on: "future schemas in database G_${env}", privileges: [USAGE] }
+      - { on: "future tables in database G_${env}", privileges: [SELECT, INSERT] }
+      - { on: "future views in database G_${env}", privileges: [SELECT] }
+      - { on: database SNOWFLAKE, privileges: [imported privileges] }
+"#;
+
+#[test]
+fn every_grant_form_end_to_end() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = custom(GRANT_FORMS);
+    ok(&project, &emu, &["validate"]);
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    for statement in [
+        "GRANT SELECT ON ALL TABLES IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+        "GRANT SELECT ON ALL VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+        "GRANT SELECT ON FUTURE VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+        "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+        "GRANT INSERT, SELECT ON FUTURE TABLES IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+        "GRANT SELECT ON FUTURE VIEWS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+        "GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE G_DEV_ROLE",
+    ] {
+        assert!(plan.contains(statement), "{statement}\n{plan}");
+    }
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    plan_is_empty(&project, &emu);
+    // No table yet: `all tables` has nothing to compare.
+    drift_is_clean(&project, &emu);
+
+    // Tables made later get the future grant; `all tables` reads as what
+    // every table holds.
+    sql(&emu, "CREATE TABLE G_DEV.S.T1 (a INT)");
+    sql(&emu, "CREATE TABLE G_DEV.S.T2 (a INT)");
+    sql(&emu, "CREATE SCHEMA G_DEV.LATER");
+    drift_is_clean(&project, &emu);
+    sql(
+        &emu,
+        "REVOKE SELECT ON TABLE G_DEV.S.T1 FROM ROLE G_DEV_ROLE",
+    );
+    let out = exits(
+        &project,
+        &emu,
+        &["drift", "-e", "dev", "--format", "json"],
+        2,
+    );
+    let report = json_of(&out);
+    assert_eq!(
+        report["drift"],
+        json!([{
+            "address": "grant.G_DEV_ROLE.all_tables_in_schema.G_DEV.S",
+            "kind": "privileges",
+            "granted": [],
+            "revoked": ["SELECT"],
+        }]),
+        "{report:#}"
+    );
+    // Applying the grant again covers every table.
+    let plan_file = project.path().join("refreshed.json");
+    let plan_path = plan_file.to_str().unwrap();
+    ok(
+        &project,
+        &emu,
+        &["plan", "-e", "dev", "--refresh", "--out", plan_path],
+    );
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", plan_path],
+    );
+    drift_is_clean(&project, &emu);
+
+    // Imported from scratch, and dropped.
+    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
+    let out = ok(&project, &emu, &["import", "-e", "dev", "--all"]);
+    // No view exists: `all views` is left to apply (a GRANT of nothing).
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("left to `pudo apply`: grant.G_DEV_ROLE.all_views_in_schema.G_DEV.S"),
+        "{}",
+        text(&out)
+    );
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+    project.write(
+        "environments/base.yaml",
+        GRANT_FORMS.split("    grants:").next().unwrap(),
+    );
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", "--allow-drop"],
+    );
+    let left: Vec<String> = emu
+        .sql("SHOW GRANTS TO ROLE G_DEV_ROLE")
+        .unwrap()
+        .into_iter()
+        .filter(|r| r["privilege"].as_deref() != Some("OWNERSHIP"))
+        .map(|r| format!("{:?} {:?}", r["privilege"], r["name"]))
+        .collect();
+    // What the future grants gave objects made since stays (Snowflake
+    // revokes a future grant, not what it already granted).
+    assert_eq!(
+        left,
+        [
+            "Some(\"INSERT\") Some(\"G_DEV.S.T1\")",
+            "Some(\"INSERT\") Some(\"G_DEV.S.T2\")",
+            "Some(\"USAGE\") Some(\"G_DEV.LATER\")",
+        ]
+    );
+    plan_is_empty(&project, &emu);
+}
+
+#[test]
+fn imported_privileges_need_a_shared_database() {
+    let project = custom(
+        "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  MINE: {}\nroles:\n  R:\n    grants:\n      - { on: database MINE, privileges: [IMPORTED PRIVILEGES] }\n      - { on: schema MINE.PUBLIC, privileges: [IMPORTED PRIVILEGES] }\n      - { on: database SNOW, privileges: [IMPORTED PRIVILEGES, USAGE] }\nexternal:\n  databases: [SNOW]\n",
+    );
+    let out = project.pudo().args(["validate"]).output().unwrap();
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    for needle in [
+        "`database.MINE` is declared here, so it does not come from a share",
+        "IMPORTED PRIVILEGES is granted on a database created from a share",
+        "IMPORTED PRIVILEGES is the only privilege",
+        "roles.R.grants[0].on",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+}
