@@ -230,6 +230,20 @@ const TASKS: &[&str] = &[
     "task_relations",
     "last_suspended_reason",
 ];
+/// SHOW DATABASE ROLES, Output section.
+const DATABASE_ROLES: &[&str] = &[
+    "created_on",
+    "name",
+    "is_default",
+    "is_current",
+    "is_inherited",
+    "granted_to_roles",
+    "granted_to_database_roles",
+    "granted_database_roles",
+    "owner",
+    "comment",
+    "owner_role_type",
+];
 const PARAMETERS: &[&str] = &["key", "value", "default", "level", "description", "type"];
 const DESCRIBE: &[&str] = &["created_on", "name", "kind"];
 
@@ -242,6 +256,7 @@ async fn show_column_sets_match_the_reference() {
         "CREATE SCHEMA cols_db.cols_sch",
         "CREATE WAREHOUSE cols_wh",
         "CREATE ROLE cols_role",
+        "CREATE DATABASE ROLE cols_db.cols_dbrole",
         "CREATE TABLE cols_db.cols_sch.t (a INT)",
         "CREATE TASK cols_db.cols_sch.tk AS SELECT 1",
         "GRANT ROLE cols_role TO USER admin",
@@ -259,6 +274,15 @@ async fn show_column_sets_match_the_reference() {
         ("SHOW ROLES", ROLES),
         ("SHOW USERS", USERS),
         ("SHOW RESOURCE MONITORS", RESOURCE_MONITORS),
+        ("SHOW DATABASE ROLES IN DATABASE cols_db", DATABASE_ROLES),
+        (
+            "SHOW GRANTS TO DATABASE ROLE cols_db.cols_dbrole",
+            GRANTS_TO_ROLE,
+        ),
+        (
+            "SHOW GRANTS OF DATABASE ROLE cols_db.cols_dbrole",
+            GRANTS_OF_ROLE,
+        ),
         ("SHOW GRANTS TO ROLE cols_role", GRANTS_TO_ROLE),
         ("SHOW GRANTS ON DATABASE cols_db", GRANTS_ON),
         ("SHOW GRANTS ON ACCOUNT", GRANTS_ON),
