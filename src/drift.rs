@@ -281,6 +281,14 @@ pub fn compare(
                 if went_with_a_drop(id) {
                     continue;
                 }
+                // `ALL TABLES IN SCHEMA` while no table holds a grant:
+                // nothing to compare.
+                if id.is(&grant::META)
+                    && grant::is_all(grant::parts(id).1)
+                    && !live.resources.contains_key(id)
+                {
+                    continue;
+                }
                 let was = privileges(&resource.attrs);
                 let now = live
                     .resources
@@ -317,7 +325,9 @@ pub fn compare(
             continue;
         }
         match kinds::of(id).drift {
-            DriftForm::Privileges if managed_roles.contains(grant::parts(id).0) => {
+            DriftForm::Privileges
+                if id.is(&grant::META) && managed_roles.contains(grant::parts(id).0) =>
+            {
                 let privileges: Vec<String> = privileges(&cover.strip(id, attrs, &[]))
                     .into_iter()
                     .collect();
@@ -328,9 +338,12 @@ pub fn compare(
                     });
                 }
             }
+            // Account roles and users (a database role's memberships are
+            // read for the database roles a stack records only).
             DriftForm::Membership
-                if managed_roles.contains(role_grant::roles(id).0)
-                    || managed_roles.contains(role_grant::roles(id).1) =>
+                if !id.is(&kinds::database_role_member::META)
+                    && (managed_roles.contains(role_grant::roles(id).0)
+                        || managed_roles.contains(role_grant::roles(id).1)) =>
             {
                 items.push(Item {
                     address: id.address(),

@@ -24,6 +24,7 @@ pub use crate::model::quote::literal;
 pub fn create(id: &ResourceId, attrs: &Attrs, if_not_exists: bool) -> Vec<String> {
     let kind = kinds::of(id);
     let mut out = match &kind.sql {
+        _ if kind.is_adopted(id) => adopt(id, attrs),
         Sql::Object => vec![kinds::object_create(kind, id, attrs, if_not_exists)],
         Sql::Custom(hooks) => (hooks.create)(id, attrs),
     };
@@ -34,8 +35,17 @@ pub fn create(id: &ResourceId, attrs: &Attrs, if_not_exists: bool) -> Vec<String
 /// `DROP` of `id` (`REVOKE` of what was recorded, for grants).
 pub fn drop(id: &ResourceId, recorded: &Attrs, if_exists: bool) -> Vec<String> {
     let kind = kinds::of(id);
+    if kind.is_adopted(id) {
+        // It stays with its container; pudo stops managing it.
+        return Vec::new();
+    }
     match &kind.sql {
         Sql::Object => vec![kinds::object_drop(kind, id, if_exists)],
+        // An object's idempotent drop is `DROP ... IF EXISTS`, whatever
+        // its other statements.
+        Sql::Custom(_) if if_exists && kind.is_object() => {
+            vec![kinds::object_drop(kind, id, true)]
+        }
         Sql::Custom(hooks) => (hooks.drop)(id, recorded),
     }
 }
@@ -58,11 +68,22 @@ pub fn update(id: &ResourceId, before: &Attrs, after: &Attrs) -> Vec<String> {
 pub fn ensure(id: &ResourceId, attrs: &Attrs) -> Vec<String> {
     let kind = kinds::of(id);
     let mut out = match &kind.sql {
+        _ if kind.is_adopted(id) => adopt(id, attrs),
         Sql::Object => kinds::object_ensure(kind, id, attrs),
         Sql::Custom(hooks) => (hooks.ensure.unwrap_or(hooks.create))(id, attrs),
     };
     out.extend(kinds::ownership_transfer(kind, id, None, attrs));
     out
+}
+
+/// The "create" of an object that exists with its container: its managed
+/// attributes set (nothing when it has none). Idempotent.
+fn adopt(id: &ResourceId, attrs: &Attrs) -> Vec<String> {
+    let kind = kinds::of(id);
+    match &kind.sql {
+        Sql::Object => kinds::object_ensure(kind, id, attrs).split_off(1),
+        Sql::Custom(hooks) => (hooks.update)(id, &Attrs::new(), attrs),
+    }
 }
 
 /// Whether a create can run twice as it is (GRANT, GRANT ROLE).

@@ -48,6 +48,8 @@ fn kind_of(t: &Target) -> Option<(Kind, Path)> {
         Target::Warehouse(w) => (Kind::Warehouse, vec![w.clone()]),
         Target::Role(r) => (Kind::Role, vec![r.clone()]),
         Target::User(u) => (Kind::User, vec![u.clone()]),
+        Target::ResourceMonitor(m) => (Kind::ResourceMonitor, vec![m.clone()]),
+        Target::DatabaseRole(d, r) => (Kind::DatabaseRole, vec![d.clone(), r.clone()]),
         Target::Object(k, d, s, o) => {
             let kind = Kind::from_keyword(k).filter(|k| k.max_parts() == 3)?;
             (kind, vec![d.clone(), s.clone(), o.clone()])
@@ -166,10 +168,12 @@ impl Exec<'_> {
     pub(crate) fn insufficient(&self, t: &Target) -> SfError {
         let name = match t {
             Target::Account => self.account.name.clone(),
-            Target::Database(n) | Target::Warehouse(n) | Target::Role(n) | Target::User(n) => {
-                n.clone()
-            }
-            Target::Schema(_, s) => s.clone(),
+            Target::Database(n)
+            | Target::Warehouse(n)
+            | Target::Role(n)
+            | Target::User(n)
+            | Target::ResourceMonitor(n) => n.clone(),
+            Target::Schema(_, s) | Target::DatabaseRole(_, s) => s.clone(),
             Target::Object(_, _, _, o) => o.clone(),
         };
         SfError::insufficient_privileges(&t.kind().to_ascii_lowercase(), &name)
@@ -232,6 +236,13 @@ impl Exec<'_> {
             Stmt::GrantRole { role, .. } | Stmt::RevokeRole { role, .. } => {
                 self.authorize_role_grant(role)
             }
+            Stmt::GrantToDatabaseRole {
+                privileges, target, ..
+            } => self.authorize_grant(target, privileges),
+            Stmt::GrantDatabaseRole { role, .. } => match self.database_role_path(role) {
+                Ok((d, r)) => self.authorize_database_role_grant(&Target::DatabaseRole(d, r)),
+                Err(_) => Ok(None),
+            },
             Stmt::Show(s) => self.authorize_show(s),
             Stmt::ExecuteTask(name) => {
                 with_kind!(Kind::Task, K => self.authorize_execute::<K>(name))
@@ -514,6 +525,19 @@ impl Exec<'_> {
         }
     }
 
+    /// `GRANT DATABASE ROLE`: ownership of the database role, or MANAGE GRANTS.
+    fn authorize_database_role_grant(&self, t: &Target) -> Result<Option<Outcome>, SfError> {
+        let roles = self.session_roles();
+        if !self.exists(t) || self.holds_account(&roles, "MANAGE GRANTS") || self.owns(&roles, t) {
+            return Ok(None);
+        }
+        if self.visible(t) {
+            Err(self.insufficient(t))
+        } else {
+            Err(self.missing(t))
+        }
+    }
+
     /// SHOW GRANTS and SHOW ... IN <container> on objects the session cannot see.
     fn authorize_show(&self, s: &Show) -> Result<Option<Outcome>, SfError> {
         let hidden = |t: &Target| self.exists(t) && !self.visible(t);
@@ -534,6 +558,12 @@ impl Exec<'_> {
                         Err(_) => return Ok(None),
                     },
                     ShowGrants::Current => return Ok(None),
+                    ShowGrants::ToDatabaseRole(n) | ShowGrants::OfDatabaseRole(n) => {
+                        match self.database_role_path(n) {
+                            Ok((d, r)) => Target::DatabaseRole(d, r),
+                            Err(_) => return Ok(None),
+                        }
+                    }
                 };
                 if hidden(&t) {
                     return Err(self.missing(&t));

@@ -28,6 +28,47 @@ pub struct Database {
     /// such a database and its schemas are read-only.
     #[serde(default)]
     pub origin: Option<String>,
+    /// Its database roles, by name.
+    #[serde(default)]
+    pub database_roles: BTreeMap<String, DatabaseRole>,
+}
+
+/// A database role (`CREATE DATABASE ROLE d.r`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct DatabaseRole {
+    pub name: String,
+    pub created_on: i64,
+    pub owner: String,
+    pub comment: Option<String>,
+}
+
+/// Who holds a database role: an account role or a database role of the
+/// same database.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum DatabaseRoleGrantee {
+    Role(String),
+    DatabaseRole(String),
+}
+
+/// `GRANT DATABASE ROLE d.r TO { ROLE p | DATABASE ROLE d.x }`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseRoleGrant {
+    pub created_on: i64,
+    pub database: String,
+    pub role: String,
+    pub grantee: DatabaseRoleGrantee,
+    pub granted_by: String,
+}
+
+/// `GRANT privilege ON target TO DATABASE ROLE d.r`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseRolePrivilege {
+    pub created_on: i64,
+    pub privilege: String,
+    pub target: Target,
+    pub database: String,
+    pub role: String,
+    pub granted_by: String,
 }
 
 /// The system database every account has, imported from a share.
@@ -69,6 +110,7 @@ fn snowflake_database(t: i64) -> Database {
             .iter()
             .map(|n| (n.to_string(), schema(n)))
             .collect(),
+        database_roles: BTreeMap::new(),
         origin: Some("SNOWFLAKE.ACCOUNT_USAGE".into()),
     }
 }
@@ -207,6 +249,8 @@ pub enum Target {
     Object(String, String, String, String),
     Role(String),
     User(String),
+    ResourceMonitor(String),
+    DatabaseRole(String, String),
 }
 
 impl Target {
@@ -219,6 +263,8 @@ impl Target {
             Target::Object(k, ..) => k.clone(),
             Target::Role(_) => "ROLE".into(),
             Target::User(_) => "USER".into(),
+            Target::ResourceMonitor(_) => "RESOURCE_MONITOR".into(),
+            Target::DatabaseRole(..) => "DATABASE_ROLE".into(),
         }
     }
 }
@@ -275,12 +321,34 @@ pub const SYSTEM_ROLES: [&str; 6] = [
     "USERADMIN",
 ];
 
+/// A resource monitor (`CREATE RESOURCE MONITOR`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ResourceMonitor {
+    pub name: String,
+    pub created_on: i64,
+    pub owner: String,
+    pub credit_quota: Option<i64>,
+    pub frequency: Option<String>,
+    /// Epoch milliseconds (`IMMEDIATELY`: the statement's time).
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    /// `(percent, action)`: `NOTIFY`, `SUSPEND`, `SUSPEND_IMMEDIATE`.
+    pub triggers: Vec<(i64, String)>,
+    pub notify_users: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Catalog {
     pub databases: BTreeMap<String, Database>,
     pub warehouses: BTreeMap<String, Warehouse>,
     pub roles: BTreeMap<String, Role>,
     pub users: BTreeMap<String, User>,
+    #[serde(default)]
+    pub resource_monitors: BTreeMap<String, ResourceMonitor>,
+    #[serde(default)]
+    pub database_role_grants: Vec<DatabaseRoleGrant>,
+    #[serde(default)]
+    pub database_role_privileges: Vec<DatabaseRolePrivilege>,
     pub grants: Vec<Grant>,
     pub role_grants: Vec<RoleGrant>,
     pub future_grants: Vec<FutureGrant>,

@@ -187,6 +187,24 @@ const FUTURE_GRANTS: &[&str] = &[
     "grantee_name",
     "grant_option",
 ];
+/// Terraform's `resourceMonitorRow` order (the docs page has no example).
+const RESOURCE_MONITORS: &[&str] = &[
+    "name",
+    "credit_quota",
+    "used_credits",
+    "remaining_credits",
+    "level",
+    "frequency",
+    "start_time",
+    "end_time",
+    "notify_at",
+    "suspend_at",
+    "suspend_immediately_at",
+    "created_on",
+    "owner",
+    "comment",
+    "notify_users",
+];
 /// SHOW TASKS page, Output (DESCRIBE TASK: the same).
 const TASKS: &[&str] = &[
     "created_on",
@@ -212,6 +230,20 @@ const TASKS: &[&str] = &[
     "task_relations",
     "last_suspended_reason",
 ];
+/// SHOW DATABASE ROLES, Output section.
+const DATABASE_ROLES: &[&str] = &[
+    "created_on",
+    "name",
+    "is_default",
+    "is_current",
+    "is_inherited",
+    "granted_to_roles",
+    "granted_to_database_roles",
+    "granted_database_roles",
+    "owner",
+    "comment",
+    "owner_role_type",
+];
 const PARAMETERS: &[&str] = &["key", "value", "default", "level", "description", "type"];
 const DESCRIBE: &[&str] = &["created_on", "name", "kind"];
 
@@ -224,6 +256,7 @@ async fn show_column_sets_match_the_reference() {
         "CREATE SCHEMA cols_db.cols_sch",
         "CREATE WAREHOUSE cols_wh",
         "CREATE ROLE cols_role",
+        "CREATE DATABASE ROLE cols_db.cols_dbrole",
         "CREATE TABLE cols_db.cols_sch.t (a INT)",
         "CREATE TASK cols_db.cols_sch.tk AS SELECT 1",
         "GRANT ROLE cols_role TO USER admin",
@@ -240,6 +273,16 @@ async fn show_column_sets_match_the_reference() {
         ("SHOW WAREHOUSES", WAREHOUSES),
         ("SHOW ROLES", ROLES),
         ("SHOW USERS", USERS),
+        ("SHOW RESOURCE MONITORS", RESOURCE_MONITORS),
+        ("SHOW DATABASE ROLES IN DATABASE cols_db", DATABASE_ROLES),
+        (
+            "SHOW GRANTS TO DATABASE ROLE cols_db.cols_dbrole",
+            GRANTS_TO_ROLE,
+        ),
+        (
+            "SHOW GRANTS OF DATABASE ROLE cols_db.cols_dbrole",
+            GRANTS_OF_ROLE,
+        ),
         ("SHOW GRANTS TO ROLE cols_role", GRANTS_TO_ROLE),
         ("SHOW GRANTS ON DATABASE cols_db", GRANTS_ON),
         ("SHOW GRANTS ON ACCOUNT", GRANTS_ON),

@@ -154,11 +154,18 @@ fn section_doc(key: &str) -> Option<&'static str> {
         "databases" => "databases and their schemas",
         "warehouses" => "warehouses",
         "roles" => "roles, their parents and their grants",
+        "users" => "users (people and services) and the roles granted to them",
+        "resource_monitors" => {
+            "credit quotas and what happens when they are reached (account administrators only)"
+        }
         "schemas" => "Schemas live under their database's `schemas:`.",
         "member_of" => {
             "parent roles: `GRANT ROLE <this> TO ROLE <parent>` for each. Each becomes a `role_grant` resource. A cycle (`A -> B -> A`) is an error."
         }
         "grants" => "privileges this role holds",
+        "database_roles" => {
+            "roles of one database: privileges on its objects, granted to account roles or its other database roles"
+        }
         "tasks" => {
             "Tasks live under their schema's `tasks:`; a graph is a root task with a `schedule` and children that run `after` it."
         }
@@ -283,6 +290,8 @@ fn value_schema(ty: &AttrType) -> Value {
         AttrType::Siblings => json!({ "type": "array", "items": { "type": "string" } }),
         // A mapping, or `{ from: config/<component> }` (also a mapping).
         AttrType::Json => json!({ "type": "object" }),
+        // Items the kind reads (strings, numbers or mappings).
+        AttrType::List { .. } => json!({ "type": "array" }),
         AttrType::Privileges => json!({
             "type": "array",
             "minItems": 1,
@@ -527,11 +536,17 @@ fn child_schema(mode: Mode, parent: &'static Kind, key: &str) -> Option<Value> {
     })?;
     Some(match child.section {
         Section::Child { .. } => section(mode, child, key),
-        _ if std::ptr::eq(child, &grant::KIND) => json!({
+        _ if child
+            .attrs
+            .iter()
+            .any(|a| matches!(a.ty, AttrType::Privileges)) =>
+        {
+            json!({
             "description": section_doc(key).unwrap_or("grants"),
             "type": "array",
             "items": grant_item(mode),
-        }),
+            })
+        }
         _ => json!({
             "description": section_doc(key).unwrap_or("roles"),
             "type": "array",
@@ -548,6 +563,7 @@ fn target_pattern() -> String {
         .map(|(k, _)| any_case(k.name()))
         .collect();
     words.push(any_case("future"));
+    words.push(any_case("all"));
     format!(
         r"^\s*(?:{}\s*|(?:{})\s+\S.*)$",
         any_case("account"),

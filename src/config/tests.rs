@@ -43,7 +43,11 @@ fn example_resolves_every_stack() {
     let addresses: Vec<String> = shared.resources.keys().map(|k| k.address()).collect();
     assert_eq!(
         addresses,
-        ["database.PUDO_MLOPS", "schema.PUDO_MLOPS.SHARED_DATA"]
+        [
+            "database.PUDO_MLOPS",
+            "schema.PUDO_MLOPS.SHARED_DATA",
+            "resource_monitor.PUDO_PLATFORM_MONITOR"
+        ]
     );
 
     for (env, size, suspend) in [
@@ -58,9 +62,10 @@ fn example_resolves_every_stack() {
         assert_eq!(wh.attrs["size"], Value::Text(size.into()), "{env}");
         assert_eq!(wh.attrs["auto_suspend"], Value::Int(suspend), "{env}");
         assert_eq!(wh.stack, stack);
-        // 3 schemas, warehouse, role, 8 grants, 1 role grant, 4 tasks.
-        assert_eq!(model.owned_by(&stack).count(), 18, "{env}");
-        assert_eq!(model.owned_by(&StackName::shared()).count(), 2, "{env}");
+        // 3 schemas, warehouse, role, 8 grants, 1 role grant, 4 tasks, the
+        // service user and its role.
+        assert_eq!(model.owned_by(&stack).count(), 20, "{env}");
+        assert_eq!(model.owned_by(&StackName::shared()).count(), 3, "{env}");
         let role = id(&format!("PUDO_{env}_ROLE"));
         let future = &model.resources[&kinds::grant::id(
             role.clone(),

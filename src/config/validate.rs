@@ -5,7 +5,10 @@ use super::diagnostics::{Diagnostic, Diagnostics};
 use super::expand::{ExpandError, Expander, Scalar, Vars};
 use super::merge::is_remove;
 use super::source::{At, Entry, Files, Kind, Node};
-use crate::kinds::{self, AttrType, Kind as ResourceKind, Section, grant, role, role_grant};
+use crate::kinds::{
+    self, AttrType, Kind as ResourceKind, Section, database_role, database_role_grant,
+    database_role_member, grant, role, role_grant,
+};
 use crate::model::{
     Attrs, Ident, Model, Origin, Part, Resource, ResourceId, StackName, Value, canonical,
 };
@@ -24,6 +27,8 @@ const PLAIN_TOP_KEYS: &[&str] = &[
 ];
 
 const GRANT_KEYS: &[&str] = &["on", "privileges", "remove"];
+/// The privilege on a database created from a share.
+const IMPORTED: &str = "IMPORTED PRIVILEGES";
 
 /// Every top-level key: the plain ones, then each kind's section.
 pub(crate) fn top_keys() -> Vec<&'static str> {
@@ -114,6 +119,7 @@ fn build_model_with(
             refs: Vec::new(),
             member_edges: Vec::new(),
             roles: Vec::new(),
+            imported: Vec::new(),
         };
         for id in role::system_roles() {
             b.add_external(id);
@@ -154,6 +160,7 @@ fn build_model_with(
     };
     b.check_references();
     b.check_role_settings();
+    b.check_imported();
     b.check_cycles();
     b.check_sibling_cycles();
     if b.diags.has_errors() {
@@ -306,6 +313,9 @@ struct Builder<'a> {
     member_edges: Vec<(Ident, Ident, At)>,
     /// Declared roles in order.
     roles: Vec<Ident>,
+    /// Databases granted IMPORTED PRIVILEGES on, with where: they must come
+    /// from a share (listed under `external`), not be declared.
+    imported: Vec<(ResourceId, At, String)>,
 }
 
 /// Whether `env` stands as a word part in `text` (`PUDO_DEV_WH`).
@@ -670,6 +680,7 @@ impl<'a> Builder<'a> {
         self.sibling_edges.append(&mut later.sibling_edges);
         self.pending_roles.append(&mut later.pending_roles);
         self.roles.append(&mut later.roles);
+        self.imported.append(&mut later.imported);
         true
     }
 
@@ -972,6 +983,13 @@ impl<'a> Builder<'a> {
                     }
                 } else if kind.children.contains(&f.key.as_str()) {
                     children.push(f);
+                } else if let Some(r) = kind.refused.iter().find(|r| r.key == f.key) {
+                    self.error(
+                        f.key_at,
+                        &p,
+                        r.message.to_string(),
+                        Some(r.hint.to_string()),
+                    );
                 } else {
                     let what = format!("a {}", kind.name());
                     self.unknown_key(f, &path, &what, &kind.keys());
@@ -1019,6 +1037,16 @@ impl<'a> Builder<'a> {
                 self.error(at, &path.key(key), message, None);
             }
             let Some(name) = name else { continue };
+            if let Some(check) = kind.entry_check
+                && let Some(problem) = check(&name, &mut attrs)
+            {
+                let (at, p) = match problem.key {
+                    Some(key) => (e.value.get(key).map_or(e.key_at, |n| n.at), path.key(key)),
+                    None => (e.key_at, path),
+                };
+                self.error(at, &p, problem.message, Some(problem.hint));
+                continue;
+            }
             let mut names: Vec<Ident> = parent.map(|p| p.names.to_vec()).unwrap_or_default();
             names.push(name.clone());
             let id = ResourceId::named(kind.meta, names.iter().cloned());
@@ -1105,9 +1133,15 @@ impl<'a> Builder<'a> {
                 self.entries(child, entries, &section_path, Some(&parent));
             }
             _ if std::ptr::eq(child, &grant::KIND) => {
-                self.grants(f, &names[0], shared, path, entry_key, x)
+                self.grants(f, names, shared, path, entry_key, x)
             }
-            _ => self.member_of(f, &names[0], shared, path, entry_key, x),
+            _ if std::ptr::eq(child, &database_role_grant::KIND) => {
+                self.grants(f, names, shared, path, entry_key, x)
+            }
+            _ if std::ptr::eq(child, &database_role_member::KIND) => {
+                self.database_role_member_of(f, names, shared, path, x)
+            }
+            _ => self.member_of(child, f, &names[0], shared, path, entry_key, x),
         }
     }
 
@@ -1133,6 +1167,38 @@ impl<'a> Builder<'a> {
                 .map(|p| Value::List(canonical::privilege_set(p))),
             AttrType::Siblings => self.sibling_names(node, path, x).map(Value::List),
             AttrType::Json => self.json(node, path, x).map(|j| Value::Text(j.to_string())),
+            AttrType::List { canon, hint, .. } => {
+                let Kind::List(items) = &node.kind else {
+                    self.error(
+                        node.at,
+                        path,
+                        format!("expected a list, found {}", node.type_name()),
+                        Some(hint.to_string()),
+                    );
+                    return None;
+                };
+                let mut json = Vec::with_capacity(items.len());
+                for item in items {
+                    match node_json(item, &x) {
+                        Ok(j) => json.push(j),
+                        Err(e) => {
+                            self.expand_error(item.at, path, e);
+                            return None;
+                        }
+                    }
+                }
+                match canon(&json) {
+                    Ok(list) => Some(Value::List(list)),
+                    Err((index, message)) => {
+                        let (at, p) = match index {
+                            Some(i) => (items[i].at, path.index(i)),
+                            None => (node.at, *path),
+                        };
+                        self.error(at, &p, message, Some(hint.to_string()));
+                        None
+                    }
+                }
+            }
             AttrType::Ref(meta) => {
                 let text = self.read_text(node, path, x)?;
                 match kinds::parse_name(meta, &text) {
@@ -1151,8 +1217,12 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A list of roles the entry is granted to (`member_of` of a role) or
+    /// that are granted to it (`roles` of a user): one `kind` item each.
+    #[allow(clippy::too_many_arguments)]
     fn member_of(
         &mut self,
+        kind: &'static ResourceKind,
         f: &Entry,
         role: &Ident,
         shared: bool,
@@ -1160,7 +1230,8 @@ impl<'a> Builder<'a> {
         role_key: &'a str,
         x: Expander<'_>,
     ) {
-        let path = role_path.key("member_of");
+        let memberships = std::ptr::eq(kind, &role_grant::KIND);
+        let path = role_path.key(&f.key);
         let items = match &f.value.kind {
             Kind::List(items) => items.as_slice(),
             Kind::Null => &[],
@@ -1169,7 +1240,7 @@ impl<'a> Builder<'a> {
                     f.value.at,
                     &path,
                     format!("expected a list of roles, found {}", f.value.type_name()),
-                    Some("write `member_of: [SYSADMIN]`".to_string()),
+                    Some(format!("write `{}: [SYSADMIN]`", f.key)),
                 );
                 return;
             }
@@ -1186,7 +1257,7 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
-            let id = role_grant::id(role.clone(), parent.clone());
+            let id = ResourceId::named(kind.meta, [role.clone(), parent.clone()]);
             if self.resources.contains_key(&id) {
                 continue;
             }
@@ -1198,22 +1269,93 @@ impl<'a> Builder<'a> {
                 role_key,
                 field: "member_of",
                 index: i,
-                attr_path: None,
+                attr_path: (!memberships).then(|| p.to_string()),
             });
-            self.member_edges.push((role.clone(), parent, item.at));
+            if memberships {
+                self.member_edges.push((role.clone(), parent, item.at));
+            }
             self.insert(id, shared, Attrs::new(), item.at, &p);
         }
     }
 
+    /// The roles a database role (`names`: its database and name) is
+    /// granted to: account roles (`P`) and database roles of its database
+    /// (`D.X`).
+    fn database_role_member_of(
+        &mut self,
+        f: &Entry,
+        names: &[Ident],
+        shared: bool,
+        role_path: &KeyPath<'_>,
+        x: Expander<'_>,
+    ) {
+        let path = role_path.key("member_of");
+        let items = match &f.value.kind {
+            Kind::List(items) => items.as_slice(),
+            Kind::Null => &[],
+            _ => {
+                self.error(
+                    f.value.at,
+                    &path,
+                    format!("expected a list of roles, found {}", f.value.type_name()),
+                    Some("write `member_of: [SYSADMIN, DB.OTHER_DATABASE_ROLE]`".to_string()),
+                );
+                return;
+            }
+        };
+        let database = &names[0];
+        for (i, item) in items.iter().enumerate() {
+            let p = path.index(i);
+            let Some(text) = self.read_text(item, &p, x) else {
+                continue;
+            };
+            let parts = grant::split_dots(&text).unwrap_or_default();
+            let idents: Result<Vec<Ident>, _> = parts.iter().map(|p| Ident::parse(p)).collect();
+            let to = match idents.as_deref() {
+                Ok([r]) => role::id(r.clone()),
+                Ok([d, r]) if d == database => database_role::id(d.clone(), r.clone()),
+                _ => {
+                    self.error(
+                        item.at,
+                        &p,
+                        format!("`{text}` is neither an account role nor a database role of `{database}`"),
+                        Some(format!(
+                            "write an account role (`SYSADMIN`) or a database role of the same database (`{database}.OTHER`)"
+                        )),
+                    );
+                    continue;
+                }
+            };
+            let id = database_role_member::id(database.clone(), names[1].clone(), to.clone());
+            if self.resources.contains_key(&id) {
+                continue;
+            }
+            self.refs.push(Reference {
+                from: id.clone(),
+                from_shared: shared,
+                to,
+                at: item.at,
+                role_key: "",
+                field: "member_of",
+                index: i,
+                attr_path: Some(p.to_string()),
+            });
+            self.insert(id, shared, Attrs::new(), item.at, &p);
+        }
+    }
+
+    /// Privilege grants of a role (`names`: its name) or of a database role
+    /// (its database and name: only on objects of that database).
     fn grants(
         &mut self,
         f: &Entry,
-        role: &Ident,
+        names: &[Ident],
         shared: bool,
         role_path: &KeyPath<'_>,
         role_key: &'a str,
         x: Expander<'_>,
     ) {
+        let role = &names[0];
         let path = role_path.key("grants");
         let items = match &f.value.kind {
             Kind::List(items) => items.as_slice(),
@@ -1299,8 +1441,43 @@ impl<'a> Builder<'a> {
             let (Some(target), Some(privileges)) = (target, privileges) else {
                 continue;
             };
+            if privileges.iter().any(|p| p == IMPORTED) {
+                let at = item.get("on").map_or(item.at, |n| n.at);
+                if !target.is(&kinds::database::META) {
+                    self.error(
+                        at,
+                        &p.key("on"),
+                        "IMPORTED PRIVILEGES is granted on a database created from a share".to_string(),
+                        Some("write `on: database SHARED_DB` and list the database under `external: { databases: [...] }`".to_string()),
+                    );
+                    continue;
+                }
+                if privileges.iter().any(|p| p != IMPORTED) {
+                    self.error(
+                        at,
+                        &p.key("privileges"),
+                        "IMPORTED PRIVILEGES is the only privilege a database created from a share takes".to_string(),
+                        Some("write `privileges: [IMPORTED PRIVILEGES]` alone".to_string()),
+                    );
+                    continue;
+                }
+                self.imported
+                    .push((target.clone(), at, p.key("on").to_string()));
+            }
             let object = grant::object(&target);
-            let id = grant::id(role.clone(), target);
+            let (id, attr_path) = match names {
+                [database, database_role] => {
+                    if let Some(message) = database_role_grant::refuse_target(database, &target) {
+                        let at = item.get("on").map_or(item.at, |n| n.at);
+                        self.error(at, &p.key("on"), message, None);
+                        continue;
+                    }
+                    let id =
+                        database_role_grant::id(database.clone(), database_role.clone(), target);
+                    (id, Some(p.key("on").to_string()))
+                }
+                _ => (grant::id(role.clone(), target), None),
+            };
             if let Some(existing) = self.resources.get_mut(&id) {
                 // Two entries on one target: one grant with both sets.
                 if let Some(Value::List(list)) = existing.attrs.get_mut(grant::PRIVILEGES.name) {
@@ -1318,7 +1495,7 @@ impl<'a> Builder<'a> {
                     role_key,
                     field: "grants",
                     index: i,
-                    attr_path: None,
+                    attr_path,
                 });
             }
             let mut attrs = Attrs::new();
@@ -1425,6 +1602,23 @@ impl<'a> Builder<'a> {
                     let (message, hint) = self.undeclared(&r.to);
                     self.error(r.at, &r.path(), message, Some(hint));
                 }
+            }
+        }
+    }
+
+    /// A database granted IMPORTED PRIVILEGES on comes from a share: listed
+    /// under `external`, never declared (pudo does not create databases
+    /// from shares).
+    fn check_imported(&mut self) {
+        let imported = std::mem::take(&mut self.imported);
+        for (db, at, path) in imported {
+            if self.resources.contains_key(&db) {
+                self.error(
+                    at,
+                    &path,
+                    format!("`{db}` is declared here, so it does not come from a share: IMPORTED PRIVILEGES does not apply to it"),
+                    Some("grant IMPORTED PRIVILEGES on a database created from a share and list it under `external: { databases: [...] }`; grant USAGE on a database pudo creates".to_string()),
+                );
             }
         }
     }

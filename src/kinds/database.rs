@@ -56,7 +56,7 @@ pub static SHOW: Show = Show {
 pub static KIND: Kind = Kind {
     meta: &META,
     section: Section::Top("databases"),
-    children: &["schemas"],
+    children: &["schemas", "database_roles"],
     external: Some("databases"),
     attrs: &[COMMENT, TRANSIENT, DATA_RETENTION_TIME_IN_DAYS, OWNER],
     sql_order: &["data_retention_time_in_days", "comment"],
@@ -77,6 +77,10 @@ pub static KIND: Kind = Kind {
     admin_role: Some("SYSADMIN"),
     create_as_owner: false,
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
+    plan_warning: None,
 };
 
 fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {

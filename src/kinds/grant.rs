@@ -90,8 +90,40 @@ static FUTURE_IN_SCHEMA: KindMeta = KindMeta {
     references: |_| Vec::new(),
 };
 
+/// `ALL <object_type> IN SCHEMA D.S`: what exists of that type when the
+/// grant runs. Live, the privileges held on every such object the role's
+/// grants list; with none listed there is nothing to compare.
+static ALL_IN_SCHEMA: KindMeta = KindMeta {
+    name: "all_in_schema",
+    rank: 252,
+    fields: &[
+        Field::word("object_type"),
+        Field::name("database"),
+        Field::name("schema"),
+    ],
+    keyword: None,
+    address: Some(|id, out| {
+        out.push_str("all_");
+        out.push_str(&id.word_at(0).to_ascii_lowercase().replace(' ', "_"));
+        out.push_str("_in_schema.");
+        id.push_qualified_name(out);
+    }),
+    target_sql: Some(|id, out| {
+        out.push_str("ALL ");
+        out.push_str(id.word_at(0));
+        out.push_str(" IN SCHEMA ");
+        id.push_qualified_name(out);
+    }),
+    references: |_| Vec::new(),
+};
+
 /// Target kinds that are not resources.
-pub static TARGET_ONLY: &[&KindMeta] = &[&ACCOUNT, &FUTURE_IN_DATABASE, &FUTURE_IN_SCHEMA];
+pub static TARGET_ONLY: &[&KindMeta] = &[
+    &ACCOUNT,
+    &FUTURE_IN_DATABASE,
+    &FUTURE_IN_SCHEMA,
+    &ALL_IN_SCHEMA,
+];
 
 /// Every serialized target `type`.
 pub static TARGET_NAMES: &[&str] = &[
@@ -101,14 +133,19 @@ pub static TARGET_NAMES: &[&str] = &[
     "warehouse",
     "future_in_database",
     "future_in_schema",
+    "all_in_schema",
+    "role",
+    "database_role",
 ];
 
-/// The target kind serialized as `tag`.
+/// The target kind serialized as `tag` (the roles a database role is
+/// granted to too).
 pub fn target_meta(tag: &str) -> Option<&'static KindMeta> {
     OBJECT_TARGETS
         .iter()
         .map(|(k, _)| k.meta)
         .chain(TARGET_ONLY.iter().copied())
+        .chain([&role::META, &super::database_role::META])
         .find(|m| m.name == tag)
 }
 
@@ -157,10 +194,34 @@ pub fn future_in_schema(object_type: &str, database: Ident, schema: Ident) -> Re
     )
 }
 
+/// `ALL <object_type> IN SCHEMA database.schema`.
+pub fn all_in_schema(object_type: &str, database: Ident, schema: Ident) -> ResourceId {
+    ResourceId::new(
+        &ALL_IN_SCHEMA,
+        [
+            Part::Word(object_type.to_string()),
+            Part::Name(database),
+            Part::Name(schema),
+        ],
+    )
+}
+
+/// Whether `target` is `ALL <type> IN SCHEMA` (nothing to compare live
+/// while no such object exists).
+pub fn is_all(target: &ResourceId) -> bool {
+    target.is(&ALL_IN_SCHEMA)
+}
+
 /// The resource a target names, when pudo could manage it: the object
 /// itself, or the database / schema of a future grant (the account is not
 /// a resource).
 pub fn object(target: &ResourceId) -> Option<ResourceId> {
+    if target.is(&ALL_IN_SCHEMA) {
+        return Some(schema::id(
+            target.name_at(1).clone(),
+            target.name_at(2).clone(),
+        ));
+    }
     if target.is(&FUTURE_IN_DATABASE) {
         Some(database::id(target.name_at(1).clone()))
     } else if target.is(&FUTURE_IN_SCHEMA) {
@@ -187,6 +248,7 @@ pub fn target_forms() -> String {
     }
     forms.push("`future TABLES in schema DB.SCHEMA`".into());
     forms.push("`future TABLES in database DB`".into());
+    forms.push("`all TABLES in schema DB.SCHEMA`".into());
     forms.join(", ")
 }
 
@@ -202,6 +264,24 @@ pub fn parse_target(text: &str) -> Result<ResourceId, String> {
     match lower.as_slice() {
         [] => Err("the grant target is empty".to_string()),
         ["account"] => Ok(account()),
+        ["all", rest @ ..] => {
+            let Some(in_pos) = rest.iter().rposition(|w| *w == "in") else {
+                return Err(format!("`{text}` is missing `in schema DB.SCHEMA`"));
+            };
+            let written_type = words[1..1 + in_pos].join(" ");
+            let object_type = canonical::future_object_type(&written_type)
+                .filter(|t| *t != "SCHEMAS")
+                .ok_or_else(|| {
+                    format!("`{written_type}` is not an object type that `all` grants support")
+                })?;
+            match (&rest[in_pos + 1..], &words[2 + in_pos..]) {
+                (["schema", _], [_, name]) => {
+                    let [database, schema] = qualified::<2>(name, "schema", "DB.SCHEMA")?;
+                    Ok(all_in_schema(object_type, database, schema))
+                }
+                _ => Err(format!("`{text}`: after `in` write `schema DB.SCHEMA`")),
+            }
+        }
         ["future", rest @ ..] => {
             let Some(in_pos) = rest.iter().rposition(|w| *w == "in") else {
                 return Err(format!(
@@ -337,7 +417,7 @@ pub fn split_qualified(name: &str) -> Vec<String> {
 }
 
 /// A target from a `SHOW GRANTS` row (`granted_on`, `name`).
-fn live_target(granted_on: &str, name: &str) -> Option<ResourceId> {
+pub(crate) fn live_target(granted_on: &str, name: &str) -> Option<ResourceId> {
     if granted_on == "ACCOUNT" {
         return Some(account());
     }
@@ -475,6 +555,8 @@ static FUTURE_IN_DATABASE_SHOW: Show = Show {
 fn absorb_grants_to(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
     let role = &scope[0];
     let mut sets: BTreeMap<ResourceId, BTreeSet<String>> = BTreeMap::new();
+    type Objects = BTreeMap<String, BTreeSet<String>>;
+    let mut objects: BTreeMap<(&str, String, String), Objects> = BTreeMap::new();
     for row in rows.iter() {
         let (Some(privilege), Some(on), Some(name)) =
             (row.get("privilege"), row.get("granted_on"), row.get("name"))
@@ -491,15 +573,40 @@ fn absorb_grants_to(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
             }
             continue;
         }
-        let Some(target) = live_target(on, name) else {
+        if let Some(target) = live_target(on, name) {
+            sets.entry(target)
+                .or_default()
+                .insert(privilege.to_string());
             continue;
-        };
-        sets.entry(target)
-            .or_default()
-            .insert(privilege.to_string());
+        }
+        // A schema object (`TABLE` `D.S.T`): for `ALL TABLES IN SCHEMA D.S`.
+        let plural = format!("{}S", on.replace('_', " "));
+        if let (Some(object_type), [d, s, o]) = (
+            canonical::future_object_type(&plural),
+            split_qualified(name).as_slice(),
+        ) {
+            objects
+                .entry((object_type, d.clone(), s.clone()))
+                .or_default()
+                .entry(o.clone())
+                .or_default()
+                .insert(privilege.to_string());
+        }
     }
     for (target, privileges) in sets {
         (sink.keep)(id(role.clone(), target), privilege_attrs(privileges));
+    }
+    // What every listed object of a type in a schema holds.
+    for ((object_type, d, s), by_object) in objects {
+        let mut all = by_object.values();
+        let Some(first) = all.next() else { continue };
+        let common: BTreeSet<String> = all.fold(first.clone(), |acc, p| &acc & p);
+        let target = all_in_schema(
+            object_type,
+            Ident::from_canonical(d),
+            Ident::from_canonical(s),
+        );
+        (sink.keep)(id(role.clone(), target), privilege_attrs(common));
     }
 }
 
@@ -570,6 +677,10 @@ pub static KIND: Kind = Kind {
     admin_role: None,
     create_as_owner: false,
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
+    plan_warning: None,
 };
 
 /// What a role's future grants give it on schemas created after them:
@@ -614,7 +725,22 @@ impl FutureCover {
 
     /// Live attributes of `id` without the privileges a future grant gave
     /// it, unless `keep` (recorded or desired) holds them.
+    ///
+    /// An `ALL <type> IN SCHEMA` grant keeps only the privileges `keep`
+    /// holds: what else every object holds came from other grants.
     pub fn strip(&self, id: &ResourceId, live: &Attrs, keep: &[Option<&Attrs>]) -> Attrs {
+        if id.is(&META) && is_all(parts(id).1) {
+            let kept: BTreeSet<&String> =
+                keep.iter().flatten().flat_map(|a| privileges(a)).collect();
+            let now: Vec<String> = privileges(live)
+                .iter()
+                .filter(|p| kept.contains(p))
+                .cloned()
+                .collect();
+            let mut out = live.clone();
+            out.insert(PRIVILEGES.name.into(), Value::List(now));
+            return out;
+        }
         let covered = self.covered(id);
         if covered.is_empty() {
             return live.clone();
@@ -662,6 +788,18 @@ mod tests {
             parse_target("FUTURE materialized views IN DATABASE d").unwrap(),
             future_in_database("MATERIALIZED VIEWS", id("D"))
         );
+        assert_eq!(
+            parse_target("all views in schema d.s").unwrap(),
+            all_in_schema("VIEWS", id("D"), id("S"))
+        );
+        assert_eq!(
+            all_in_schema("TABLES", id("D"), id("S")).target_sql(),
+            "ALL TABLES IN SCHEMA D.S"
+        );
+        assert_eq!(
+            all_in_schema("TABLES", id("D"), id("S")).address(),
+            "all_tables_in_schema.D.S"
+        );
     }
 
     #[test]
@@ -674,6 +812,8 @@ mod tests {
             "future in schema a.b",
             "future gizmos in schema a.b",
             "future tables in a.b",
+            "all schemas in database d",
+            "all tables in database d",
             "database \"open",
             "database 1bad",
         ] {
@@ -685,7 +825,7 @@ mod tests {
     fn target_forms_list_every_form() {
         assert_eq!(
             target_forms(),
-            "`account`, `database DB`, `schema DB.SCHEMA`, `warehouse WH`, `future TABLES in schema DB.SCHEMA`, `future TABLES in database DB`"
+            "`account`, `database DB`, `schema DB.SCHEMA`, `warehouse WH`, `future TABLES in schema DB.SCHEMA`, `future TABLES in database DB`, `all TABLES in schema DB.SCHEMA`"
         );
     }
 

@@ -24,12 +24,18 @@
 //! Adding a kind: see `docs/architecture.md`.
 
 pub mod database;
+pub mod database_role;
+pub mod database_role_grant;
+pub mod database_role_member;
 pub mod grant;
 mod object;
+pub mod resource_monitor;
 pub mod role;
 pub mod role_grant;
 pub mod schema;
 pub mod task;
+pub mod user;
+pub mod user_grant;
 pub mod warehouse;
 
 pub use object::{object_absorb, object_create, object_drop, object_ensure, object_update};
@@ -49,6 +55,12 @@ pub static ALL: &[&Kind] = &[
     &grant::KIND,
     &role_grant::KIND,
     &task::KIND,
+    &user::KIND,
+    &user_grant::KIND,
+    &resource_monitor::KIND,
+    &database_role::KIND,
+    &database_role_grant::KIND,
+    &database_role_member::KIND,
 ];
 
 /// The kind of `id`.
@@ -114,6 +126,44 @@ pub struct Kind {
     /// Objects that run on their own (tasks): a started / suspended state
     /// changed by separate actions, in groups that must be paused to change.
     pub lifecycle: Option<&'static Lifecycle>,
+    /// Checks of an entry's name against its attributes (a reserved name,
+    /// an attribute that name cannot have).
+    pub entry_check: Option<EntryCheck>,
+    /// Objects Snowflake creates with their container (a database's
+    /// `PUBLIC` schema): adopted, never created nor dropped. Their create
+    /// (and its recovery) is `ALTER ... SET` of their managed attributes;
+    /// their drop only stops managing them.
+    pub adopted: Option<fn(&ResourceId) -> bool>,
+    /// Keys refused with an explanation (a user's `password`): `(key,
+    /// message, hint)`.
+    pub refused: &'static [Refused],
+    /// A warning for the plan of an environment stack that changes such a
+    /// resource (`before` / `after` attributes): what only an account
+    /// administrator may do, for instance.
+    pub plan_warning: Option<PlanWarning>,
+}
+
+/// See [`Kind::plan_warning`].
+pub type PlanWarning = fn(&ResourceId, Option<&Attrs>, Option<&Attrs>) -> Option<String>;
+
+/// A check of an entry's name and attributes, which may also put values
+/// into their final canonical form across attributes (a login name in
+/// upper case): `None` when fine, else the problem.
+pub type EntryCheck = fn(&Ident, &mut Attrs) -> Option<EntryProblem>;
+
+/// What [`EntryCheck`] found.
+pub struct EntryProblem {
+    /// The key to point at; `None`: the entry's name.
+    pub key: Option<&'static str>,
+    pub message: String,
+    pub hint: String,
+}
+
+/// A key a kind refuses on purpose, with why and what to do instead.
+pub struct Refused {
+    pub key: &'static str,
+    pub message: &'static str,
+    pub hint: &'static str,
 }
 
 /// Finds the root of a group from its members' attributes.
@@ -143,6 +193,11 @@ pub struct Lifecycle {
 impl Kind {
     pub fn name(&self) -> &'static str {
         self.meta.name
+    }
+
+    /// Whether `id` exists with its container ([`Kind::adopted`]).
+    pub fn is_adopted(&self, id: &ResourceId) -> bool {
+        self.adopted.is_some_and(|adopted| adopted(id))
     }
 
     pub fn attr(&self, name: &str) -> Option<&'static AttrSpec> {
@@ -236,6 +291,17 @@ pub enum AttrType {
     /// Names of objects of the same kind in the same container (a task's
     /// predecessors): a sorted list of names, each a reference and an edge.
     Siblings,
+    /// A list whose items (read as JSON: strings, numbers, mappings) the
+    /// kind turns into canonical strings (a resource monitor's triggers):
+    /// `canon` returns them in canonical order, or the index of the item at
+    /// fault (`None`: the list) and the message.
+    List {
+        canon: ListCanon,
+        /// The type for docs/configuration.md (`list of triggers`).
+        doc: &'static str,
+        /// Shown with an error.
+        hint: &'static str,
+    },
     /// A JSON document: a mapping in the configuration, or `{ from:
     /// <component folder> }` for that component's merged configuration in
     /// the environment. Canonical: compact JSON with sorted keys.
@@ -263,9 +329,13 @@ impl AttrType {
             AttrType::Ref(_) => "name",
             AttrType::Siblings => "list of names",
             AttrType::Json => "mapping (JSON)",
+            AttrType::List { doc, .. } => doc,
         }
     }
 }
+
+/// Canonical strings of a list's items ([`AttrType::List`]).
+pub type ListCanon = fn(&[serde_json::Value]) -> Result<Vec<String>, (Option<usize>, String)>;
 
 /// How an attribute appears in SQL.
 pub enum AttrSql {
@@ -466,6 +536,12 @@ static KIND_NAMES: &[&str] = &[
     "grant",
     "role_grant",
     "task",
+    "user",
+    "user_grant",
+    "resource_monitor",
+    "database_role",
+    "database_role_grant",
+    "database_role_member",
 ];
 
 impl IdLookup for Registry {
@@ -581,6 +657,10 @@ pub(crate) const COMMENT: AttrSpec = AttrSpec {
     live: LiveCol::Column("comment", live_comment),
     doc: "Free text shown in SHOW output.",
 };
+
+/// The role only some work needs (creating resource monitors, assigning
+/// them): the pre-flight names it when the connection's user lacks it.
+pub const ACCOUNT_ADMIN: &str = "ACCOUNTADMIN";
 
 /// The `owner` attribute every object kind has: a role (declared, external
 /// or system). Objects are created by their kind's administrative role;
@@ -850,6 +930,10 @@ mod tests {
         admin_role: None,
         create_as_owner: false,
         lifecycle: None,
+        entry_check: None,
+        adopted: None,
+        refused: &[],
+        plan_warning: None,
     };
 
     #[test]

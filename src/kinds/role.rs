@@ -79,4 +79,8 @@ pub static KIND: Kind = Kind {
     admin_role: Some("USERADMIN"),
     create_as_owner: false,
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
+    plan_warning: None,
 };

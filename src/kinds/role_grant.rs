@@ -6,7 +6,7 @@
 //! the graph orders `a TO b` after every membership of `b`.
 
 use super::{Absorb, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Section, Show, Sink};
-use super::{Sql, SqlHooks, role};
+use super::{Sql, SqlHooks, role, user_grant};
 use crate::connector::Rows;
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId};
 
@@ -66,19 +66,18 @@ pub static GRANTS_OF: Show = Show {
     absorb: Absorb::Custom(absorb_grants_of),
 };
 
-/// `SHOW GRANTS OF ROLE r`: the roles `r` is granted to.
+/// `SHOW GRANTS OF ROLE r`: the roles and the users `r` is granted to.
 fn absorb_grants_of(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
     for row in rows.iter() {
-        if row.get("granted_to") != Some("ROLE") {
-            continue;
-        }
-        let Some(parent) = row.get("grantee_name") else {
+        let Some(grantee) = row.get("grantee_name") else {
             continue;
         };
-        (sink.keep)(
-            id(scope[0].clone(), Ident::from_canonical(parent)),
-            Attrs::new(),
-        );
+        let grantee = Ident::from_canonical(grantee);
+        match row.get("granted_to") {
+            Some("ROLE") => (sink.keep)(id(scope[0].clone(), grantee), Attrs::new()),
+            Some("USER") => (sink.keep)(user_grant::id(grantee, scope[0].clone()), Attrs::new()),
+            _ => {}
+        }
     }
 }
 
@@ -108,4 +107,8 @@ pub static KIND: Kind = Kind {
     admin_role: None,
     create_as_owner: false,
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
+    plan_warning: None,
 };

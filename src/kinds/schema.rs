@@ -1,12 +1,46 @@
 //! `databases.<D>.schemas:` — `CREATE [TRANSIENT] SCHEMA D.S [WITH MANAGED
 //! ACCESS]`, read with `SHOW SCHEMAS IN DATABASE D`.
+//!
+//! Snowflake creates a `PUBLIC` schema in every new database. A declared
+//! `PUBLIC` is adopted with its database, never created: its "create" (and
+//! its recovery) is `ALTER SCHEMA D.PUBLIC SET` of its managed attributes
+//! (or nothing), and removing it from the configuration only stops
+//! managing it. `INFORMATION_SCHEMA` is Snowflake's and cannot be declared.
 
 use super::database::{DATA_RETENTION_TIME_IN_DAYS, TRANSIENT};
 use super::{
-    Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, database,
+    Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, EntryProblem, Kind, LiveCol,
+    LiveSpec, Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, database,
 };
-use crate::model::{Field, Ident, KindMeta, ResourceId};
+use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId};
+
+/// The schema Snowflake creates with every database.
+pub const PUBLIC: &str = "PUBLIC";
+/// The read-only schema of views every database shows.
+pub const INFORMATION_SCHEMA: &str = "INFORMATION_SCHEMA";
+
+/// Whether `id` is a database's `PUBLIC` schema (created with it).
+fn is_public(id: &ResourceId) -> bool {
+    id.name_at(1).as_str() == PUBLIC
+}
+
+/// `INFORMATION_SCHEMA` cannot be declared; `PUBLIC` takes its database's
+/// transience.
+fn entry_check(name: &Ident, attrs: &mut Attrs) -> Option<EntryProblem> {
+    match name.as_str() {
+        INFORMATION_SCHEMA => Some(EntryProblem {
+            key: None,
+            message: "`INFORMATION_SCHEMA` is Snowflake's read-only schema of views and cannot be declared".into(),
+            hint: "remove it: every database has one; grant on the database to let a role read it".into(),
+        }),
+        PUBLIC if attrs.contains_key(TRANSIENT.name) => Some(EntryProblem {
+            key: Some(TRANSIENT.name),
+            message: "the `PUBLIC` schema is created by Snowflake with its database and takes its transience".into(),
+            hint: "remove `transient:` here; set it on the database".into(),
+        }),
+        _ => None,
+    }
+}
 
 pub static META: KindMeta = KindMeta {
     name: "schema",
@@ -73,11 +107,70 @@ pub static KIND: Kind = Kind {
     },
     drift: DriftForm::Object,
     naming: Naming::InDatabase {
-        system: &["PUBLIC", "INFORMATION_SCHEMA"],
+        system: &[PUBLIC, INFORMATION_SCHEMA],
     },
     parse_weight: 1,
     required: &[],
     admin_role: Some("SYSADMIN"),
     create_as_owner: false,
     lifecycle: None,
+    entry_check: Some(entry_check),
+    adopted: Some(is_public),
+    refused: &[],
+    plan_warning: None,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::sql::{self, Step};
+
+    fn ident(s: &str) -> Ident {
+        Ident::parse(s).unwrap()
+    }
+
+    #[test]
+    fn public_is_adopted_never_created_nor_dropped() {
+        let public = id(ident("\"my db\""), ident("public"));
+        let attrs = Attrs::from([
+            ("comment".to_string(), Value::Text("it's".into())),
+            ("managed_access".to_string(), Value::Bool(true)),
+        ]);
+        let expected = [
+            "ALTER SCHEMA \"my db\".PUBLIC SET COMMENT = 'it''s'",
+            "ALTER SCHEMA \"my db\".PUBLIC ENABLE MANAGED ACCESS",
+        ];
+        assert_eq!(
+            sql::plain(Step::Create, &public, None, Some(&attrs)),
+            expected
+        );
+        assert_eq!(
+            sql::recovery(Step::Create, &public, None, Some(&attrs)),
+            expected
+        );
+        assert!(sql::plain(Step::Create, &public, None, Some(&Attrs::new())).is_empty());
+        assert!(sql::plain(Step::Drop, &public, Some(&attrs), None).is_empty());
+        let other = id(ident("D"), ident("S"));
+        assert_eq!(
+            sql::plain(Step::Create, &other, None, Some(&Attrs::new())),
+            ["CREATE SCHEMA D.S"]
+        );
+        assert_eq!(
+            sql::plain(Step::Drop, &other, None, None),
+            ["DROP SCHEMA D.S"]
+        );
+    }
+
+    #[test]
+    fn information_schema_and_a_transient_public_are_refused() {
+        assert!(entry_check(&ident("information_schema"), &mut Attrs::new()).is_some());
+        let mut transient = Attrs::from([("transient".to_string(), Value::Bool(false))]);
+        assert_eq!(
+            entry_check(&ident("PUBLIC"), &mut transient).and_then(|p| p.key),
+            Some("transient")
+        );
+        assert!(entry_check(&ident("PUBLIC"), &mut Attrs::new()).is_none());
+        assert!(entry_check(&ident("\"public\""), &mut transient).is_none());
+    }
+}

@@ -404,6 +404,10 @@ pub static KIND: Kind = Kind {
     admin_role: Some("SYSADMIN"),
     create_as_owner: true,
     lifecycle: Some(&LIFECYCLE),
+    entry_check: None,
+    adopted: None,
+    refused: &[],
+    plan_warning: None,
 };
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, OWNER, Paging, Query, Section, Show, Sql, live_int, never,
+    Naming, OWNER, Paging, Query, Section, Show, Sql, live_int, never, resource_monitor,
 };
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value, canonical};
 
@@ -199,6 +199,17 @@ const ATTRS: &[AttrSpec] = &[
         LiveCol::Column("scaling_policy", |t| keyword(scaling_policy)(t)),
         "STANDARD or ECONOMY.",
     ),
+    property(
+        "resource_monitor",
+        AttrType::Ref(&resource_monitor::META),
+        "RESOURCE_MONITOR",
+        // SHOW prints `null` when none is assigned.
+        LiveCol::Column("resource_monitor", |t| {
+            t.filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
+                .map(|s| Value::Text(Ident::from_canonical(s).sql()))
+        }),
+        "The resource monitor that caps its credits: declared (shared) or listed under `external`; assigning one takes ACCOUNTADMIN.",
+    ),
     AttrSpec {
         change: Change::CreateOnly,
         live: LiveCol::Unreadable,
@@ -249,6 +260,7 @@ pub static KIND: Kind = Kind {
         "auto_suspend",
         "auto_resume",
         "initially_suspended",
+        "resource_monitor",
         "comment",
     ],
     check: Some(check),
@@ -270,7 +282,27 @@ pub static KIND: Kind = Kind {
     admin_role: Some("SYSADMIN"),
     create_as_owner: false,
     lifecycle: None,
+    entry_check: None,
+    adopted: None,
+    refused: &[],
+    plan_warning: Some(monitor_assignment),
 };
+
+/// Assigning a resource monitor to a warehouse takes ACCOUNTADMIN.
+fn monitor_assignment(
+    id: &ResourceId,
+    before: Option<&Attrs>,
+    after: Option<&Attrs>,
+) -> Option<String> {
+    let monitor = |a: Option<&Attrs>| a.and_then(|a| a.get("resource_monitor")).cloned();
+    let (b, a) = (monitor(before), monitor(after));
+    (b != a).then(|| {
+        format!(
+            "`{}`: only an account administrator (ACCOUNTADMIN) may assign a resource monitor to a warehouse; apply this change as an account administrator",
+            id.address()
+        )
+    })
+}
 
 #[cfg(test)]
 mod tests {

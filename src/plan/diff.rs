@@ -326,12 +326,25 @@ fn diff_with(
         .unwrap_or(kinds::grant::DEFAULT_ROLE);
     for change in &mut changes {
         change.role = role_of(change, grants_role);
+        hand_over(change);
     }
     super::lifecycle::orchestrate(&mut changes, desired, stack, recorded);
 
     let mut summary = Summary::default();
     for change in &changes {
         summary.add(change.action);
+    }
+    // What an environment's deployer may not be allowed to do (resource
+    // monitors: account administrators only).
+    if !stack.is_shared() {
+        for change in &changes {
+            if let Some(warn) = kinds::of(&change.id).plan_warning
+                && let Some(w) = warn(&change.id, change.before.as_ref(), change.after.as_ref())
+                && !warnings.contains(&w)
+            {
+                warnings.push(w);
+            }
+        }
     }
 
     Ok(Plan {
@@ -417,6 +430,33 @@ fn change(
     }
 }
 
+/// An object created by another role than the one its statements assume
+/// (ACCOUNTADMIN, to name a resource monitor) is handed to its owner in
+/// the same change.
+fn hand_over(change: &mut Change) {
+    let kind = kinds::of(&change.id);
+    let (Some(role), Some(after)) = (change.role.as_deref(), change.after.as_ref()) else {
+        return;
+    };
+    if change.action != Action::Create || Some(role) == kind.admin_role || kind.create_as_owner {
+        return;
+    }
+    let creator = Attrs::from([(
+        kinds::OWNER.name.to_string(),
+        crate::model::Value::Text(role.to_string()),
+    )]);
+    let recorded_owner_transfer = kinds::ownership_transfer(kind, &change.id, None, after);
+    if let Some(transfer) = kinds::ownership_transfer(kind, &change.id, Some(&creator), after) {
+        // Instead of the transfer from the administrative role, if any.
+        for sql in [&mut change.sql, &mut change.recovery_sql] {
+            if let Some(t) = &recorded_owner_transfer {
+                sql.retain(|s| s != t);
+            }
+            sql.push(transfer.clone());
+        }
+    }
+}
+
 /// An object created by its owner role waits for what makes that role able
 /// to create it: the grants to the role and its memberships.
 fn link_owner_grants(graph: &mut Graph, ids: &[&ResourceId], wanted: &[Option<&Resource>]) {
@@ -467,6 +507,20 @@ fn role_of(change: &Change, grants_role: &str) -> Option<String> {
     let kind = kinds::of(&change.id);
     if !kind.is_object() {
         return Some(grants_role.to_string());
+    }
+    // Naming an object only an account administrator may create (a
+    // warehouse's resource monitor) takes that role too.
+    let admin_only = change.diffs.iter().any(|d| {
+        d.after.is_some()
+            && kind.attr(&d.name).is_some_and(|spec| match spec.ty {
+                kinds::AttrType::Ref(meta) => {
+                    kinds::of_meta(meta).admin_role == Some(kinds::ACCOUNT_ADMIN)
+                }
+                _ => false,
+            })
+    });
+    if admin_only {
+        return Some(kinds::ACCOUNT_ADMIN.to_string());
     }
     match (change.action, change.before.as_ref()) {
         (Action::Create, _) | (_, None) if kind.create_as_owner => {

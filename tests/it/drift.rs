@@ -568,7 +568,8 @@ fn import_adopts_objects_created_by_hand() {
         assert_eq!(before[kind], after[kind], "import ran no {kind}");
     }
     // The next plan shows only real differences: the warehouse's
-    // auto_suspend, the missing privilege, and what does not exist yet.
+    // auto_suspend and resource monitor, the missing privilege, and what
+    // does not exist yet.
     let out = exits(
         &project,
         &emu,

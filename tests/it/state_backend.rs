@@ -82,7 +82,7 @@ fn apply(emu: &Emulator, project: &TempProject, env: &str) -> Output {
 
 #[test]
 fn two_checkouts_share_state_and_the_lock_in_snowflake() {
-    let Some(emu) = Emulator::start(&["--latency-ms", "60"]) else {
+    let Some(emu) = Emulator::start(&["--latency-ms", "200"]) else {
         return;
     };
     let a = checkout(&emu, true);
@@ -102,7 +102,9 @@ fn two_checkouts_share_state_and_the_lock_in_snowflake() {
         "{env}"
     );
 
-    // Applies started together from A and B: one runs, one is refused.
+    // Applies started together from A and B: one runs, one is refused (at
+    // 200 ms a statement the apply takes seconds, so the second starts while
+    // the first holds the lock even on a loaded machine).
     let spawn = |p: &TempProject| {
         command(
             &emu,

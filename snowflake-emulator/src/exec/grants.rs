@@ -27,8 +27,12 @@ fn q(part: &str) -> String {
 pub fn target_name(t: &Target, account: &str) -> String {
     match t {
         Target::Account => account.to_string(),
-        Target::Database(d) | Target::Warehouse(d) | Target::Role(d) | Target::User(d) => d.clone(),
-        Target::Schema(d, s) => format!("{}.{}", q(d), q(s)),
+        Target::Database(d)
+        | Target::Warehouse(d)
+        | Target::Role(d)
+        | Target::User(d)
+        | Target::ResourceMonitor(d) => d.clone(),
+        Target::Schema(d, s) | Target::DatabaseRole(d, s) => format!("{}.{}", q(d), q(s)),
         Target::Object(_, d, s, o) => format!("{}.{}.{}", q(d), q(s), q(o)),
     }
 }
@@ -88,7 +92,9 @@ impl Exec<'_> {
             Target::Warehouse(w) => self.cat.warehouses.get(w).map(|x| x.owner.clone()),
             Target::Role(r) => self.cat.roles.get(r).map(|x| x.owner.clone()),
             Target::User(u) => self.cat.users.get(u).map(|x| x.owner.clone()),
-            Target::Object(..) => self.owner_of_target(t),
+            Target::Object(..) | Target::ResourceMonitor(_) | Target::DatabaseRole(..) => {
+                self.owner_of_target(t)
+            }
         }
     }
 
@@ -110,6 +116,17 @@ impl Exec<'_> {
             Target::Warehouse(w) => self.cat.warehouses.get_mut(w).unwrap().owner = r,
             Target::Role(x) => self.cat.roles.get_mut(x).unwrap().owner = r,
             Target::User(u) => self.cat.users.get_mut(u).unwrap().owner = r,
+            Target::ResourceMonitor(m) => self.cat.resource_monitors.get_mut(m).unwrap().owner = r,
+            Target::DatabaseRole(d, x) => {
+                self.cat
+                    .databases
+                    .get_mut(d)
+                    .unwrap()
+                    .database_roles
+                    .get_mut(x)
+                    .unwrap()
+                    .owner = r
+            }
             Target::Object(k, d, s, o) => {
                 let sc = self
                     .cat
@@ -379,6 +396,129 @@ impl Exec<'_> {
         done(true)
     }
 
+    /// `[d.]r` of an existing database role.
+    pub(crate) fn database_role_path(&self, name: &Name) -> Result<(String, String), SfError> {
+        let (d, r) = self.schema_path(name, "GRANT")?;
+        self.db_exists(&d)?;
+        let exists = self
+            .cat
+            .databases
+            .get(&d)
+            .is_some_and(|db| db.database_roles.contains_key(&r));
+        if !exists {
+            return Err(SfError::does_not_exist(
+                "Database role",
+                &format!("{d}.{r}"),
+            ));
+        }
+        Ok((d, r))
+    }
+
+    /// `{ GRANT | REVOKE } privs ON target { TO | FROM } DATABASE ROLE d.r`:
+    /// objects of the database role's own database only.
+    pub(crate) fn grant_to_database_role(
+        &mut self,
+        revoke: bool,
+        privs: Vec<String>,
+        target: GrantTarget,
+        role: Name,
+    ) -> Result<Outcome, SfError> {
+        let (d, r) = self.database_role_path(&role)?;
+        if matches!(target, GrantTarget::Future(..)) {
+            return Err(SfError::cannot_perform());
+        }
+        let targets = self.expand_targets(&target)?;
+        for tg in &targets {
+            let same = match tg {
+                Target::Database(x) | Target::Schema(x, _) | Target::Object(_, x, _, _) => *x == d,
+                _ => false,
+            };
+            if !same {
+                return Err(SfError::new(
+                    "003111",
+                    "0A000",
+                    "SQL compilation error:\nDatabase role can only be granted privileges on objects in the same database.",
+                ));
+            }
+        }
+        let t = now_ms();
+        for tg in targets {
+            let list = if privs == ["ALL"] {
+                privileges::all(&tg.kind())
+            } else {
+                privs.clone()
+            };
+            let matches = |p: &DatabaseRolePrivilege, privilege: &str| {
+                p.database == d && p.role == r && p.target == tg && p.privilege == privilege
+            };
+            for p in list {
+                if revoke {
+                    self.cat
+                        .database_role_privileges
+                        .retain(|x| !matches(x, &p));
+                } else if !self
+                    .cat
+                    .database_role_privileges
+                    .iter()
+                    .any(|x| matches(x, &p))
+                {
+                    self.cat
+                        .database_role_privileges
+                        .push(DatabaseRolePrivilege {
+                            created_on: t,
+                            privilege: p,
+                            target: tg.clone(),
+                            database: d.clone(),
+                            role: r.clone(),
+                            granted_by: self.sess.role.clone(),
+                        });
+                }
+            }
+        }
+        done(true)
+    }
+
+    /// `{ GRANT | REVOKE } DATABASE ROLE d.r { TO | FROM } { ROLE p |
+    /// DATABASE ROLE d.x }` (a database role of the same database).
+    pub(crate) fn grant_database_role(
+        &mut self,
+        revoke: bool,
+        role: Name,
+        to: DatabaseRoleTo,
+    ) -> Result<Outcome, SfError> {
+        let (d, r) = self.database_role_path(&role)?;
+        let grantee = match to {
+            DatabaseRoleTo::Role(p) => {
+                self.role_exists(&p)?;
+                DatabaseRoleGrantee::Role(p)
+            }
+            DatabaseRoleTo::DatabaseRole(n) => {
+                let (d2, x) = self.database_role_path(&n)?;
+                if d2 != d {
+                    return Err(SfError::new(
+                        "003111",
+                        "0A000",
+                        "SQL compilation error:\nDatabase role can only be granted to a database role in the same database.",
+                    ));
+                }
+                DatabaseRoleGrantee::DatabaseRole(x)
+            }
+        };
+        let same = |g: &DatabaseRoleGrant| g.database == d && g.role == r && g.grantee == grantee;
+        if revoke {
+            self.cat.database_role_grants.retain(|g| !same(g));
+        } else if !self.cat.database_role_grants.iter().any(same) {
+            self.cat.database_role_grants.push(DatabaseRoleGrant {
+                created_on: now_ms(),
+                database: d,
+                role: r,
+                grantee,
+                granted_by: self.sess.role.clone(),
+            });
+        }
+        done(true)
+    }
+
     pub(crate) fn grant_ownership(
         &mut self,
         target: GrantTarget,
@@ -607,6 +747,26 @@ impl Exec<'_> {
                         ],
                     ));
                 }
+                for g in self
+                    .cat
+                    .database_role_grants
+                    .iter()
+                    .filter(|g| g.grantee == DatabaseRoleGrantee::Role(role.clone()))
+                {
+                    rows.push((
+                        g.created_on,
+                        vec![
+                            ts(g.created_on),
+                            text("USAGE"),
+                            text("DATABASE_ROLE"),
+                            text(format!("{}.{}", q(&g.database), q(&g.role))),
+                            text("ROLE"),
+                            text(role),
+                            tf(false),
+                            text(&g.granted_by),
+                        ],
+                    ));
+                }
                 rows.sort_by_key(|(t, _)| *t);
                 r.rows = rows.into_iter().map(|(_, c)| c).collect();
             }
@@ -633,6 +793,66 @@ impl Exec<'_> {
                         text(&user),
                         tf(false),
                         text(&rg.granted_by),
+                    ]);
+                }
+            }
+            ShowGrants::ToDatabaseRole(n) => {
+                let (d, role) = self.database_role_path(n)?;
+                r = QueryResult::with_columns(cols::GRANTS_TO_ROLE);
+                let qualified = format!("{}.{}", q(&d), q(&role));
+                for p in self
+                    .cat
+                    .database_role_privileges
+                    .iter()
+                    .filter(|p| p.database == d && p.role == role)
+                {
+                    r.rows.push(vec![
+                        ts(p.created_on),
+                        text(&p.privilege),
+                        text(p.target.kind()),
+                        text(target_name(&p.target, &self.account.name)),
+                        text("DATABASE_ROLE"),
+                        text(&qualified),
+                        tf(false),
+                        text(&p.granted_by),
+                    ]);
+                }
+                for g in self.cat.database_role_grants.iter().filter(|g| {
+                    g.database == d && g.grantee == DatabaseRoleGrantee::DatabaseRole(role.clone())
+                }) {
+                    r.rows.push(vec![
+                        ts(g.created_on),
+                        text("USAGE"),
+                        text("DATABASE_ROLE"),
+                        text(format!("{}.{}", q(&d), q(&g.role))),
+                        text("DATABASE_ROLE"),
+                        text(&qualified),
+                        tf(false),
+                        text(&g.granted_by),
+                    ]);
+                }
+            }
+            ShowGrants::OfDatabaseRole(n) => {
+                let (d, role) = self.database_role_path(n)?;
+                r = QueryResult::with_columns(cols::GRANTS_OF_ROLE);
+                for g in self
+                    .cat
+                    .database_role_grants
+                    .iter()
+                    .filter(|g| g.database == d && g.role == role)
+                {
+                    let (kind, name) = match &g.grantee {
+                        DatabaseRoleGrantee::Role(x) => ("ROLE", x.clone()),
+                        DatabaseRoleGrantee::DatabaseRole(x) => {
+                            ("DATABASE_ROLE", format!("{}.{}", q(&d), q(x)))
+                        }
+                    };
+                    r.rows.push(vec![
+                        ts(g.created_on),
+                        text(format!("{}.{}", q(&d), q(&role))),
+                        text(kind),
+                        text(name),
+                        text(&g.granted_by),
                     ]);
                 }
             }

@@ -156,6 +156,15 @@ impl Exec<'_> {
             Stmt::GrantRole { role, to } => self.grant_role(role, to),
             Stmt::RevokeRole { role, from } => self.revoke_role(role, from),
             Stmt::GrantOwnership { target, role, copy } => self.grant_ownership(target, role, copy),
+            Stmt::GrantToDatabaseRole {
+                revoke,
+                privileges,
+                target,
+                role,
+            } => self.grant_to_database_role(revoke, privileges, target, role),
+            Stmt::GrantDatabaseRole { revoke, role, to } => {
+                self.grant_database_role(revoke, role, to)
+            }
             Stmt::Show(s) => Ok(Outcome {
                 result: self.show(s)?,
                 changed: false,
@@ -208,7 +217,7 @@ impl Exec<'_> {
         }
     }
 
-    fn current_database(&self, op: &str) -> Result<String, SfError> {
+    pub(crate) fn current_database(&self, op: &str) -> Result<String, SfError> {
         self.sess
             .database
             .clone()

@@ -149,6 +149,7 @@ impl ObjectKind for DatabaseKind {
             params: Params::new(),
             schemas: [("PUBLIC".to_string(), public)].into(),
             origin: None,
+            database_roles: Default::default(),
         }
     }
 
@@ -176,9 +177,17 @@ impl ObjectKind for DatabaseKind {
     fn forget(ex: &mut Exec, path: &[String]) {
         let d = &path[0];
         ex.cat.grants.retain(|g| match &g.target {
-            Target::Database(x) | Target::Schema(x, _) | Target::Object(_, x, _, _) => x != d,
+            Target::Database(x)
+            | Target::Schema(x, _)
+            | Target::Object(_, x, _, _)
+            | Target::DatabaseRole(x, _) => x != d,
             _ => true,
         });
+        // Its database roles went with it, and what they held.
+        ex.cat.database_role_grants.retain(|g| g.database != *d);
+        ex.cat
+            .database_role_privileges
+            .retain(|p| p.database != *d && !matches!(&p.target, Target::Database(x) | Target::Schema(x, _) | Target::Object(_, x, _, _) if x == d));
         ex.cat.future_grants.retain(|f| match &f.scope {
             FutureScope::Database(x) | FutureScope::Schema(x, _) => x != d,
         });

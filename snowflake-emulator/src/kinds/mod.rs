@@ -11,7 +11,9 @@
 //! "Adding a kind to the emulator".
 
 pub mod database;
+pub mod database_role;
 pub mod props;
+pub mod resource_monitor;
 pub mod role;
 pub mod schema;
 pub mod table;
@@ -36,10 +38,12 @@ pub enum Kind {
     User,
     Table,
     Task,
+    ResourceMonitor,
+    DatabaseRole,
 }
 
 /// Every kind, for lookups by keyword.
-pub const ALL: [Kind; 7] = [
+pub const ALL: [Kind; 9] = [
     Kind::Database,
     Kind::Schema,
     Kind::Warehouse,
@@ -47,6 +51,8 @@ pub const ALL: [Kind; 7] = [
     Kind::User,
     Kind::Table,
     Kind::Task,
+    Kind::ResourceMonitor,
+    Kind::DatabaseRole,
 ];
 
 /// The registry: evaluates `$body` with the type alias `$k` naming the
@@ -80,6 +86,14 @@ macro_rules! with_kind {
             }
             $crate::kinds::Kind::Task => {
                 type $k = $crate::kinds::task::TaskKind;
+                $body
+            }
+            $crate::kinds::Kind::ResourceMonitor => {
+                type $k = $crate::kinds::resource_monitor::ResourceMonitorKind;
+                $body
+            }
+            $crate::kinds::Kind::DatabaseRole => {
+                type $k = $crate::kinds::database_role::DatabaseRoleKind;
                 $body
             }
         }

@@ -272,6 +272,24 @@ impl ObjectKind for WarehouseKind {
     }
 
     /// Snowpark-optimized warehouses default to Medium, MEMORY_16X and no generation.
+    /// `RESOURCE_MONITOR` names an existing resource monitor.
+    fn validate(ex: &Exec, _path: &[String], w: &Warehouse) -> Result<(), SfError> {
+        match &w.resource_monitor {
+            Some(m) if !ex.cat.resource_monitors.contains_key(m) => {
+                Err(SfError::does_not_exist("Resource monitor", m))
+            }
+            _ => Ok(()),
+        }
+    }
+    /// Assigning a resource monitor is for account administrators.
+    fn alter_account_privilege(action: &AlterAction) -> Option<&'static str> {
+        let names_monitor = match action {
+            AlterAction::Set(props) => props.iter().any(|(k, _)| k == "RESOURCE_MONITOR"),
+            AlterAction::Unset(names) => names.iter().any(|k| k == "RESOURCE_MONITOR"),
+            _ => false,
+        };
+        names_monitor.then_some(super::resource_monitor::ADMIN_ONLY)
+    }
     fn check(w: &mut Warehouse, given: &[Prop], creating: bool) -> Result<(), SfError> {
         let was_given = |k: &str| given.iter().any(|(g, _)| g == k);
         if creating && w.wtype == "SNOWPARK-OPTIMIZED" {

@@ -117,8 +117,30 @@ impl Parser {
         Ok(out)
     }
 
+    /// `ROLE p | DATABASE ROLE d.x` after TO / FROM.
+    fn database_role_to(&mut self) -> Result<DatabaseRoleTo, SfError> {
+        if self.eat_kws(&["DATABASE", "ROLE"]) {
+            return Ok(DatabaseRoleTo::DatabaseRole(self.name(2)?));
+        }
+        self.expect_kw("ROLE")?;
+        Ok(DatabaseRoleTo::Role(self.ident()?))
+    }
+
+    /// `DATABASE ROLE d.r { TO | FROM } ...` after GRANT / REVOKE.
+    fn grant_database_role(&mut self, revoke: bool) -> Result<Stmt, SfError> {
+        self.expect_kw("DATABASE")?;
+        self.expect_kw("ROLE")?;
+        let role = self.name(2)?;
+        self.expect_kw(if revoke { "FROM" } else { "TO" })?;
+        let to = self.database_role_to()?;
+        Ok(Stmt::GrantDatabaseRole { revoke, role, to })
+    }
+
     pub(super) fn grant(&mut self) -> Result<Stmt, SfError> {
         self.expect_kw("GRANT")?;
+        if self.is_kw("DATABASE") && self.word_at(1) == Some("ROLE") {
+            return self.grant_database_role(false);
+        }
         if self.is_kw("ROLE") && self.word_at(2) == Some("TO")
             || self.is_kw("ROLE") && matches!(self.peek_at(1).tok, Tok::Quoted(_))
         {
@@ -154,6 +176,14 @@ impl Parser {
         let target = self.target()?;
         let privileges = Self::check_privileges(&privs, &target)?;
         self.expect_kw("TO")?;
+        if self.eat_kws(&["DATABASE", "ROLE"]) {
+            return Ok(Stmt::GrantToDatabaseRole {
+                revoke: false,
+                privileges,
+                target,
+                role: self.name(2)?,
+            });
+        }
         self.eat_kw("ROLE");
         let role = self.ident()?;
         let grant_option = self.eat_kws(&["WITH", "GRANT", "OPTION"]);
@@ -167,6 +197,9 @@ impl Parser {
 
     pub(super) fn revoke(&mut self) -> Result<Stmt, SfError> {
         self.expect_kw("REVOKE")?;
+        if self.is_kw("DATABASE") && self.word_at(1) == Some("ROLE") {
+            return self.grant_database_role(true);
+        }
         if self.is_kw("ROLE")
             && (self.word_at(2) == Some("FROM") || matches!(self.peek_at(1).tok, Tok::Quoted(_)))
         {
@@ -187,6 +220,16 @@ impl Parser {
         let target = self.target()?;
         let privileges = Self::check_privileges(&privs, &target)?;
         self.expect_kw("FROM")?;
+        if self.eat_kws(&["DATABASE", "ROLE"]) {
+            let role = self.name(2)?;
+            let _ = self.eat_kw("RESTRICT") || self.eat_kw("CASCADE");
+            return Ok(Stmt::GrantToDatabaseRole {
+                revoke: true,
+                privileges,
+                target,
+                role,
+            });
+        }
         self.eat_kw("ROLE");
         let role = self.ident()?;
         let _ = self.eat_kw("RESTRICT") || self.eat_kw("CASCADE");
@@ -200,6 +243,9 @@ impl Parser {
 
     pub(super) fn show_grants(&mut self) -> Result<ShowGrants, SfError> {
         if self.eat_kw("TO") {
+            if self.eat_kws(&["DATABASE", "ROLE"]) {
+                return Ok(ShowGrants::ToDatabaseRole(self.name(2)?));
+            }
             if self.eat_kw("ROLE") {
                 return Ok(ShowGrants::To(GranteeSpec::Role(self.ident()?)));
             }
@@ -207,6 +253,9 @@ impl Parser {
             return Ok(ShowGrants::To(GranteeSpec::User(self.ident()?)));
         }
         if self.eat_kw("OF") {
+            if self.eat_kws(&["DATABASE", "ROLE"]) {
+                return Ok(ShowGrants::OfDatabaseRole(self.name(2)?));
+            }
             self.expect_kw("ROLE")?;
             return Ok(ShowGrants::Of(self.ident()?));
         }

@@ -95,6 +95,13 @@ pub enum GrantTarget {
     Future(String, bool, Name),
 }
 
+/// Who a database role is granted to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DatabaseRoleTo {
+    Role(String),
+    DatabaseRole(Name),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum GranteeSpec {
     Role(String),
@@ -110,6 +117,10 @@ pub enum ShowGrants {
     On(GrantTarget),
     FutureIn(bool, Name),
     FutureTo(String),
+    /// `SHOW GRANTS TO DATABASE ROLE d.r`.
+    ToDatabaseRole(Name),
+    /// `SHOW GRANTS OF DATABASE ROLE d.r`.
+    OfDatabaseRole(Name),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -220,6 +231,19 @@ pub enum Stmt {
         role: String,
         copy: Option<bool>,
     },
+    /// `{ GRANT | REVOKE } privs ON target { TO | FROM } DATABASE ROLE d.r`.
+    GrantToDatabaseRole {
+        revoke: bool,
+        privileges: Vec<String>,
+        target: GrantTarget,
+        role: Name,
+    },
+    /// `{ GRANT | REVOKE } DATABASE ROLE d.r { TO | FROM } { ROLE p | DATABASE ROLE d.x }`.
+    GrantDatabaseRole {
+        revoke: bool,
+        role: Name,
+        to: DatabaseRoleTo,
+    },
     Show(Show),
     Describe {
         kind: Kind,
@@ -247,6 +271,13 @@ impl Stmt {
             Stmt::Use(_) => "use",
             Stmt::Grant { .. } | Stmt::GrantRole { .. } | Stmt::GrantOwnership { .. } => "grant",
             Stmt::Revoke { .. } | Stmt::RevokeRole { .. } => "revoke",
+            Stmt::GrantToDatabaseRole { revoke, .. } | Stmt::GrantDatabaseRole { revoke, .. } => {
+                if *revoke {
+                    "revoke"
+                } else {
+                    "grant"
+                }
+            }
             Stmt::Show(_) => "show",
             Stmt::Select(_) => "select",
             Stmt::Describe { .. } | Stmt::Transaction(_) | Stmt::ExecuteTask(_) => "other",
@@ -531,11 +562,37 @@ impl Parser {
     }
 
     fn kind(&mut self) -> Result<Kind, SfError> {
+        // Two-word keywords first (`RESOURCE MONITOR`).
+        if let (Some(a), Some(b)) = (self.word_at(0), self.word_at(1))
+            && let Some(k) = Kind::from_keyword(&format!("{a} {b}"))
+        {
+            self.bump();
+            self.bump();
+            return Ok(k);
+        }
         let Some(k) = self.word_at(0).and_then(Kind::from_keyword) else {
             return Err(self.err());
         };
         self.bump();
         Ok(k)
+    }
+
+    /// `TRIGGERS ON n PERCENT DO { SUSPEND | SUSPEND_IMMEDIATE | NOTIFY } ...`
+    /// (after `TRIGGERS`) as the `TRIGGERS` property: `n:ACTION,...`.
+    fn triggers(&mut self) -> Result<Prop, SfError> {
+        let mut items = Vec::new();
+        while self.eat_kw("ON") {
+            let percent = self.number()?;
+            self.expect_kw("PERCENT")?;
+            self.expect_kw("DO")?;
+            let action = match self.word_at(0) {
+                Some(a @ ("SUSPEND" | "SUSPEND_IMMEDIATE" | "NOTIFY")) => a.to_string(),
+                _ => return Err(self.err()),
+            };
+            self.bump();
+            items.push(Value::Str(format!("{percent}:{action}")));
+        }
+        Ok(("TRIGGERS".to_string(), Value::List(items)))
     }
 
     fn max_parts(kind: Kind) -> usize {
@@ -600,10 +657,13 @@ impl Parser {
             }
             self.expect_sym(")")?;
         }
-        if kind == Kind::Warehouse {
+        if matches!(kind, Kind::Warehouse | Kind::ResourceMonitor) {
             self.eat_kw("WITH");
         }
         let mut props = self.props(&kind.prop_names(Stage::Create))?;
+        if kind == Kind::ResourceMonitor && self.eat_kw("TRIGGERS") {
+            props.push(self.triggers()?);
+        }
         let task = if kind == Kind::Task {
             let mut spec = TaskSpec::default();
             if self.eat_kw("AFTER") {
@@ -723,6 +783,19 @@ impl Parser {
             }
         } else if kind == Kind::Warehouse && self.eat_kws(&["ABORT", "ALL", "QUERIES"]) {
             AlterAction::AbortAllQueries
+        } else if kind == Kind::ResourceMonitor && (self.is_kw("SET") || self.is_kw("TRIGGERS")) {
+            // `[SET ...] [TRIGGERS ...]`.
+            let mut props = Vec::new();
+            if self.eat_kw("SET") {
+                props = self.props(&kind.prop_names(Stage::Set))?;
+                if props.is_empty() {
+                    return Err(self.err());
+                }
+            }
+            if self.eat_kw("TRIGGERS") {
+                props.push(self.triggers()?);
+            }
+            AlterAction::Set(props)
         } else {
             let stage = if self.is_kw("UNSET") {
                 Stage::Unset

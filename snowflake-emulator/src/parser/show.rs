@@ -54,7 +54,14 @@ impl Parser {
                 }
             }
             plural => {
-                let Some(kind) = Kind::from_plural(plural) else {
+                // Two-word plurals (`RESOURCE MONITORS`).
+                let two = self
+                    .word_at(0)
+                    .and_then(|next| Kind::from_plural(&format!("{plural} {next}")));
+                if two.is_some() {
+                    self.bump();
+                }
+                let Some(kind) = two.or_else(|| Kind::from_plural(plural)) else {
                     return Err(Self::err_at(&start));
                 };
                 let syntax = kind.show_syntax();

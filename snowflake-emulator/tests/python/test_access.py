@@ -37,6 +37,13 @@ CASES = [
     ("create-role-as-useradmin", ["GRANT ROLE USERADMIN TO ROLE {r}"], "CREATE ROLE {n}_NEW", None, "NONE"),
     ("create-user-as-securityadmin", ["GRANT ROLE SECURITYADMIN TO ROLE {r}"], "CREATE USER {n}_NEW", None, "NONE"),
     ("create-user-as-sysadmin", ["GRANT ROLE SYSADMIN TO ROLE {r}"], "CREATE USER {n}_NEW", 3001, "NONE"),
+    # --- resource monitors: account administrators only ---
+    ("create-monitor-as-sysadmin", ["GRANT ROLE SYSADMIN TO ROLE {r}"], "CREATE RESOURCE MONITOR {n}_RM", 3001, "NONE"),
+    ("create-monitor-as-accountadmin", ["GRANT ROLE ACCOUNTADMIN TO ROLE {r}"], "CREATE RESOURCE MONITOR {n}_RM", None,
+     "NONE"),
+    ("assign-monitor-as-warehouse-owner",
+     ["CREATE RESOURCE MONITOR {n}_RM", OWN.format(what="WAREHOUSE {n}_WH", r="{r}")],
+     "ALTER WAREHOUSE {n}_WH SET RESOURCE_MONITOR = {n}_RM", 3001, "NONE"),
     ("alter-account-as-securityadmin", ["GRANT ROLE SECURITYADMIN TO ROLE {r}"],
      "ALTER ACCOUNT SET TIMEZONE = 'UTC'", 3001, "NONE"),
     # --- the primary role creates; secondary roles do everything else ---

@@ -29,6 +29,9 @@ REFERENCE = {
                   "default_role default_secondary_roles ext_authn_duo ext_authn_uid mins_to_bypass_mfa owner "
                   "last_success_login expires_at_time locked_until_time has_password has_rsa_public_key type "
                   "has_mfa has_pat has_workload_identity is_from_organization_user",
+    # Terraform's resourceMonitorRow order (the docs page has no example).
+    "SHOW RESOURCE MONITORS": "name credit_quota used_credits remaining_credits level frequency start_time end_time notify_at suspend_at suspend_immediately_at created_on owner comment notify_users",
+    "SHOW DATABASE ROLES IN DATABASE {db}": "created_on name is_default is_current is_inherited granted_to_roles granted_to_database_roles granted_database_roles owner comment owner_role_type",
     "SHOW GRANTS TO ROLE SYSADMIN": "created_on privilege granted_on name granted_to grantee_name grant_option granted_by",
     "SHOW GRANTS ON ACCOUNT": "created_on privilege granted_on name granted_to grantee_name grant_option granted_by "
                               "granted_by_role_type",

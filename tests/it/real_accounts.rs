@@ -1,0 +1,1085 @@
+//! What real accounts hold besides pudo's objects, end to end against the
+//! emulator: the `PUBLIC` schema Snowflake creates with every database,
+//! users and their roles.
+
+use crate::emulator::Emulator;
+use crate::support::TempProject;
+use serde_json::{Value, json};
+use std::process::Output;
+use std::time::Duration;
+
+fn pudo(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {
+    project.pudo().envs(emu.env()).args(args).output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[track_caller]
+fn exits(project: &TempProject, emu: &Emulator, args: &[&str], code: i32) -> Output {
+    let out = pudo(project, emu, args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "pudo {args:?}\n{}",
+        text(&out)
+    );
+    out
+}
+
+#[track_caller]
+fn ok(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {
+    exits(project, emu, args, 0)
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(out)))
+}
+
+fn sql(emu: &Emulator, statement: &str) {
+    emu.sql(statement)
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+/// A project whose only file is `environments/base.yaml` = `base`.
+fn custom(base: &str) -> TempProject {
+    let project = TempProject {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    project.write("environments/base.yaml", base);
+    project
+}
+
+#[track_caller]
+fn plan_is_empty(project: &TempProject, emu: &Emulator) {
+    ok(project, emu, &["plan", "-e", "dev", "--detailed-exitcode"]);
+}
+
+#[track_caller]
+fn drift_is_clean(project: &TempProject, emu: &Emulator) -> Value {
+    let out = ok(project, emu, &["drift", "-e", "dev", "--format", "json"]);
+    let report = json_of(&out);
+    assert_eq!(report["clean"], json!(true), "{}", text(&out));
+    report
+}
+
+/// A SHOW row by name.
+fn row(
+    emu: &Emulator,
+    show: &str,
+    name: &str,
+) -> Option<std::collections::BTreeMap<String, Option<String>>> {
+    emu.sql(show)
+        .unwrap_or_else(|e| panic!("{show}: {e}"))
+        .into_iter()
+        .find(|r| r["name"].as_deref() == Some(name))
+}
+
+fn col(row: &std::collections::BTreeMap<String, Option<String>>, column: &str) -> String {
+    row.get(column).cloned().flatten().unwrap_or_default()
+}
+
+const PUBLIC_SCHEMA: &str = r#"
+environments:
+  DEV: { branches: [dev] }
+
+databases:
+  PUB_${env}:
+    comment: a database
+    schemas:
+      PUBLIC: { comment: "the default schema's \"comment\"", data_retention_time_in_days: 3 }
+      OTHER: { comment: other }
+  BARE_${env}:
+    schemas:
+      PUBLIC: {}
+
+roles:
+  PUB_${env}_ROLE:
+    grants:
+      - { on: "database PUB_${env}", privileges: [USAGE] }
+      - { on: "schema PUB_${env}.PUBLIC", privileges: [USAGE, CREATE TABLE] }
+      - { on: "schema BARE_${env}.PUBLIC", privileges: [USAGE] }
+"#;
+
+#[test]
+fn a_declared_public_schema_is_adopted_with_its_database() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = custom(PUBLIC_SCHEMA);
+    ok(&project, &emu, &["validate"]);
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(!plan.contains("CREATE SCHEMA PUB_DEV.PUBLIC"), "{plan}");
+    assert!(
+        plan.contains("ALTER SCHEMA PUB_DEV.PUBLIC SET DATA_RETENTION_TIME_IN_DAYS = 3 COMMENT = 'the default schema''s \"comment\"'"),
+        "{plan}"
+    );
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    let public = row(&emu, "SHOW SCHEMAS IN DATABASE PUB_DEV", "PUBLIC").unwrap();
+    assert_eq!(col(&public, "comment"), "the default schema's \"comment\"");
+    assert_eq!(col(&public, "retention_time"), "3");
+    plan_is_empty(&project, &emu);
+    let report = drift_is_clean(&project, &emu);
+    assert_eq!(report["checked"], json!(9), "{report:#}");
+    ok(&project, &emu, &["drift", "-e", "dev", "--unmanaged"]);
+
+    // Out of band: the comment changes, a privilege goes.
+    sql(&emu, "ALTER SCHEMA PUB_DEV.PUBLIC SET COMMENT = 'by hand'");
+    sql(
+        &emu,
+        "REVOKE CREATE TABLE ON SCHEMA PUB_DEV.PUBLIC FROM ROLE PUB_DEV_ROLE",
+    );
+    let out = exits(
+        &project,
+        &emu,
+        &["drift", "-e", "dev", "--format", "json"],
+        2,
+    );
+    let report = json_of(&out);
+    let addresses: Vec<&str> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        addresses,
+        [
+            "grant.PUB_DEV_ROLE.schema.PUB_DEV.PUBLIC",
+            "schema.PUB_DEV.PUBLIC"
+        ],
+        "{report:#}"
+    );
+    // Import of the state thrown away adopts it again.
+    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
+    ok(&project, &emu, &["import", "-e", "dev", "--all"]);
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // No longer declared: pudo stops managing it and the schema stays.
+    project.write(
+        "environments/base.yaml",
+        &PUBLIC_SCHEMA.replace(
+            "      PUBLIC: { comment: \"the default schema's \\\"comment\\\"\", data_retention_time_in_days: 3 }\n",
+            "",
+        ).replace("      - { on: \"schema PUB_${env}.PUBLIC\", privileges: [USAGE, CREATE TABLE] }\n", ""),
+    );
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", "--allow-drop"],
+    );
+    assert!(row(&emu, "SHOW SCHEMAS IN DATABASE PUB_DEV", "PUBLIC").is_some());
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+    ok(&project, &emu, &["drift", "-e", "dev", "--unmanaged"]);
+}
+
+#[test]
+fn a_killed_apply_recovers_over_a_public_schema() {
+    let mut caught_mid_run = 0;
+    for delay_ms in [30u64, 60, 100, 150, 200, 260, 330] {
+        let Some(emu) = Emulator::start(&["--latency-ms", "40"]) else {
+            return;
+        };
+        let project = custom(PUBLIC_SCHEMA);
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pudo"));
+        cmd.current_dir(project.path())
+            .args(["apply", "-e", "dev", "--auto-approve", "--parallelism", "1"])
+            .env("NO_COLOR", "1")
+            .envs(emu.env())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let state = project.path().join("state/dev.json");
+        if state.exists()
+            && std::fs::read_to_string(&state)
+                .unwrap()
+                .contains("\"pending\"")
+        {
+            caught_mid_run += 1;
+        }
+        ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+        plan_is_empty(&project, &emu);
+        drift_is_clean(&project, &emu);
+    }
+    assert!(
+        caught_mid_run >= 2,
+        "only {caught_mid_run} kills landed mid-apply"
+    );
+}
+
+#[test]
+fn information_schema_cannot_be_declared() {
+    let project = custom(
+        "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  D:\n    schemas:\n      information_schema: {}\n      PUBLIC: { transient: true }\n",
+    );
+    let out = project.pudo().args(["validate"]).output().unwrap();
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains("`INFORMATION_SCHEMA` is Snowflake's read-only schema"),
+        "{message}"
+    );
+    assert!(message.contains("base.yaml:6"), "{message}");
+    assert!(message.contains("takes its transience"), "{message}");
+}
+
+const KEY_1: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuV9SykUFTpflhoMf2cvZl+3jry81pauqSa2YrJoCyQ+hvjKHQaDMGmo0ja+Uu3RPi4g83DTdeHLPy5mG8bdTqEs5RrtVyQzkMAa4XpivQjJWvnAyhzEapgqOxT/hBB/SmLRbiXEHMEnJU7VWwuCAWiKV/ayMD4aeGIsKnj5njmlamMDeV08Um6pwoqnxZN+toTvxWWQoX6FOlmVS7mBgaw9h+50r4LnQm5+gdjADeUzc1VB8zBSb04iyXfzgYx4Xc+gx5s7iJf8V3bS0hmqL3S8sCLLj7wAGZPi/mRF3909x2vk+a65oj1+8P63wspkX+n++N5cysE9/Ly7EHAwblQIDAQAB";
+const KEY_2: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA3+aC/e7876H+ABccE0XNXtNjCo9PC53WcA7iwz+wAoQO6r/lgPsxyZmPsVfXkG6PMiIVJxz+Sp4mEhF4P3+BLw7FQWLj07iFfg9T73vATV0+tNs0FLY5j7SB8VdCfYtdB6TGwVh2F9yoBRL3C7C1ufY9DFgfNFT8SKduq8LTXDSIWfzMoTNcN82rhzfDCZ2uAgASMJZ6ZwMKnbUcNGKpLLExdrBPSx6StW9ld9orgrxnnQsKNGshnCdBaTH65kPYpfdpncS5Q4vQq4+9tIXh7fvOn/KSqvgEWItDb8c63ovKOV0kfHr6ZK5yD+1oOTqgiZ7BujlAOZl3hN+DVeQj+wIDAQAB";
+
+fn users_config(extra: &str) -> String {
+    format!(
+        r#"
+environments:
+  DEV: {{ branches: [dev] }}
+
+warehouses:
+  APP_${{env}}_WH: {{ size: XSMALL }}
+  OTHER_${{env}}_WH: {{ size: XSMALL }}
+
+roles:
+  APP_${{env}}_ROLE: {{}}
+  READER_${{env}}_ROLE: {{}}
+
+users:
+  SVC_${{env}}:
+    type: service
+    comment: "the pipeline's \"service\" user"
+    default_role: APP_${{env}}_ROLE
+    default_warehouse: APP_${{env}}_WH
+    default_secondary_roles: none
+    rsa_public_key: |
+      -----BEGIN PUBLIC KEY-----
+      {KEY_1}
+      -----END PUBLIC KEY-----
+    roles: ["APP_${{env}}_ROLE"]
+  '"jane.doe_${{env}}"':
+    type: PERSON
+    login_name: jane.doe@example.com
+    display_name: Jane Doe
+    first_name: Jane
+    last_name: "O'Doe"
+    email: jane.doe@example.com
+    default_namespace: PUDO_MLOPS.PUBLIC
+    disabled: false
+    roles: ["READER_${{env}}_ROLE", "APP_${{env}}_ROLE"]
+{extra}"#
+    )
+}
+
+fn user_row(emu: &Emulator, name: &str) -> std::collections::BTreeMap<String, Option<String>> {
+    row(emu, "SHOW USERS", name).unwrap_or_else(|| panic!("no user {name}"))
+}
+
+fn users_of(emu: &Emulator, role: &str) -> Vec<String> {
+    let mut out: Vec<String> = emu
+        .sql(&format!("SHOW GRANTS OF ROLE {role}"))
+        .unwrap()
+        .into_iter()
+        .filter(|r| r["granted_to"].as_deref() == Some("USER"))
+        .map(|r| r["grantee_name"].clone().unwrap_or_default())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn users_and_their_roles_end_to_end() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = custom(&users_config(""));
+    ok(&project, &emu, &["validate"]);
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains(&format!("CREATE USER SVC_DEV TYPE = SERVICE DEFAULT_WAREHOUSE = APP_DEV_WH DEFAULT_ROLE = APP_DEV_ROLE RSA_PUBLIC_KEY = '{KEY_1}' COMMENT = 'the pipeline''s \"service\" user' DEFAULT_SECONDARY_ROLES = ()")), "{plan}");
+    assert!(
+        plan.contains("GRANT ROLE APP_DEV_ROLE TO USER \"jane.doe_DEV\""),
+        "{plan}"
+    );
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    let svc = user_row(&emu, "SVC_DEV");
+    assert_eq!(col(&svc, "type"), "SERVICE");
+    assert_eq!(col(&svc, "default_role"), "APP_DEV_ROLE");
+    assert_eq!(col(&svc, "default_warehouse"), "APP_DEV_WH");
+    assert_eq!(col(&svc, "default_secondary_roles"), "[]");
+    assert_eq!(col(&svc, "has_rsa_public_key"), "true");
+    assert_eq!(col(&svc, "has_password"), "false");
+    let jane = user_row(&emu, "jane.doe_DEV");
+    assert_eq!(col(&jane, "login_name"), "JANE.DOE@EXAMPLE.COM");
+    assert_eq!(col(&jane, "last_name"), "O'Doe");
+    assert_eq!(users_of(&emu, "APP_DEV_ROLE"), ["SVC_DEV", "jane.doe_DEV"]);
+    assert_eq!(users_of(&emu, "READER_DEV_ROLE"), ["jane.doe_DEV"]);
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // Every attribute changed: one plan of ALTERs, then empty again.
+    let changed = users_config("")
+        .replace("type: service", "type: legacy_service")
+        .replace("the pipeline's", "the new pipeline's")
+        .replace(
+            "default_role: APP_${env}_ROLE",
+            "default_role: READER_${env}_ROLE",
+        )
+        .replace(
+            "default_warehouse: APP_${env}_WH",
+            "default_warehouse: OTHER_${env}_WH",
+        )
+        .replace(
+            "default_secondary_roles: none",
+            "default_secondary_roles: all",
+        )
+        .replace(KEY_1, KEY_2)
+        .replace("login_name: jane.doe@example.com", "login_name: jdoe")
+        .replace("display_name: Jane Doe", "display_name: J. Doe")
+        .replace("first_name: Jane", "first_name: Janet")
+        .replace("last_name: \"O'Doe\"", "last_name: Doe")
+        .replace("email: jane.doe@example.com", "email: jdoe@example.com")
+        .replace("PUDO_MLOPS.PUBLIC", "PUDO_MLOPS")
+        .replace("disabled: false", "disabled: true")
+        .replace(
+            r#"roles: ["READER_${env}_ROLE", "APP_${env}_ROLE"]"#,
+            r#"roles: ["READER_${env}_ROLE"]"#,
+        );
+    project.write("environments/base.yaml", &changed);
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(!plan.contains("CREATE USER"), "{plan}");
+    assert!(
+        plan.contains("REVOKE ROLE APP_DEV_ROLE FROM USER \"jane.doe_DEV\""),
+        "{plan}"
+    );
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", "--allow-drop"],
+    );
+    let svc = user_row(&emu, "SVC_DEV");
+    assert_eq!(col(&svc, "type"), "LEGACY_SERVICE");
+    assert_eq!(col(&svc, "default_role"), "READER_DEV_ROLE");
+    assert_eq!(col(&svc, "default_warehouse"), "OTHER_DEV_WH");
+    assert_eq!(col(&svc, "default_secondary_roles"), "[\"ALL\"]");
+    let jane = user_row(&emu, "jane.doe_DEV");
+    assert_eq!(col(&jane, "login_name"), "JDOE");
+    assert_eq!(col(&jane, "disabled"), "true");
+    assert_eq!(col(&jane, "default_namespace"), "PUDO_MLOPS");
+    assert_eq!(users_of(&emu, "APP_DEV_ROLE"), ["SVC_DEV"]);
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // Out of band: an attribute, a revoked role, a role granted by hand.
+    sql(
+        &emu,
+        "ALTER USER SVC_DEV SET DEFAULT_WAREHOUSE = APP_DEV_WH",
+    );
+    sql(&emu, "REVOKE ROLE APP_DEV_ROLE FROM USER SVC_DEV");
+    sql(&emu, "GRANT ROLE APP_DEV_ROLE TO USER \"jane.doe_DEV\"");
+    let out = exits(
+        &project,
+        &emu,
+        &["drift", "-e", "dev", "--format", "json"],
+        2,
+    );
+    let report = json_of(&out);
+    let found: Vec<(String, String)> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["address"].as_str().unwrap().to_string(),
+                d["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("user.SVC_DEV".to_string(), "changed".to_string()),
+            (
+                "user_grant.\"jane.doe_DEV\".APP_DEV_ROLE".to_string(),
+                "membership_granted_outside".to_string()
+            ),
+            (
+                "user_grant.SVC_DEV.APP_DEV_ROLE".to_string(),
+                "membership_revoked".to_string()
+            ),
+        ],
+        "{report:#}"
+    );
+    // The refreshed plan puts them back; a role granted by hand is only
+    // reported (pudo revokes nothing it does not record).
+    let plan_file = project.path().join("refreshed.json");
+    let plan_path = plan_file.to_str().unwrap();
+    ok(
+        &project,
+        &emu,
+        &["plan", "-e", "dev", "--refresh", "--out", plan_path],
+    );
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", plan_path],
+    );
+    sql(&emu, "REVOKE ROLE APP_DEV_ROLE FROM USER \"jane.doe_DEV\"");
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // A user made by hand is imported.
+    sql(
+        &emu,
+        "CREATE USER BOT_DEV TYPE = SERVICE COMMENT = 'by hand' DEFAULT_ROLE = APP_DEV_ROLE",
+    );
+    sql(&emu, "GRANT ROLE APP_DEV_ROLE TO USER BOT_DEV");
+    project.write(
+        "environments/base.yaml",
+        &format!(
+            "{changed}  BOT_${{env}}: {{ type: SERVICE, comment: by hand, default_role: \"APP_${{env}}_ROLE\", roles: [\"APP_${{env}}_ROLE\"] }}\n"
+        ),
+    );
+    let out = ok(
+        &project,
+        &emu,
+        &[
+            "import",
+            "-e",
+            "dev",
+            "user.BOT_DEV",
+            "user_grant.BOT_DEV.APP_DEV_ROLE",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("imported user.BOT_DEV"),
+        "{}",
+        text(&out)
+    );
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // Dropped with --allow-drop.
+    project.write(
+        "environments/base.yaml",
+        changed.split("\nusers:").next().unwrap(),
+    );
+    exits(&project, &emu, &["apply", "-e", "dev", "--auto-approve"], 1);
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", "--allow-drop"],
+    );
+    assert!(row(&emu, "SHOW USERS", "SVC_DEV").is_none());
+    assert!(row(&emu, "SHOW USERS", "BOT_DEV").is_none());
+    plan_is_empty(&project, &emu);
+}
+
+#[test]
+fn passwords_and_dangling_references_are_refused() {
+    let project = custom(&users_config(
+        "  PW_${env}: { password: hunter2, default_warehouse: NOPE_WH, roles: [NOPE_ROLE] }\n",
+    ));
+    let out = project.pudo().args(["validate"]).output().unwrap();
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    for needle in [
+        "pudo does not manage passwords",
+        "key pair",
+        "warehouse `NOPE_WH` is not declared",
+        "users.PW_${env}.default_warehouse",
+        "role `NOPE_ROLE` is not declared",
+        "users.PW_${env}.roles[0]",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+}
+
+/// A git repository on `main` (the shared stack applies from a protected
+/// environment's branch).
+fn on_main(project: &TempProject) {
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "init",
+        ][..],
+    ] {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(project.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+}
+
+const MONITORS: &str = r#"
+environments:
+  DEV: { branches: [dev] }
+  PROD: { branches: [main], protected: true }
+
+resource_monitors:
+  CAP:
+    shared: true
+    credit_quota: 100
+    frequency: monthly
+    start_timestamp: immediately
+    triggers:
+      - { at_percent: 110, do: suspend_immediate }
+      - { at_percent: 80, do: notify }
+      - { at_percent: 100, do: Suspend }
+      - { at_percent: "90%", do: notify }
+
+warehouses:
+  WH_${env}: { size: xsmall, resource_monitor: CAP }
+"#;
+
+fn monitor(
+    emu: &Emulator,
+    name: &str,
+) -> Option<std::collections::BTreeMap<String, Option<String>>> {
+    row(emu, "SHOW RESOURCE MONITORS", name)
+}
+
+#[track_caller]
+fn stack_is_clean(project: &TempProject, emu: &Emulator, env: &str) {
+    ok(project, emu, &["plan", "-e", env, "--detailed-exitcode"]);
+    let out = ok(project, emu, &["drift", "-e", env, "--format", "json"]);
+    assert_eq!(json_of(&out)["clean"], json!(true), "{}", text(&out));
+}
+
+/// `config` with `line` added at the end of `resource_monitors:`.
+fn with_monitor(config: &str, line: &str) -> String {
+    config.replace("\nwarehouses:", &format!("  {line}\n\nwarehouses:"))
+}
+
+#[test]
+fn resource_monitors_end_to_end() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = custom(MONITORS);
+    on_main(&project);
+    ok(&project, &emu, &["validate"]);
+    let out = ok(&project, &emu, &["plan", "-e", "shared"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("CREATE RESOURCE MONITOR CAP WITH CREDIT_QUOTA = 100 FREQUENCY = MONTHLY START_TIMESTAMP = IMMEDIATELY TRIGGERS ON 80 PERCENT DO NOTIFY ON 90 PERCENT DO NOTIFY ON 100 PERCENT DO SUSPEND ON 110 PERCENT DO SUSPEND_IMMEDIATE"),
+        "{plan}"
+    );
+    assert!(!plan.contains("warning:"), "{plan}");
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("apply the shared stack first"), "{plan}");
+    assert!(
+        plan.contains("only an account administrator (ACCOUNTADMIN) may assign a resource monitor"),
+        "{plan}"
+    );
+    ok(&project, &emu, &["apply", "-e", "shared", "--auto-approve"]);
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    let cap = monitor(&emu, "CAP").unwrap();
+    assert_eq!(col(&cap, "credit_quota"), "100.00");
+    assert_eq!(col(&cap, "notify_at"), "80%,90%");
+    assert_eq!(col(&cap, "level"), "WAREHOUSE");
+    let wh = row(&emu, "SHOW WAREHOUSES", "WH_DEV").unwrap();
+    assert_eq!(col(&wh, "resource_monitor"), "CAP");
+    stack_is_clean(&project, &emu, "shared");
+    stack_is_clean(&project, &emu, "dev");
+
+    // Every attribute changed: one ALTER.
+    let changed = MONITORS
+        .replace("credit_quota: 100", "credit_quota: 250")
+        .replace("frequency: monthly", "frequency: WEEKLY")
+        .replace(
+            "start_timestamp: immediately",
+            "start_timestamp: 2030-01-01 00:00\n    end_timestamp: 2031-06-30\n    notify_users: [JANE]",
+        )
+        .replace("      - { at_percent: \"90%\", do: notify }\n", "")
+        .replace("at_percent: 110", "at_percent: 120");
+    project.write("environments/base.yaml", &changed);
+    let out = ok(&project, &emu, &["plan", "-e", "shared"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("ALTER RESOURCE MONITOR CAP SET CREDIT_QUOTA = 250 FREQUENCY = WEEKLY START_TIMESTAMP = '2030-01-01 00:00' END_TIMESTAMP = '2031-06-30' NOTIFY_USERS = (JANE) TRIGGERS ON 80 PERCENT DO NOTIFY ON 100 PERCENT DO SUSPEND ON 120 PERCENT DO SUSPEND_IMMEDIATE"),
+        "{plan}"
+    );
+    ok(&project, &emu, &["apply", "-e", "shared", "--auto-approve"]);
+    let cap = monitor(&emu, "CAP").unwrap();
+    assert_eq!(col(&cap, "credit_quota"), "250.00");
+    assert_eq!(col(&cap, "frequency"), "WEEKLY");
+    assert_eq!(col(&cap, "notify_at"), "80%");
+    assert_eq!(col(&cap, "suspend_immediately_at"), "120%");
+    assert_eq!(col(&cap, "notify_users"), "JANE");
+    stack_is_clean(&project, &emu, "shared");
+
+    // Out of band: the quota and the triggers.
+    sql(
+        &emu,
+        "ALTER RESOURCE MONITOR CAP SET CREDIT_QUOTA = 5 TRIGGERS ON 50 PERCENT DO SUSPEND",
+    );
+    let out = exits(
+        &project,
+        &emu,
+        &["drift", "-e", "shared", "--format", "json"],
+        2,
+    );
+    let report = json_of(&out);
+    assert_eq!(
+        report["drift"][0]["address"],
+        json!("resource_monitor.CAP"),
+        "{report:#}"
+    );
+    let names: Vec<&str> = report["drift"][0]["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["credit_quota", "triggers"], "{report:#}");
+    sql(
+        &emu,
+        "ALTER RESOURCE MONITOR CAP SET CREDIT_QUOTA = 250 TRIGGERS ON 80 PERCENT DO NOTIFY ON 100 PERCENT DO SUSPEND ON 120 PERCENT DO SUSPEND_IMMEDIATE",
+    );
+    stack_is_clean(&project, &emu, "shared");
+
+    // One made by hand is imported.
+    sql(
+        &emu,
+        "CREATE RESOURCE MONITOR HAND WITH CREDIT_QUOTA = 7 TRIGGERS ON 100 PERCENT DO SUSPEND",
+    );
+    let with_hand = with_monitor(
+        &changed,
+        "HAND: { shared: true, credit_quota: 7, triggers: [{ at_percent: 100, do: suspend }] }",
+    );
+    project.write("environments/base.yaml", &with_hand);
+    let out = ok(
+        &project,
+        &emu,
+        &["import", "-e", "shared", "resource_monitor.HAND"],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("imported resource_monitor.HAND"),
+        "{}",
+        text(&out)
+    );
+    stack_is_clean(&project, &emu, "shared");
+
+    // A monitor outside the shared stack: the plan says who may create it.
+    project.write(
+        "environments/base.yaml",
+        &with_monitor(&with_hand, "OWN_${env}: { credit_quota: 1 }"),
+    );
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("warning: `resource_monitor.OWN_DEV`: only an account administrator (ACCOUNTADMIN) may create and change resource monitors"),
+        "{plan}"
+    );
+
+    // Dropped with --allow-drop, after the warehouse lets go of it.
+    let without = MONITORS
+        .split("\nresource_monitors:")
+        .next()
+        .unwrap()
+        .to_string()
+        + "\nwarehouses:\n  WH_${env}: { size: xsmall }\n";
+    project.write("environments/base.yaml", &without);
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    let wh = row(&emu, "SHOW WAREHOUSES", "WH_DEV").unwrap();
+    assert_eq!(col(&wh, "resource_monitor"), "null");
+    exits(
+        &project,
+        &emu,
+        &["apply", "-e", "shared", "--auto-approve"],
+        1,
+    );
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "shared", "--auto-approve", "--allow-drop"],
+    );
+    assert!(monitor(&emu, "CAP").is_none() && monitor(&emu, "HAND").is_none());
+    ok(
+        &project,
+        &emu,
+        &["plan", "-e", "shared", "--detailed-exitcode"],
+    );
+    stack_is_clean(&project, &emu, "dev");
+}
+
+#[test]
+fn resource_monitor_rules_are_checked() {
+    let project = custom(
+        "environments:\n  DEV: { branches: [dev] }\nresource_monitors:\n  M:\n    frequency: monthly\n    triggers: [{ at_percent: 90, do: suspend }, { at_percent: 95, do: suspend }]\n  N: { start_timestamp: soon, triggers: [{ at_percent: 90, do: explode }] }\nwarehouses:\n  W: { resource_monitor: NOPE }\n",
+    );
+    let out = project.pudo().args(["validate"]).output().unwrap();
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    for needle in [
+        "base.yaml:6",
+        "at most 1 `suspend` trigger",
+        "a resource monitor with a `frequency` needs a `start_timestamp`",
+        "`do` is `notify`, `suspend` or `suspend_immediate`",
+        "resource_monitors.N.triggers[0]",
+        "resource_monitor `NOPE` is not declared",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+}
+
+const DATABASE_ROLES: &str = r#"
+environments:
+  DEV: { branches: [dev] }
+
+databases:
+  DR_${env}:
+    schemas:
+      FEATURES: {}
+    database_roles:
+      READER:
+        comment: "reads the \"features\""
+        grants:
+          - { on: "database DR_${env}", privileges: [USAGE] }
+          - { on: "schema DR_${env}.FEATURES", privileges: [usage, monitor] }
+        member_of: ["APP_${env}_ROLE"]
+      WRITER:
+        grants:
+          - { on: "schema DR_${env}.FEATURES", privileges: [CREATE TABLE] }
+        member_of: ["DR_${env}.READER"]
+
+roles:
+  APP_${env}_ROLE: {}
+"#;
+
+fn of_database_role(emu: &Emulator, role: &str) -> Vec<(String, String)> {
+    emu.sql(&format!("SHOW GRANTS OF DATABASE ROLE {role}"))
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r["granted_to"].clone().unwrap_or_default(),
+                r["grantee_name"].clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn database_roles_end_to_end() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = custom(DATABASE_ROLES);
+    ok(&project, &emu, &["validate"]);
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    for statement in [
+        "CREATE DATABASE ROLE DR_DEV.READER COMMENT = 'reads the \"features\"'",
+        "GRANT MONITOR, USAGE ON SCHEMA DR_DEV.FEATURES TO DATABASE ROLE DR_DEV.READER",
+        "GRANT DATABASE ROLE DR_DEV.READER TO ROLE APP_DEV_ROLE",
+        "GRANT DATABASE ROLE DR_DEV.WRITER TO DATABASE ROLE DR_DEV.READER",
+    ] {
+        assert!(plan.contains(statement), "{statement}\n{plan}");
+    }
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    let roles = emu.names("SHOW DATABASE ROLES IN DATABASE DR_DEV");
+    assert_eq!(roles, ["READER", "WRITER"]);
+    assert_eq!(
+        of_database_role(&emu, "DR_DEV.WRITER"),
+        [("DATABASE_ROLE".to_string(), "DR_DEV.READER".to_string())]
+    );
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // Changes: the comment, a privilege, a membership.
+    let changed = DATABASE_ROLES
+        .replace("reads the \\\"features\\\"", "reads")
+        .replace("[usage, monitor]", "[USAGE]")
+        .replace("member_of: [\"APP_${env}_ROLE\"]", "member_of: [SYSADMIN]");
+    project.write("environments/base.yaml", &changed);
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", "--allow-drop"],
+    );
+    assert_eq!(
+        of_database_role(&emu, "DR_DEV.READER"),
+        [("ROLE".to_string(), "SYSADMIN".to_string())]
+    );
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // Out of band: a privilege granted, a membership revoked, the comment.
+    sql(
+        &emu,
+        "GRANT MONITOR ON SCHEMA DR_DEV.FEATURES TO DATABASE ROLE DR_DEV.READER",
+    );
+    sql(
+        &emu,
+        "REVOKE DATABASE ROLE DR_DEV.WRITER FROM DATABASE ROLE DR_DEV.READER",
+    );
+    sql(
+        &emu,
+        "ALTER DATABASE ROLE DR_DEV.READER SET COMMENT = 'by hand'",
+    );
+    let out = exits(
+        &project,
+        &emu,
+        &["drift", "-e", "dev", "--format", "json"],
+        2,
+    );
+    let report = json_of(&out);
+    let found: Vec<(String, String)> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["address"].as_str().unwrap().to_string(),
+                d["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "database_role.DR_DEV.READER".to_string(),
+                "changed".to_string()
+            ),
+            (
+                "database_role_grant.DR_DEV.READER.schema.DR_DEV.FEATURES".to_string(),
+                "privileges".to_string()
+            ),
+            (
+                "database_role_member.DR_DEV.WRITER.database_role.DR_DEV.READER".to_string(),
+                "membership_revoked".to_string()
+            ),
+        ],
+        "{report:#}"
+    );
+
+    // Import of the state thrown away adopts everything again.
+    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
+    sql(
+        &emu,
+        "REVOKE MONITOR ON SCHEMA DR_DEV.FEATURES FROM DATABASE ROLE DR_DEV.READER",
+    );
+    sql(
+        &emu,
+        "GRANT DATABASE ROLE DR_DEV.WRITER TO DATABASE ROLE DR_DEV.READER",
+    );
+    sql(
+        &emu,
+        "ALTER DATABASE ROLE DR_DEV.READER SET COMMENT = 'reads'",
+    );
+    ok(&project, &emu, &["import", "-e", "dev", "--all"]);
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // Dropped with --allow-drop.
+    let without = format!(
+        "{}roles:\n  APP_${{env}}_ROLE: {{}}\n",
+        changed.split("    database_roles:").next().unwrap()
+    );
+    project.write("environments/base.yaml", &without);
+    exits(&project, &emu, &["apply", "-e", "dev", "--auto-approve"], 1);
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", "--allow-drop"],
+    );
+    assert!(
+        emu.names("SHOW DATABASE ROLES IN DATABASE DR_DEV")
+            .is_empty()
+    );
+    plan_is_empty(&project, &emu);
+}
+
+#[test]
+fn database_role_rules_are_checked() {
+    let project = custom(
+        "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  D:\n    database_roles:\n      R:\n        grants: [{ on: warehouse W, privileges: [USAGE] }]\n        member_of: [OTHER.X, D.NOPE]\n  OTHER: {}\nwarehouses:\n  W: {}\n",
+    );
+    let out = project.pudo().args(["validate"]).output().unwrap();
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    for needle in [
+        "a database role holds privileges on objects of its own database",
+        "databases.D.database_roles.R.grants[0].on",
+        "`OTHER.X` is neither an account role nor a database role of `D`",
+        "database_role `D.NOPE` is not declared",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+}
+
+const GRANT_FORMS: &str = r#"
+environments:
+  DEV: { branches: [dev] }
+
+external:
+  databases: [SNOWFLAKE]        # created from a share
+
+databases:
+  G_${env}:
+    schemas:
+      S: {}
+
+roles:
+  G_${env}_ROLE:
+    grants:
+      - { on: "database G_${env}", privileges: [USAGE] }
+      - { on: "schema G_${env}.S", privileges: [USAGE] }
+      - { on: "all tables in schema G_${env}.S", privileges: [SELECT] }
+      - { on: "all views in schema G_${env}.S", privileges: [SELECT] }
+      - { on: "future views in schema G_${env}.S", privileges: [SELECT] }
+      - { on: "future schemas in database G_${env}", privileges: [USAGE] }
+      - { on: "future tables in database G_${env}", privileges: [SELECT, INSERT] }
+      - { on: "future views in database G_${env}", privileges: [SELECT] }
+      - { on: database SNOWFLAKE, privileges: [imported privileges] }
+"#;
+
+#[test]
+fn every_grant_form_end_to_end() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = custom(GRANT_FORMS);
+    ok(&project, &emu, &["validate"]);
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    for statement in [
+        "GRANT SELECT ON ALL TABLES IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+        "GRANT SELECT ON ALL VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+        "GRANT SELECT ON FUTURE VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+        "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+        "GRANT INSERT, SELECT ON FUTURE TABLES IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+        "GRANT SELECT ON FUTURE VIEWS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+        "GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE G_DEV_ROLE",
+    ] {
+        assert!(plan.contains(statement), "{statement}\n{plan}");
+    }
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    plan_is_empty(&project, &emu);
+    // No table yet: `all tables` has nothing to compare.
+    drift_is_clean(&project, &emu);
+
+    // Tables made later get the future grant; `all tables` reads as what
+    // every table holds.
+    sql(&emu, "CREATE TABLE G_DEV.S.T1 (a INT)");
+    sql(&emu, "CREATE TABLE G_DEV.S.T2 (a INT)");
+    sql(&emu, "CREATE SCHEMA G_DEV.LATER");
+    drift_is_clean(&project, &emu);
+    sql(
+        &emu,
+        "REVOKE SELECT ON TABLE G_DEV.S.T1 FROM ROLE G_DEV_ROLE",
+    );
+    let out = exits(
+        &project,
+        &emu,
+        &["drift", "-e", "dev", "--format", "json"],
+        2,
+    );
+    let report = json_of(&out);
+    assert_eq!(
+        report["drift"],
+        json!([{
+            "address": "grant.G_DEV_ROLE.all_tables_in_schema.G_DEV.S",
+            "kind": "privileges",
+            "granted": [],
+            "revoked": ["SELECT"],
+        }]),
+        "{report:#}"
+    );
+    // Applying the grant again covers every table.
+    let plan_file = project.path().join("refreshed.json");
+    let plan_path = plan_file.to_str().unwrap();
+    ok(
+        &project,
+        &emu,
+        &["plan", "-e", "dev", "--refresh", "--out", plan_path],
+    );
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", plan_path],
+    );
+    drift_is_clean(&project, &emu);
+
+    // Imported from scratch, and dropped.
+    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
+    let out = ok(&project, &emu, &["import", "-e", "dev", "--all"]);
+    // No view exists: `all views` is left to apply (a GRANT of nothing).
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("left to `pudo apply`: grant.G_DEV_ROLE.all_views_in_schema.G_DEV.S"),
+        "{}",
+        text(&out)
+    );
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+    project.write(
+        "environments/base.yaml",
+        GRANT_FORMS.split("    grants:").next().unwrap(),
+    );
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", "--allow-drop"],
+    );
+    let left: Vec<String> = emu
+        .sql("SHOW GRANTS TO ROLE G_DEV_ROLE")
+        .unwrap()
+        .into_iter()
+        .filter(|r| r["privilege"].as_deref() != Some("OWNERSHIP"))
+        .map(|r| format!("{:?} {:?}", r["privilege"], r["name"]))
+        .collect();
+    // What the future grants gave objects made since stays (Snowflake
+    // revokes a future grant, not what it already granted).
+    assert_eq!(
+        left,
+        [
+            "Some(\"INSERT\") Some(\"G_DEV.S.T1\")",
+            "Some(\"INSERT\") Some(\"G_DEV.S.T2\")",
+            "Some(\"USAGE\") Some(\"G_DEV.LATER\")",
+        ]
+    );
+    plan_is_empty(&project, &emu);
+}
+
+#[test]
+fn imported_privileges_need_a_shared_database() {
+    let project = custom(
+        "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  MINE: {}\nroles:\n  R:\n    grants:\n      - { on: database MINE, privileges: [IMPORTED PRIVILEGES] }\n      - { on: schema MINE.PUBLIC, privileges: [IMPORTED PRIVILEGES] }\n      - { on: database SNOW, privileges: [IMPORTED PRIVILEGES, USAGE] }\nexternal:\n  databases: [SNOW]\n",
+    );
+    let out = project.pudo().args(["validate"]).output().unwrap();
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    for needle in [
+        "`database.MINE` is declared here, so it does not come from a share",
+        "IMPORTED PRIVILEGES is granted on a database created from a share",
+        "IMPORTED PRIVILEGES is the only privilege",
+        "roles.R.grants[0].on",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+}
