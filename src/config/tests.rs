@@ -46,6 +46,9 @@ fn example_resolves_every_stack() {
         [
             "database.PUDO_MLOPS",
             "schema.PUDO_MLOPS.SHARED_DATA",
+            "user.PUDO_CI",
+            "user_grant.PUDO_CI.SECURITYADMIN",
+            "user_grant.PUDO_CI.SYSADMIN",
             "resource_monitor.PUDO_PLATFORM_MONITOR"
         ]
     );
@@ -65,7 +68,7 @@ fn example_resolves_every_stack() {
         // 3 schemas, warehouse, role, 8 grants, 1 role grant, 4 tasks, the
         // service user and its role.
         assert_eq!(model.owned_by(&stack).count(), 20, "{env}");
-        assert_eq!(model.owned_by(&StackName::shared()).count(), 3, "{env}");
+        assert_eq!(model.owned_by(&StackName::shared()).count(), 6, "{env}");
         let role = id(&format!("PUDO_{env}_ROLE"));
         let future = &model.resources[&kinds::grant::id(
             role.clone(),

@@ -16,7 +16,7 @@ fn validate_passes_on_the_example() {
     exit: 0
     --- stdout
     --- stderr
-    ok: configuration is valid: 4 stacks (resources: shared 3, dev 20, staging 20, prod 20)
+    ok: configuration is valid: 4 stacks (resources: shared 6, dev 20, staging 20, prod 20)
     ");
 }
 
