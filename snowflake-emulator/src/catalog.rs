@@ -126,6 +126,9 @@ pub struct Table {
     pub change_tracking: bool,
     #[serde(default)]
     pub params: Params,
+    /// Names the table's rows in the data store (new for every CREATE, kept by renames).
+    #[serde(default)]
+    pub data_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -282,6 +285,9 @@ pub struct Catalog {
     pub role_grants: Vec<RoleGrant>,
     pub future_grants: Vec<FutureGrant>,
     pub account_params: Params,
+    /// Table rows (`crate::sql_engine`): not part of the JSON; kept in SQLite.
+    #[serde(skip)]
+    pub data: crate::sql_engine::DataStore,
 }
 
 impl Catalog {

@@ -17,3 +17,4 @@ pub mod privileges;
 pub mod result;
 pub mod server;
 pub mod show_columns;
+pub mod sql_engine;

@@ -6,6 +6,14 @@ pub enum ColType {
     Fixed,
     Boolean,
     TimestampLtz,
+    /// Table data (`crate::sql_engine`): NUMBER(precision, scale).
+    Number(u32, u32),
+    Real,
+    TimestampNtz,
+    /// TIMESTAMP_LTZ of a table column (scale 9).
+    TimestampLtz9,
+    Date,
+    Variant,
 }
 
 #[derive(Debug, Clone, PartialEq)]

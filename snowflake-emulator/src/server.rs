@@ -152,6 +152,12 @@ impl State {
                 grant_option: false,
             });
         }
+        if let Some(p) = &config.data {
+            let mut file = p.as_os_str().to_owned();
+            file.push(".tables.sqlite");
+            catalog.data = crate::sql_engine::DataStore::open(std::path::Path::new(&file))?;
+        }
+        crate::sql_engine::reconcile(&mut catalog).map_err(|e| e.message)?;
         let faults = Faults::default();
         for f in &config.faults {
             faults.add(f.clone())?;
@@ -286,11 +292,24 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, D
         }
         (Method::POST, "/session") => {
             if let Some(t) = token_of(&req) {
-                state
+                let gone = state
                     .sessions
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .remove(&t);
+                if let Some(entry) = gone {
+                    let id = entry
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .sess
+                        .id;
+                    state
+                        .catalog
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .data
+                        .session_closed(id);
+                }
             }
             ok(&json!({"success": true, "code": null, "message": null, "data": null}))
         }
@@ -537,6 +556,8 @@ fn session_parameters() -> Json {
         {"name": "CLIENT_TELEMETRY_ENABLED", "value": false},
         {"name": "CLIENT_PREFETCH_THREADS", "value": 4},
         {"name": "AUTOCOMMIT", "value": true},
+        // No stages: array binds always travel inline in `bindings`.
+        {"name": "CLIENT_STAGE_ARRAY_BINDING_THRESHOLD", "value": 0},
     ])
 }
 
@@ -607,6 +628,12 @@ fn rowtype(r: &QueryResult) -> Json {
                     ColType::Fixed => ("fixed", Json::Null, json!(38), json!(0)),
                     ColType::Boolean => ("boolean", Json::Null, Json::Null, Json::Null),
                     ColType::TimestampLtz => ("timestamp_ltz", Json::Null, json!(0), json!(3)),
+                    ColType::Number(p, s) => ("fixed", Json::Null, json!(p), json!(s)),
+                    ColType::Real => ("real", Json::Null, Json::Null, Json::Null),
+                    ColType::TimestampNtz => ("timestamp_ntz", Json::Null, json!(0), json!(9)),
+                    ColType::TimestampLtz9 => ("timestamp_ltz", Json::Null, json!(0), json!(9)),
+                    ColType::Date => ("date", Json::Null, Json::Null, Json::Null),
+                    ColType::Variant => ("variant", json!(16777216), Json::Null, Json::Null),
                 };
                 json!({
                     "name": c.name, "database": "", "schema": "", "table": "", "nullable": true,
@@ -616,6 +643,20 @@ fn rowtype(r: &QueryResult) -> Json {
             })
             .collect(),
     )
+}
+
+/// Snowflake's statement type ids: DML results by their count columns (the
+/// Python connector takes `rowcount` from them), DDL/status, else SELECT.
+fn statement_type(r: &QueryResult) -> u64 {
+    let names = r.column_names();
+    match names.as_slice() {
+        ["status"] => 24576,
+        ["number of rows inserted"] => 0x3100,
+        ["number of rows updated", ..] => 0x3200,
+        ["number of rows deleted"] => 0x3300,
+        ["number of rows inserted", "number of rows updated", ..] => 0x3400,
+        _ => 4096,
+    }
 }
 
 async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropConnection> {
@@ -642,7 +683,10 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
         }
     };
     let sql = body["sqlText"].as_str().unwrap_or("").to_string();
-    let parsed = parser::parse(&sql);
+    let mut parsed = parser::parse(&sql);
+    if let Ok(parser::Stmt::Sql { binds, .. }) = &mut parsed {
+        *binds = body["bindings"].clone();
+    }
     state
         .stats
         .count(parsed.as_ref().map(|s| s.kind_label()).unwrap_or("other"));
@@ -665,27 +709,47 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
             FaultAction::Drop => {}
         }
     }
-    let outcome = {
-        let mut guard = entry
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let SessionEntry { sess, account } = &mut *guard;
-        parsed.and_then(|stmt| {
-            let mut cat = state
-                .catalog
+    // A statement blocked by another session's transaction is retried (for
+    // up to a minute) without holding any lock.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let outcome = loop {
+        let attempt = {
+            let mut guard = entry
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let out = Exec {
-                cat: &mut cat,
-                sess,
-                account,
+            let SessionEntry { sess, account } = &mut *guard;
+            parsed.clone().and_then(|stmt| {
+                let mut cat = state
+                    .catalog
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let out = Exec {
+                    cat: &mut cat,
+                    sess,
+                    account,
+                }
+                .run(stmt)?;
+                if out.changed {
+                    state.persist(&cat)?;
+                }
+                Ok((out, sess.clone()))
+            })
+        };
+        match attempt {
+            Err(e) if e.code == crate::sql_engine::BUSY => {
+                if std::time::Instant::now() > deadline {
+                    break Err(SfError::new(
+                        "000625",
+                        "57014",
+                        format!(
+                            "Statement '{qid}' has locked table and is waiting for another transaction; timed out."
+                        ),
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            .run(stmt)?;
-            if out.changed {
-                state.persist(&cat)?;
-            }
-            Ok((out, sess.clone()))
-        })
+            other => break other,
+        }
     };
     if fault.is_some() {
         return Err(DropConnection);
@@ -697,6 +761,7 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
     let r = out.result;
     let total = r.rows.len();
     let rowtype = rowtype(&r);
+    let stmt_type = statement_type(&r);
     let mut rows = r.rows;
     let mut data = json!({
         "queryId": qid, "queryResultFormat": "json", "rowtype": rowtype,
@@ -704,7 +769,7 @@ async fn query(state: &Arc<State>, req: Request<Incoming>) -> Result<Resp, DropC
         "parameters": session_parameters(),
         "finalDatabaseName": sess.database, "finalSchemaName": sess.schema,
         "finalWarehouseName": sess.warehouse, "finalRoleName": sess.role,
-        "statementTypeId": if r.columns.len() == 1 && r.columns[0].name == "status" { 24576 } else { 4096 },
+        "statementTypeId": stmt_type,
     });
     let chunk_rows = state.config.chunk_rows;
     if chunk_rows > 0 && rows.len() > chunk_rows {

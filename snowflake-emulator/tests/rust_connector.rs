@@ -93,7 +93,8 @@ async fn ddl_show_and_errors() {
         msg.contains("syntax error line 1 at position 18 unexpected 'NONSENSE'."),
         "{msg}"
     );
-    assert_eq!(error_code(&s, "SELECT * FROM t").await.0, "001003");
+    // Tables hold rows now: a missing one is 002003, as in Snowflake.
+    assert_eq!(error_code(&s, "SELECT * FROM t").await.0, "002003");
 
     // Drop takes the schemas and the grants with it.
     rows(&s, "DROP DATABASE demo_db").await;
@@ -500,4 +501,56 @@ async fn session_endpoints_over_raw_http() {
     let mut out = String::new();
     std::io::Read::read_to_string(&mut s, &mut out).unwrap();
     assert!(out.contains(r#""success":true"#), "{out}");
+}
+
+#[tokio::test]
+async fn table_data_with_positional_and_named_binds() {
+    use snowflake_connector_rs::Statement;
+    let emu = Emulator::start(&[]);
+    let s = emu.session().await;
+    rows(&s, "CREATE DATABASE d").await;
+    rows(
+        &s,
+        "CREATE TABLE runs (id INT, team VARCHAR, score NUMBER(10,2))",
+    )
+    .await;
+    let r = s
+        .query(
+            Statement::new("INSERT INTO runs VALUES (?, ?, ?), (?, ?, ?)")
+                .bind(1_i64)
+                .bind("a")
+                .bind(1.5_f64)
+                .bind(2_i64)
+                .bind("b")
+                .bind(2.25_f64),
+        )
+        .await
+        .unwrap()
+        .collect::<Vec<snowflake_connector_rs::DynamicRow>>()
+        .await
+        .unwrap();
+    assert_eq!(text(&r[0], "number of rows inserted").as_deref(), Some("2"));
+    let r = s
+        .query(
+            Statement::new_named("UPDATE runs SET team = :team WHERE id = :id")
+                .bind_named("team", "bee")
+                .bind_named("id", 2_i64),
+        )
+        .await
+        .unwrap()
+        .collect::<Vec<snowflake_connector_rs::DynamicRow>>()
+        .await
+        .unwrap();
+    assert_eq!(text(&r[0], "number of rows updated").as_deref(), Some("1"));
+    let r = rows(
+        &s,
+        "SELECT team, score, ROW_NUMBER() OVER (ORDER BY score DESC) AS rn FROM runs ORDER BY id",
+    )
+    .await;
+    assert_eq!(text(&r[1], "TEAM").as_deref(), Some("bee"));
+    assert_eq!(text(&r[1], "RN").as_deref(), Some("1"));
+    assert_eq!(
+        columns(&s, "SELECT COUNT(*), MAX(team) FROM runs").await,
+        ["COUNT(*)", "MAX(TEAM)"]
+    );
 }

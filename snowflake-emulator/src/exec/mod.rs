@@ -71,6 +71,36 @@ impl Exec<'_> {
         if let Some(refused) = self.authorize(&stmt)? {
             return Ok(refused);
         }
+        if matches!(
+            stmt,
+            Stmt::Create { .. } | Stmt::Drop { .. } | Stmt::Alter { .. }
+        ) {
+            // DDL waits for other sessions' transactions and commits this one's.
+            crate::sql_engine::check_busy(self)?;
+            crate::sql_engine::implicit_commit(self)?;
+        }
+        // Statements that can create or drop tables: the data store follows.
+        let tables_change = match &stmt {
+            Stmt::Create {
+                kind, or_replace, ..
+            } => {
+                *kind == kinds::Kind::Table
+                    || (*or_replace && matches!(kind, kinds::Kind::Database | kinds::Kind::Schema))
+            }
+            Stmt::Drop { kind, .. } => matches!(
+                kind,
+                kinds::Kind::Table | kinds::Kind::Database | kinds::Kind::Schema
+            ),
+            _ => false,
+        };
+        let out = self.run_stmt(stmt)?;
+        if out.changed && tables_change {
+            crate::sql_engine::reconcile(self.cat)?;
+        }
+        Ok(out)
+    }
+
+    fn run_stmt(&mut self, stmt: Stmt) -> Result<Outcome, SfError> {
         match stmt {
             Stmt::Create {
                 kind,
@@ -142,7 +172,8 @@ impl Exec<'_> {
                 })
             }
             Stmt::ExecuteTask(name) => kinds::task::execute(self, &name),
-            Stmt::Transaction(_) => done(false),
+            Stmt::Transaction(t) => crate::sql_engine::transaction(self, t),
+            Stmt::Sql { text, binds } => crate::sql_engine::run(self, &text, &binds),
         }
     }
 

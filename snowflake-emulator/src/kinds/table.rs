@@ -151,6 +151,7 @@ impl ObjectKind for TableKind {
             columns: spec.columns,
             change_tracking: false,
             params: Default::default(),
+            data_id: uuid::Uuid::new_v4().simple().to_string(),
         }
     }
 
@@ -213,7 +214,10 @@ impl ObjectKind for TableKind {
                     ),
                     ("comment", text(t.comment.clone().unwrap_or_default())),
                     ("cluster_by", text("")),
-                    ("rows", num(0)),
+                    (
+                        "rows",
+                        num(crate::sql_engine::row_count(ex.cat, &t.data_id)),
+                    ),
                     ("bytes", num(0)),
                     ("owner", text(&t.owner)),
                     ("retention_time", text(retention)),

@@ -229,6 +229,12 @@ pub enum Stmt {
     Transaction(&'static str),
     /// `EXECUTE TASK name`.
     ExecuteTask(Name),
+    /// A query with FROM or a DML statement, run by `crate::sql_engine`:
+    /// its text and the request's `bindings`.
+    Sql {
+        text: String,
+        binds: serde_json::Value,
+    },
 }
 
 impl Stmt {
@@ -244,11 +250,36 @@ impl Stmt {
             Stmt::Show(_) => "show",
             Stmt::Select(_) => "select",
             Stmt::Describe { .. } | Stmt::Transaction(_) | Stmt::ExecuteTask(_) => "other",
+            Stmt::Sql { text, .. } => {
+                if crate::sql_engine::is_query(text) {
+                    "select"
+                } else {
+                    "other"
+                }
+            }
         }
     }
 }
 
 pub fn parse(sql: &str) -> Result<Stmt, SfError> {
+    let native = parse_native(sql);
+    // Queries with FROM (or functions the context SELECT does not know) and DML
+    // go to the SQL engine.
+    let to_engine = match &native {
+        Err(_) => true,
+        Ok(Stmt::Select(items)) => items.iter().any(|i| !select::context_only(&i.expr)),
+        Ok(_) => false,
+    };
+    if to_engine && crate::sql_engine::handles(sql) {
+        return Ok(Stmt::Sql {
+            text: sql.to_string(),
+            binds: serde_json::Value::Null,
+        });
+    }
+    native
+}
+
+fn parse_native(sql: &str) -> Result<Stmt, SfError> {
     let toks = tokenize(sql)?;
     let mut p = Parser {
         toks,

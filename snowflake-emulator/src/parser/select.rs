@@ -74,6 +74,46 @@ impl Parser {
     }
 }
 
+/// Functions that `exec::select` evaluates itself (SELECT without FROM).
+const CONTEXT_FUNCTIONS: &[&str] = &[
+    "CURRENT_ACCOUNT",
+    "CURRENT_ACCOUNT_NAME",
+    "CURRENT_ORGANIZATION_NAME",
+    "CURRENT_REGION",
+    "CURRENT_VERSION",
+    "CURRENT_USER",
+    "CURRENT_ROLE",
+    "CURRENT_ROLE_TYPE",
+    "CURRENT_SECONDARY_ROLES",
+    "CURRENT_AVAILABLE_ROLES",
+    "CURRENT_SESSION",
+    "CURRENT_DATABASE",
+    "CURRENT_SCHEMA",
+    "CURRENT_SCHEMAS",
+    "CURRENT_WAREHOUSE",
+    "CURRENT_CLIENT",
+    "CURRENT_TIMESTAMP",
+    "SYSDATE",
+    "LOCALTIMESTAMP",
+    "IS_ROLE_IN_SESSION",
+    "SYSTEM$BOOTSTRAP_DATA_REQUEST",
+    "SYSTEM$TASK_DEPENDENTS_ENABLE",
+    "SYSTEM$SHOW_ACTIVE_BEHAVIOR_CHANGE_BUNDLES",
+];
+
+/// True when the expression uses only literals and the context functions;
+/// anything else (UPPER, PARSE_JSON, ...) is left to the SQL engine.
+pub(super) fn context_only(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) => true,
+        Expr::Neg(x) => context_only(x),
+        Expr::Call(f, args) => {
+            (CONTEXT_FUNCTIONS.contains(&f.as_str()) || f.starts_with("SYSTEM$"))
+                && args.iter().all(context_only)
+        }
+    }
+}
+
 /// Column name Snowflake gives an unaliased select item: its text, upper-cased.
 fn render_tokens(toks: &[Token]) -> String {
     let mut s = String::new();
