@@ -31,6 +31,10 @@ use std::sync::OnceLock;
 /// The file under the project root that marks it.
 pub const BASE_FILE: &str = "environments/base.yaml";
 
+/// What `${env}` expands to in [`Project::resolve_factored`]: a valid
+/// identifier part that no configuration writes (shown as `<ENV>`).
+pub const ENV_PLACEHOLDER: &str = "PUDO0ENV0PLACEHOLDER";
+
 /// The folder that holds base.yaml and the overrides.
 pub const ENVIRONMENTS_DIR: &str = "environments";
 
@@ -178,6 +182,23 @@ impl Project {
     /// for an environment's stack, its own objects plus the shared ones it
     /// depends on (tagged with their owning stack).
     pub fn resolve(&self, stack: &StackName) -> Result<Model, Diagnostics> {
+        self.resolve_with(stack, None)
+    }
+
+    /// An environment's model with every `${env}` written as
+    /// [`ENV_PLACEHOLDER`] instead of the environment's name (its override,
+    /// variables and lifecycle still apply): names and values then show
+    /// exactly where the configuration wrote `${env}`, which a text search
+    /// for the name cannot tell (`PROD` written literally stays `PROD`).
+    pub fn resolve_factored(&self, env: &str) -> Result<Model, Diagnostics> {
+        self.resolve_with(&StackName::for_environment(env), Some(ENV_PLACEHOLDER))
+    }
+
+    fn resolve_with(
+        &self,
+        stack: &StackName,
+        env_text: Option<&str>,
+    ) -> Result<Model, Diagnostics> {
         if stack.is_shared() {
             return self.shared_model().clone();
         }
@@ -196,6 +217,9 @@ impl Project {
         };
         let overlay = self.overlays.get(&env.name);
         let vars = merged_vars(&self.base, overlay);
+        // Overlay keys match base names as expanded with the real name
+        // (`PUDO_PROD_WH` addresses `PUDO_${env}_WH`); the merged entry keeps
+        // the base's key, so `env_text` applies where `${env}` was written.
         let x = Expander::new(Some(&env.name), &vars);
         let merged = self.merged(overlay, x);
         let root = self.root.clone();
@@ -204,6 +228,7 @@ impl Project {
         let settings = validate::Settings {
             lifecycle: &env.lifecycle,
             component: Some(&reader),
+            env_text,
         };
         let model = validate::build_model(&merged, &self.files, Some(&env.name), &vars, &settings)?;
         if let (Ok(shared), Some(overlay)) = (self.shared_model(), overlay) {

@@ -75,6 +75,9 @@ pub(crate) struct Settings<'a> {
     /// A component folder's merged configuration in the environment, as
     /// JSON; `Err` is the message.
     pub component: Option<&'a ComponentReader>,
+    /// What `${env}` expands to when not the environment's name (the
+    /// promotion preview expands it to [`super::ENV_PLACEHOLDER`]).
+    pub env_text: Option<&'a str>,
 }
 
 /// Reads a component folder (relative to the project) as JSON.
@@ -89,7 +92,8 @@ fn build_model_with(
     settings: &Settings<'_>,
     may_split: bool,
 ) -> Result<Model, Diagnostics> {
-    let (owners, grants_role) = role_settings(doc, Expander::new(env, vars));
+    let env_text = settings.env_text.or(env);
+    let (owners, grants_role) = role_settings(doc, Expander::new(env_text, vars));
     let new_builder = || {
         let mut b = Builder {
             owners: owners.clone(),
@@ -99,7 +103,7 @@ fn build_model_with(
             settings: *settings,
             sibling_edges: Vec::new(),
             pending_roles: Vec::new(),
-            x: Expander::new(env, vars),
+            x: Expander::new(env_text, vars),
             diags: Diagnostics::default(),
             resources: BTreeMap::new(),
             external: Vec::new(),

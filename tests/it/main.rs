@@ -12,6 +12,7 @@ mod onboarding;
 mod permissions;
 mod plan;
 mod plan_budget;
+mod promotion;
 mod schema;
 mod support;
 mod tasks;
