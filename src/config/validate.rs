@@ -14,7 +14,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 /// Top-level keys of an environments file besides the kinds' sections.
-const PLAIN_TOP_KEYS: &[&str] = &["environments", "vars", "external", "owners", "grants_role"];
+const PLAIN_TOP_KEYS: &[&str] = &[
+    "environments",
+    "vars",
+    "external",
+    "owners",
+    "grants_role",
+    "promotion",
+    "connection",
+];
 
 const GRANT_KEYS: &[&str] = &["on", "privileges", "remove"];
 
@@ -206,7 +214,7 @@ fn split_document(doc: &Node) -> Option<(Vec<Unit<'_>>, Vec<Unit<'_>>)> {
     let mut units = Vec::with_capacity(entries.len());
     for e in entries {
         units.push(match e.key.as_str() {
-            "environments" => continue,
+            "environments" | "promotion" | "connection" => continue,
             "vars" | "external" | "owners" | "grants_role" => Unit::Section(e),
             key => match (top_kind(key), &e.value.kind) {
                 (Some(kind), Kind::Map(items)) => Unit::Resources(kind, items.as_slice()),
@@ -617,7 +625,7 @@ impl<'a> Builder<'a> {
         for e in entries {
             match e.key.as_str() {
                 // Read by the loader.
-                "environments" => {}
+                "environments" | "promotion" | "connection" => {}
                 "vars" => self.vars(e),
                 "external" => self.externals(e),
                 "owners" | "grants_role" => self.role_setting(e),
