@@ -268,7 +268,7 @@ pub fn load_with_toml(
 
 impl Connection {
     /// The configuration's `connection:` role and warehouse, where nothing
-    /// but `connections.toml` set them (files and the process environment
+    /// (or an empty value) but `connections.toml` set them (files and the process environment
     /// win over the configuration, the configuration over connections.toml).
     pub fn apply_defaults(&mut self, config: &crate::promotion::ConnectionConfig) {
         for (var, slot, value) in [
@@ -280,7 +280,9 @@ impl Connection {
             ),
         ] {
             let Some(value) = value else { continue };
-            let overridable = matches!(self.sources.get(var), None | Some(Source::Toml(..)));
+            // Empty in a file or the process environment counts as unset.
+            let overridable =
+                slot.is_none() || matches!(self.sources.get(var), None | Some(Source::Toml(..)));
             if overridable {
                 *slot = Some(value.clone());
                 self.sources.insert(var.to_string(), Source::Config);
@@ -476,6 +478,68 @@ mod tests {
         assert_eq!(conn.files.len(), 2);
         // The process environment itself is untouched.
         assert!(std::env::var("SNOWFLAKE_USER").ok().as_deref() != Some("dev_user"));
+    }
+
+    #[test]
+    fn connections_toml_is_the_lowest_layer() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            home.path().join("connections.toml"),
+            "# Snowflake CLI connections\n[other]\naccount = \"no\"\n\n[pudo_staging]\naccount = \"acme-toml\"\nuser = \"toml_user\"\npassword = \"toml-secret\"\nrole = \"TOML_ROLE\"\nwarehouse = \"TOML_WH\"\nhost = \"127.0.0.1\"\nport = 8080\nprotocol = \"http\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(".env"), "SNOWFLAKE_USER=env_user\n").unwrap();
+        std::fs::write(
+            dir.path().join(".env.staging"),
+            "SNOWFLAKE_WAREHOUSE=ENV_WH\n",
+        )
+        .unwrap();
+        let home_dir = home.path().display().to_string();
+        let process = |name: &str| match name {
+            "SNOWFLAKE_HOME" => Some(home_dir.clone()),
+            "SNOWFLAKE_DEFAULT_CONNECTION_NAME" => Some("other".to_string()),
+            "SNOWFLAKE_ACCOUNT" => Some("acme-process".to_string()),
+            _ => None,
+        };
+        // `connection: name:` wins over SNOWFLAKE_DEFAULT_CONNECTION_NAME.
+        let mut conn = load_with_toml(
+            dir.path(),
+            Some("STAGING"),
+            None,
+            Some("pudo_staging"),
+            &process,
+        )
+        .unwrap();
+        // process > .env.<env> > .env > connections.toml
+        assert_eq!(conn.account.as_deref(), Some("acme-process"));
+        assert_eq!(conn.warehouse.as_deref(), Some("ENV_WH"));
+        assert_eq!(conn.user.as_deref(), Some("env_user"));
+        assert_eq!(conn.role.as_deref(), Some("TOML_ROLE"));
+        assert_eq!(conn.url.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(
+            conn.password.as_ref().map(Secret::expose),
+            Some("toml-secret")
+        );
+        assert!(
+            matches!(conn.sources["SNOWFLAKE_ROLE"], Source::Toml(_, ref n) if n == "pudo_staging")
+        );
+        // `connection:` role / warehouse: over connections.toml, under files and process.
+        conn.apply_defaults(&crate::promotion::ConnectionConfig {
+            role: Some("PUDO_STAGING_ROLE".into()),
+            warehouse: Some("PUDO_STAGING_WH".into()),
+            name: None,
+        });
+        assert_eq!(conn.role.as_deref(), Some("PUDO_STAGING_ROLE"));
+        assert_eq!(conn.sources["SNOWFLAKE_ROLE"], Source::Config);
+        assert_eq!(conn.warehouse.as_deref(), Some("ENV_WH"));
+        assert!(!format!("{:?}", conn.describe()).contains("toml-secret"));
+        // The default connection name, when the configuration names none.
+        let conn = load_with_toml(dir.path(), None, None, None, &process).unwrap();
+        assert_eq!(conn.user.as_deref(), Some("env_user"));
+        // A named connection that is not in the file is an error.
+        let err = load_with_toml(dir.path(), None, None, Some("nope"), &process).unwrap_err();
+        assert!(err.to_string().contains("no connection `[nope]`"), "{err}");
     }
 
     #[cfg(unix)]
