@@ -349,7 +349,8 @@ fn toml_connection(path: &Path, name: &str) -> Result<Vec<(String, String)>, Dot
                 .trim_start_matches("connections.")
                 .trim_matches('"')
                 .to_string();
-            found |= section == name;
+            // `pudo_${env}` expands to `pudo_PROD`: names match in any case.
+            found |= section.eq_ignore_ascii_case(name);
             current = Some(section);
             continue;
         }
@@ -359,7 +360,10 @@ fn toml_connection(path: &Path, name: &str) -> Result<Vec<(String, String)>, Dot
                 line: i + 1,
             });
         };
-        if current.as_deref() != Some(name) {
+        if !current
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(name))
+        {
             continue;
         }
         let value = value.trim();

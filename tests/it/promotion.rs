@@ -214,6 +214,38 @@ mod against_the_emulator {
             text(&md)
         );
 
+        // FROM from `--env` (or the branch) when only TO is given.
+        let t = exit(
+            &run(&emu, &project, &["-e", "staging", "promote", "prod"]),
+            0,
+        );
+        assert!(t.contains("STAGING (candidate) -> PROD (baseline)"), "{t}");
+
+        // Connections from Snowflake's connections.toml, one per environment
+        // (`connection: { name: pudo_${env} }`), nothing in the process environment.
+        let home = tempfile::tempdir().unwrap();
+        let mut toml = String::new();
+        for env in ["staging", "prod"] {
+            toml.push_str(&format!(
+                "[pudo_{env}]\naccount = \"pudo_test\"\nuser = \"{}\"\npassword = \"{}\"\nhost = \"{}\"\nport = {}\nprotocol = \"http\"\n\n",
+                crate::emulator::USER, emu.password, emu.host, emu.port
+            ));
+        }
+        std::fs::write(home.path().join("connections.toml"), toml).unwrap();
+        project.write(
+            "environments/base.yaml",
+            &base.replace("connection:\n", "connection:\n  name: pudo_${env}\n"),
+        );
+        let out = pudo_in(project.path())
+            .args(["promote", "STAGING", "PROD"])
+            .env("SNOWFLAKE_HOME", home.path())
+            .output()
+            .unwrap();
+        let t = exit(&out, 0);
+        assert!(t.contains("every check passed"), "{t}");
+        assert!(!t.contains(&emu.password), "{t}");
+        project.write("environments/base.yaml", &base);
+
         // Worse than PROD by more than the tolerance: exit 2.
         metric(&emu, "STAGING", 0.70, "2026-01-03 00:00:00");
         let t = exit(&run(&emu, &project, &["promote", "STAGING", "PROD"]), 2);
