@@ -159,7 +159,7 @@ pub fn evaluate(ctx: &Context, project: &Project, from: &str, to: &str) -> Resul
                 .iter()
                 .position(|c| c.name == check.name)
                 .map(|i| baseline[i].clone());
-            judge(check, measured, base, rule, to)
+            judge(check, measured, base, rule, from, to)
         })
         .collect();
     let passed = checks.iter().all(|c| c.verdict == Verdict::Pass);
@@ -179,6 +179,7 @@ fn judge(
     candidate: Measurement,
     baseline: Option<Measurement>,
     rule: MissingBaseline,
+    from: &str,
     to: &str,
 ) -> CheckResult {
     let mut result = CheckResult {
@@ -193,9 +194,11 @@ fn judge(
     let mut errors = Vec::new();
     match &candidate {
         Ok(Measured::Value(v)) => result.candidate = Some(*v),
-        Ok(Measured::Missing) => {
-            errors.push("the candidate returned no value (no row, or NULL)".to_string())
-        }
+        Ok(Measured::Missing) => errors.push(describe(
+            check,
+            from,
+            "expected one row with a value, got no row or NULL",
+        )),
         Err(e) => errors.push(e.clone()),
     }
     match &baseline {
@@ -245,6 +248,15 @@ fn judge(
     result
 }
 
+/// A check's error: the check, the environment, what came back, the query.
+fn describe(check: &CheckDef, env: &str, what: &str) -> String {
+    format!(
+        "check `{}` in {env}: {what}\n  query: {}",
+        check.name,
+        check.query.split_whitespace().collect::<Vec<_>>().join(" ")
+    )
+}
+
 /// Every check's query in `env`, concurrently, with the environment's
 /// connection. Errors name the check, the environment and the query.
 fn measure_all(
@@ -253,13 +265,7 @@ fn measure_all(
     env: &str,
     config: &PromotionConfig,
 ) -> Vec<Measurement> {
-    let describe = |check: &CheckDef, what: &str| {
-        format!(
-            "check `{}` in {env}: {what}\n  query: {}",
-            check.name,
-            check.query.split_whitespace().collect::<Vec<_>>().join(" ")
-        )
-    };
+    let describe = |check: &CheckDef, what: &str| describe(check, env, what);
     let connector = ctx
         .workload_connection(project, env)
         .and_then(|conn| SnowflakeConnector::new(&conn).map_err(Error::from));

@@ -270,6 +270,17 @@ mod against_the_emulator {
             ),
             "{t}"
         );
+        // No row in the candidate: an error, not a pass.
+        sql(
+            &emu,
+            "DELETE FROM PUDO_MLOPS.MODEL_REGISTRY_STAGING.MODEL_METRICS",
+        );
+        project.write("environments/base.yaml", &base);
+        let t = exit(&run(&emu, &project, &["promote", "STAGING", "PROD"]), 1);
+        assert!(
+            t.contains("check `model quality` in STAGING: expected one row with a value, got no row or NULL"),
+            "{t}"
+        );
         sql(
             &emu,
             "DROP TABLE PUDO_MLOPS.FEATURE_STORE_PROD.TRAINING_SET",
