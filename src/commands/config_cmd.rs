@@ -201,13 +201,7 @@ fn factor_env(text: &str) -> String {
 /// `<ENV>` where the configuration wrote it.
 fn factored(project: &Project, env: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
     let stack = StackName::for_environment(env);
-    // An override that refers to its own objects by their expanded name
-    // (`on: warehouse PUDO_PROD_WH`) does not resolve with `${env}` held
-    // apart; the plain model is then compared as it is.
-    let model = match project.resolve_factored(env) {
-        Ok(model) => model,
-        Err(_) => project.resolve(&stack)?,
-    };
+    let model = project.resolve_factored(env)?;
     Ok(model
         .owned_by(&stack)
         .map(|r| (factor_env(&r.id.address()), factored_attrs(&r.attrs)))

@@ -188,7 +188,7 @@ impl Project {
     /// for an environment's stack, its own objects plus the shared ones it
     /// depends on (tagged with their owning stack).
     pub fn resolve(&self, stack: &StackName) -> Result<Model, Diagnostics> {
-        self.resolve_with(stack, None)
+        self.resolve_with(stack, None, &[])
     }
 
     /// An environment's model with every `${env}` written as
@@ -196,14 +196,23 @@ impl Project {
     /// variables and lifecycle still apply): names and values then show
     /// exactly where the configuration wrote `${env}`, which a text search
     /// for the name cannot tell (`PROD` written literally stays `PROD`).
+    ///
+    /// An override that names one of the environment's own objects by its
+    /// expanded name (`on: warehouse PUDO_PROD_WH`) keeps that name (it was
+    /// written literally); such references resolve against the
+    /// environment's real model.
     pub fn resolve_factored(&self, env: &str) -> Result<Model, Diagnostics> {
-        self.resolve_with(&StackName::for_environment(env), Some(ENV_PLACEHOLDER))
+        let stack = StackName::for_environment(env);
+        let real = self.resolve(&stack)?;
+        let known: Vec<ResourceId> = real.resources.into_keys().collect();
+        self.resolve_with(&stack, Some(ENV_PLACEHOLDER), &known)
     }
 
     fn resolve_with(
         &self,
         stack: &StackName,
         env_text: Option<&str>,
+        known: &[ResourceId],
     ) -> Result<Model, Diagnostics> {
         if stack.is_shared() {
             return self.shared_model().clone();
@@ -235,6 +244,7 @@ impl Project {
             lifecycle: &env.lifecycle,
             component: Some(&reader),
             env_text,
+            known,
         };
         let model = validate::build_model(&merged, &self.files, Some(&env.name), &vars, &settings)?;
         if let (Ok(shared), Some(overlay)) = (self.shared_model(), overlay) {

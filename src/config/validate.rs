@@ -86,6 +86,9 @@ pub(crate) struct Settings<'a> {
     /// What `${env}` expands to when not the environment's name (the
     /// promotion preview expands it to [`super::ENV_PLACEHOLDER`]).
     pub env_text: Option<&'a str>,
+    /// Objects references may also name (the preview: the environment's
+    /// objects by their real names, which an override may write literally).
+    pub known: &'a [ResourceId],
 }
 
 /// Reads a component folder (relative to the project) as JSON.
@@ -157,6 +160,7 @@ fn build_model_with(
             b
         }
     };
+    b.external_set.extend(settings.known.iter().cloned());
     b.check_references();
     b.check_role_settings();
     b.check_cycles();

@@ -59,6 +59,33 @@ fn preview_factors_only_where_env_was_written() {
     "#);
 }
 
+#[test]
+fn preview_resolves_literal_references_to_the_environments_own_objects() {
+    let project = TempProject::example();
+    let path = project.path().join("environments/prod.override.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    project.write(
+        "environments/prod.override.yaml",
+        &format!(
+            "{text}roles:\n  PUDO_PROD_ROLE:\n    grants:\n      - {{ on: warehouse PUDO_PROD_WH, privileges: [USAGE, OPERATE, MONITOR] }}\n"
+        ),
+    );
+    let t = run(
+        &project,
+        &["config", "diff", "environments", "STAGING", "PROD"],
+    );
+    assert!(t.starts_with("exit: 0\n"), "{t}");
+    // Written literally, so shown as written; everything else still lines up.
+    assert!(
+        t.contains("+ grant.PUDO_<ENV>_ROLE.warehouse.PUDO_PROD_WH  (only in PROD)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("1 only in PROD, 5 different, 1 only in STAGING; 12 the same"),
+        "{t}"
+    );
+}
+
 mod against_the_emulator {
     use crate::emulator::Emulator;
     use crate::support::{TempProject, pudo_in};
