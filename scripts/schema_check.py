@@ -114,6 +114,18 @@ EXPECTED = {
             ("warehouses.PUDO_${env}_WH.max_cluster_count", "0 is less than the minimum of 1"),
         ],
     },
+    "promotion_errors": {
+        # A bad comparison, a missing key, unknown keys, a bad enum. (An
+        # undeclared environment, an unknown variable and a value that is
+        # not a number after the comparison are beyond a schema.)
+        "base.yaml": [
+            ("promotion.checks.0.expect", "does not match"),
+            ("promotion.checks.2", "'query' is a required property"),
+            ("promotion.checks.2", "'threshold' was unexpected"),
+            ("promotion.missing_baseline", "'maybe' is not one of"),
+            ("connection", "'warehous' was unexpected"),
+        ],
+    },
     "unknown_key": {
         "base.yaml": [
             ("", "'warehouse' was unexpected"),

@@ -99,7 +99,25 @@ pub enum Command {
 
     /// Show the branch, environment, stack, state file and connection settings
     /// (secrets shown only as set/unset).
-    Env,
+    ///
+    /// `--format dotenv` prints the resolved environment's SNOWFLAKE_*
+    /// settings as `NAME=value` lines (secrets only with `--show-secrets`).
+    Env(EnvArgs),
+
+    /// Gate a promotion: run the `promotion:` checks in FROM (the candidate)
+    /// and TO (the baseline), each with its own connection, and compare.
+    ///
+    /// Prints each check's candidate and baseline values, its expectation
+    /// and verdict, then the promotion preview (`config diff environments
+    /// FROM TO`) and the task graphs whose scheduling the promotion
+    /// activates. Exit 0 when every check passes, 2 when one fails, 1 on
+    /// errors (a query that fails or returns anything but one number).
+    Promote(PromoteArgs),
+
+    /// Run a command with the resolved environment's connection settings
+    /// (SNOWFLAKE_* variables, `connection:` role and warehouse) and
+    /// `PUDO_ENV` in its environment: `pudo exec -e STAGING -- python train.py`.
+    Exec(ExecArgs),
 
     /// Inspect a component's configuration (`base.yaml` + `<env>.override.yaml`).
     #[command(subcommand)]
@@ -250,6 +268,46 @@ pub struct PlanArgs {
     pub compact: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum EnvFormat {
+    #[default]
+    Human,
+    /// `SNOWFLAKE_*=value` lines for a shell or a `.env` file.
+    Dotenv,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[arg(long, value_enum, default_value_t = EnvFormat::Human)]
+    pub format: EnvFormat,
+    /// With `--format dotenv`: print secrets (password, passphrase) too.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// `FROM TO`, or `TO` alone (FROM is then the current branch's
+    /// environment, or `--env`): the candidate environment and the one
+    /// promoted into, whose values are the baseline.
+    #[arg(value_name = "ENV", num_args = 1..=2, required = true)]
+    pub envs: Vec<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The command and its arguments (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// A plan saved with `pudo plan --out`; without it, pudo plans first and
@@ -268,6 +326,10 @@ pub struct ApplyArgs {
     /// (docs/benchmarks.md).
     #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLELISM, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// Apply without running the promotion gate of an environment with
+    /// `require_promotion`; REASON is printed and recorded in the state.
+    #[arg(long, value_name = "REASON")]
+    pub skip_gate: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -56,6 +56,10 @@ pub const VARIABLES: &[(&str, bool)] = &[
 pub enum Source {
     File(PathBuf),
     Process,
+    /// A connection of Snowflake's `connections.toml`: the file and the name.
+    Toml(PathBuf, String),
+    /// The configuration's `connection:` section.
+    Config,
 }
 
 impl fmt::Display for Source {
@@ -63,6 +67,8 @@ impl fmt::Display for Source {
         match self {
             Source::File(path) => write!(f, "{}", path.display()),
             Source::Process => f.write_str("process environment"),
+            Source::Toml(path, name) => write!(f, "{} [{name}]", path.display()),
+            Source::Config => f.write_str("connection: in the configuration"),
         }
     }
 }
@@ -158,11 +164,44 @@ pub fn load(
     env_file: Option<&Path>,
     process: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Connection, DotenvError> {
+    load_with_toml(dir, env, env_file, None, process)
+}
+
+/// [`load`], starting from a connection of Snowflake's `connections.toml`
+/// (lowest precedence): `toml_name`, else `SNOWFLAKE_DEFAULT_CONNECTION_NAME`;
+/// the file is `$SNOWFLAKE_HOME/connections.toml`, else
+/// `~/.snowflake/connections.toml`. A name that is given but not found is an
+/// error; no name reads nothing.
+pub fn load_with_toml(
+    dir: &Path,
+    env: Option<&str>,
+    env_file: Option<&Path>,
+    toml_name: Option<&str>,
+    process: &dyn Fn(&str) -> Option<String>,
+) -> Result<Connection, DotenvError> {
     let (files, required) = match env_file {
         Some(file) => (vec![file.to_path_buf()], true),
         None => (default_files(dir, env), false),
     };
     let mut values: BTreeMap<String, (String, Source)> = BTreeMap::new();
+    let name = toml_name
+        .map(str::to_string)
+        .or_else(|| process("SNOWFLAKE_DEFAULT_CONNECTION_NAME"))
+        .filter(|n| !n.is_empty());
+    if let Some(name) = name {
+        let home = process("SNOWFLAKE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| process("HOME").map(|h| PathBuf::from(h).join(".snowflake")));
+        let path = home
+            .map(|h| h.join("connections.toml"))
+            .ok_or_else(|| DotenvError::Read {
+                path: PathBuf::from("connections.toml"),
+                message: "neither SNOWFLAKE_HOME nor HOME is set".to_string(),
+            })?;
+        for (var, value) in toml_connection(&path, &name)? {
+            values.insert(var, (value, Source::Toml(path.clone(), name.clone())));
+        }
+    }
     let mut read = Vec::new();
     for file in files {
         if !required && !file.exists() {
@@ -225,6 +264,150 @@ pub fn load(
         }
     }
     Ok(conn)
+}
+
+impl Connection {
+    /// The configuration's `connection:` role and warehouse, where nothing
+    /// (or an empty value) but `connections.toml` set them (files and the process environment
+    /// win over the configuration, the configuration over connections.toml).
+    pub fn apply_defaults(&mut self, config: &crate::promotion::ConnectionConfig) {
+        for (var, slot, value) in [
+            ("SNOWFLAKE_ROLE", &mut self.role, &config.role),
+            (
+                "SNOWFLAKE_WAREHOUSE",
+                &mut self.warehouse,
+                &config.warehouse,
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            // Empty in a file or the process environment counts as unset.
+            let overridable =
+                slot.is_none() || matches!(self.sources.get(var), None | Some(Source::Toml(..)));
+            if overridable {
+                *slot = Some(value.clone());
+                self.sources.insert(var.to_string(), Source::Config);
+            }
+        }
+    }
+
+    /// The settings as SNOWFLAKE_* variables (secrets exposed: for a child
+    /// process or `env --format dotenv --show-secrets` only).
+    pub fn variables(&self) -> Vec<(&'static str, String, bool)> {
+        let mut out = Vec::new();
+        let mut push = |name: &'static str, value: Option<String>, secret: bool| {
+            if let Some(v) = value {
+                out.push((name, v, secret));
+            }
+        };
+        push("SNOWFLAKE_ACCOUNT", self.account.clone(), false);
+        push("SNOWFLAKE_USER", self.user.clone(), false);
+        push(
+            "SNOWFLAKE_PASSWORD",
+            self.password.as_ref().map(|p| p.expose().to_string()),
+            true,
+        );
+        push(
+            "SNOWFLAKE_PRIVATE_KEY_PATH",
+            self.private_key_path
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            false,
+        );
+        push(
+            "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE",
+            self.private_key_passphrase
+                .as_ref()
+                .map(|p| p.expose().to_string()),
+            true,
+        );
+        push("SNOWFLAKE_ROLE", self.role.clone(), false);
+        push("SNOWFLAKE_WAREHOUSE", self.warehouse.clone(), false);
+        push("SNOWFLAKE_URL", self.url.clone(), false);
+        out
+    }
+}
+
+/// The SNOWFLAKE_* variables of connection `name` in a `connections.toml`
+/// (a small reader for its flat form: `[name]` tables of `key = "value"`).
+fn toml_connection(path: &Path, name: &str) -> Result<Vec<(String, String)>, DotenvError> {
+    let text = std::fs::read_to_string(path).map_err(|e| DotenvError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut current: Option<String> = None;
+    let mut found = false;
+    let mut raw: BTreeMap<String, String> = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[') {
+            let section = section
+                .trim_end_matches(']')
+                .trim()
+                .trim_start_matches("connections.")
+                .trim_matches('"')
+                .to_string();
+            // `pudo_${env}` expands to `pudo_PROD`: names match in any case.
+            found |= section.eq_ignore_ascii_case(name);
+            current = Some(section);
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(DotenvError::Parse {
+                path: path.to_path_buf(),
+                line: i + 1,
+            });
+        };
+        if !current
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let value = value.trim();
+        let value = match value.strip_prefix('"').or_else(|| value.strip_prefix('\'')) {
+            Some(v) => v.trim_end_matches(['"', '\'']).to_string(),
+            None => value
+                .split('#')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+        };
+        raw.insert(key.trim().to_ascii_lowercase(), value);
+    }
+    if !found {
+        return Err(DotenvError::Read {
+            path: path.to_path_buf(),
+            message: format!("no connection `[{name}]`"),
+        });
+    }
+    let mut out = Vec::new();
+    for (key, var) in [
+        ("account", "SNOWFLAKE_ACCOUNT"),
+        ("user", "SNOWFLAKE_USER"),
+        ("password", "SNOWFLAKE_PASSWORD"),
+        ("role", "SNOWFLAKE_ROLE"),
+        ("warehouse", "SNOWFLAKE_WAREHOUSE"),
+        ("private_key_file", "SNOWFLAKE_PRIVATE_KEY_PATH"),
+        ("private_key_path", "SNOWFLAKE_PRIVATE_KEY_PATH"),
+        ("private_key_file_pwd", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"),
+    ] {
+        if let Some(v) = raw.get(key) {
+            out.push((var.to_string(), v.clone()));
+        }
+    }
+    if let Some(host) = raw.get("host") {
+        let protocol = raw.get("protocol").map_or("https", String::as_str);
+        let port = raw.get("port").map(|p| format!(":{p}")).unwrap_or_default();
+        out.push((
+            "SNOWFLAKE_URL".to_string(),
+            format!("{protocol}://{host}{port}"),
+        ));
+    }
+    Ok(out)
 }
 
 fn set(slot: &mut Option<String>, value: String) -> bool {
@@ -299,6 +482,68 @@ mod tests {
         assert_eq!(conn.files.len(), 2);
         // The process environment itself is untouched.
         assert!(std::env::var("SNOWFLAKE_USER").ok().as_deref() != Some("dev_user"));
+    }
+
+    #[test]
+    fn connections_toml_is_the_lowest_layer() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            home.path().join("connections.toml"),
+            "# Snowflake CLI connections\n[other]\naccount = \"no\"\n\n[pudo_staging]\naccount = \"acme-toml\"\nuser = \"toml_user\"\npassword = \"toml-secret\"\nrole = \"TOML_ROLE\"\nwarehouse = \"TOML_WH\"\nhost = \"127.0.0.1\"\nport = 8080\nprotocol = \"http\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(".env"), "SNOWFLAKE_USER=env_user\n").unwrap();
+        std::fs::write(
+            dir.path().join(".env.staging"),
+            "SNOWFLAKE_WAREHOUSE=ENV_WH\n",
+        )
+        .unwrap();
+        let home_dir = home.path().display().to_string();
+        let process = |name: &str| match name {
+            "SNOWFLAKE_HOME" => Some(home_dir.clone()),
+            "SNOWFLAKE_DEFAULT_CONNECTION_NAME" => Some("other".to_string()),
+            "SNOWFLAKE_ACCOUNT" => Some("acme-process".to_string()),
+            _ => None,
+        };
+        // `connection: name:` wins over SNOWFLAKE_DEFAULT_CONNECTION_NAME.
+        let mut conn = load_with_toml(
+            dir.path(),
+            Some("STAGING"),
+            None,
+            Some("pudo_staging"),
+            &process,
+        )
+        .unwrap();
+        // process > .env.<env> > .env > connections.toml
+        assert_eq!(conn.account.as_deref(), Some("acme-process"));
+        assert_eq!(conn.warehouse.as_deref(), Some("ENV_WH"));
+        assert_eq!(conn.user.as_deref(), Some("env_user"));
+        assert_eq!(conn.role.as_deref(), Some("TOML_ROLE"));
+        assert_eq!(conn.url.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(
+            conn.password.as_ref().map(Secret::expose),
+            Some("toml-secret")
+        );
+        assert!(
+            matches!(conn.sources["SNOWFLAKE_ROLE"], Source::Toml(_, ref n) if n == "pudo_staging")
+        );
+        // `connection:` role / warehouse: over connections.toml, under files and process.
+        conn.apply_defaults(&crate::promotion::ConnectionConfig {
+            role: Some("PUDO_STAGING_ROLE".into()),
+            warehouse: Some("PUDO_STAGING_WH".into()),
+            name: None,
+        });
+        assert_eq!(conn.role.as_deref(), Some("PUDO_STAGING_ROLE"));
+        assert_eq!(conn.sources["SNOWFLAKE_ROLE"], Source::Config);
+        assert_eq!(conn.warehouse.as_deref(), Some("ENV_WH"));
+        assert!(!format!("{:?}", conn.describe()).contains("toml-secret"));
+        // The default connection name, when the configuration names none.
+        let conn = load_with_toml(dir.path(), None, None, None, &process).unwrap();
+        assert_eq!(conn.user.as_deref(), Some("env_user"));
+        // A named connection that is not in the file is an error.
+        let err = load_with_toml(dir.path(), None, None, Some("nope"), &process).unwrap_err();
+        assert!(err.to_string().contains("no connection `[nope]`"), "{err}");
     }
 
     #[cfg(unix)]

@@ -236,6 +236,7 @@ mod tests {
             branches: branches.iter().map(|s| s.to_string()).collect(),
             protected,
             lifecycle: Vec::new(),
+            require_promotion: None,
             origin: None,
         };
         vec![

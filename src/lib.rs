@@ -36,6 +36,7 @@ pub mod kinds;
 pub mod live;
 pub mod model;
 pub mod plan;
+pub mod promotion;
 pub mod render;
 pub mod scaffold;
 pub mod sql;

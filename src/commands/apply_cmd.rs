@@ -41,6 +41,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
         resolution.environment = plan.environment.clone();
     }
     check_protection(&project, &resolution)?;
+    promotion_gate(ctx, &project, &resolution, args.skip_gate.as_deref())?;
 
     let connection = ctx.connection(&resolution)?;
     let model = project.resolve(&resolution.stack)?;
@@ -449,4 +450,45 @@ fn print_report(plan: &Plan, report: &apply::Report) {
             "Everything applied is recorded in the state; fix the failure and run `pudo apply` again to continue."
         );
     }
+}
+
+/// `require_promotion: FROM` on the environment: the promotion checks from
+/// FROM must pass before anything is applied, unless `--skip-gate REASON`.
+fn promotion_gate(
+    ctx: &Context,
+    project: &crate::config::Project,
+    resolution: &crate::environment::Resolution,
+    skip: Option<&str>,
+) -> Result<()> {
+    let Some(env) = resolution.environment.as_deref() else {
+        return Ok(());
+    };
+    let Some(from) = project
+        .environment(env)
+        .and_then(|d| d.require_promotion.clone())
+    else {
+        return Ok(());
+    };
+    if let Some(reason) = skip {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::usage_with_hint(
+                "`--skip-gate` needs a reason",
+                "e.g. `--skip-gate \"hotfix INC-123, approved by on-call\"`",
+            ));
+        }
+        println!("promotion gate {from} -> {env} SKIPPED: {reason}");
+        return Ok(());
+    }
+    let report = super::promote_cmd::evaluate(ctx, project, &from, env)?;
+    print!("{}", super::promote_cmd::checks_table(&report));
+    if report.passed {
+        return Ok(());
+    }
+    Err(Error::usage_with_hint(
+        format!("apply to {env} refused: the promotion gate from {from} did not pass"),
+        format!(
+            "see the checks above (`pudo promote {from} {env}`); to apply anyway, pass `--skip-gate REASON`"
+        ),
+    ))
 }

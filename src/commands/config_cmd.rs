@@ -11,7 +11,7 @@ use super::{Context, find_project_root};
 use crate::cli::ConfigCommand;
 use crate::config::{self, Diagnostics, KeyChange, Project};
 use crate::error::{Error, Result};
-use crate::model::{Attrs, Resource, StackName};
+use crate::model::{Attrs, StackName};
 use crate::render::style;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -188,143 +188,169 @@ fn summary(changes: &[KeyChange]) -> String {
     format!("{added} added, {changed} changed, {removed} removed")
 }
 
-/// Replaces `env` where it stands as a word part in a name (`PUDO_PROD_WH`
-/// -> `PUDO_<ENV>_WH`), not inside a longer word (`PRODUCT`).
-pub fn factor_env(text: &str, env: &str) -> String {
-    if env.is_empty() {
-        return text.to_string();
-    }
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let rest = &text[i..];
-        if rest.starts_with(env) {
-            let before_ok = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-            let end = i + env.len();
-            let after_ok = end == text.len() || !bytes[end].is_ascii_alphanumeric();
-            if before_ok && after_ok {
-                out.push_str("<ENV>");
-                i = end;
-                continue;
-            }
-        }
-        let c = rest.chars().next().unwrap_or_default();
-        out.push(c);
-        i += c.len_utf8();
-    }
-    out
+/// The preview's placeholder for the environment's name.
+pub const ENV_SHOWN: &str = "<ENV>";
+
+/// `text` with the placeholder that `${env}` expanded to shown as `<ENV>`.
+fn factor_env(text: &str) -> String {
+    text.replace(config::ENV_PLACEHOLDER, ENV_SHOWN)
+        .replace(&config::ENV_PLACEHOLDER.to_ascii_lowercase(), ENV_SHOWN)
 }
 
-/// An environment's own resources keyed by address with the name factored
-/// out, attributes likewise.
-fn factored(resources: Vec<Resource>, env: &str) -> BTreeMap<String, BTreeMap<String, String>> {
-    resources
-        .into_iter()
-        .map(|r| {
-            let attrs = factored_attrs(&r.attrs, env);
-            (factor_env(&r.id.address(), env), attrs)
-        })
-        .collect()
+/// An environment's own resources keyed by address, with `${env}` shown as
+/// `<ENV>` where the configuration wrote it.
+fn factored(project: &Project, env: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    let stack = StackName::for_environment(env);
+    let model = project.resolve_factored(env)?;
+    Ok(model
+        .owned_by(&stack)
+        .map(|r| (factor_env(&r.id.address()), factored_attrs(&r.attrs)))
+        .collect())
 }
 
-fn factored_attrs(attrs: &Attrs, env: &str) -> BTreeMap<String, String> {
+fn factored_attrs(attrs: &Attrs) -> BTreeMap<String, String> {
     attrs
         .iter()
-        .map(|(k, v)| (k.clone(), factor_env(&v.to_string(), env)))
+        .map(|(k, v)| (k.clone(), factor_env(&v.to_string())))
         .collect()
+}
+
+/// One line of the promotion preview: `+` only in B, `-` only in A, `~`
+/// different (with its attribute lines).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PreviewEntry {
+    pub change: &'static str,
+    pub address: String,
+    pub details: Vec<String>,
+}
+
+/// What B gets compared with what A has, `${env}` factored out.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Preview {
+    pub from: String,
+    pub to: String,
+    pub entries: Vec<PreviewEntry>,
+    pub same: usize,
+}
+
+impl Preview {
+    pub fn compute(project: &Project, a: &str, b: &str) -> Result<Preview> {
+        let a = declared(project, a)?;
+        let b = declared(project, b)?;
+        let left = factored(project, &a)?;
+        let right = factored(project, &b)?;
+        let mut entries = Vec::new();
+        let mut same = 0;
+        for (address, after) in &right {
+            match left.get(address) {
+                None => entries.push(PreviewEntry {
+                    change: "+",
+                    address: address.clone(),
+                    details: after.iter().map(|(k, v)| format!("+ {k}: {v}")).collect(),
+                }),
+                Some(before) if before != after => {
+                    let mut details = Vec::new();
+                    for (k, v) in before {
+                        match after.get(k) {
+                            Some(w) if w == v => {}
+                            Some(w) => details.push(format!("~ {k}: {v} -> {w}")),
+                            None => details.push(format!("- {k}: {v}  (unmanaged in {b})")),
+                        }
+                    }
+                    for (k, w) in after {
+                        if !before.contains_key(k) {
+                            details.push(format!("+ {k}: {w}"));
+                        }
+                    }
+                    entries.push(PreviewEntry {
+                        change: "~",
+                        address: address.clone(),
+                        details,
+                    });
+                }
+                Some(_) => same += 1,
+            }
+        }
+        for address in left.keys() {
+            if !right.contains_key(address) {
+                entries.push(PreviewEntry {
+                    change: "-",
+                    address: address.clone(),
+                    details: Vec::new(),
+                });
+            }
+        }
+        Ok(Preview {
+            from: a,
+            to: b,
+            entries,
+            same,
+        })
+    }
+
+    fn count(&self, change: &str) -> usize {
+        self.entries.iter().filter(|e| e.change == change).count()
+    }
+
+    /// The preview as printed by `config diff environments A B`.
+    pub fn human(&self) -> String {
+        let (a, b) = (&self.from, &self.to);
+        let mut out = String::new();
+        let mut line = |s: String| {
+            out.push_str(&s);
+            out.push('\n');
+        };
+        line(
+            style::heading()
+                .apply_to(format!(
+                    "promotion preview: {a} -> {b} (`{ENV_SHOWN}` stands for the environment's name)"
+                ))
+                .to_string(),
+        );
+        for e in &self.entries {
+            let paint = |s: String, c: &str| match c {
+                "+" => style::create().apply_to(s).to_string(),
+                "-" => style::drop().apply_to(s).to_string(),
+                _ => style::update().apply_to(s).to_string(),
+            };
+            let head = match e.change {
+                "+" => format!("+ {}  (only in {b})", e.address),
+                "-" => format!("- {}  (only in {a})", e.address),
+                _ => format!("~ {}", e.address),
+            };
+            line(paint(head, e.change));
+            for d in &e.details {
+                line(paint(format!("    {d}"), &d[..1]));
+            }
+        }
+        let (added, changed, removed) = (self.count("+"), self.count("~"), self.count("-"));
+        if self.entries.is_empty() {
+            line(format!("no differences: {b} gets exactly what {a} has"));
+        } else {
+            line(format!(
+                "{added} only in {b}, {changed} different, {removed} only in {a}; {} the same",
+                self.same
+            ));
+        }
+        out
+    }
 }
 
 /// `config diff environments A B`: what B gets that A has (or not).
 fn promotion_preview(project: &Project, a: &str, b: &str) -> Result<ExitCode> {
-    let a = declared(project, a)?;
-    let b = declared(project, b)?;
-    let resolve = |env: &str| -> Result<Vec<Resource>> {
-        let stack = StackName::for_environment(env);
-        let model = project.resolve(&stack)?;
-        Ok(model.owned_by(&stack).cloned().collect())
-    };
-    let left = factored(resolve(&a)?, &a);
-    let right = factored(resolve(&b)?, &b);
-    println!(
-        "{}",
-        style::heading().apply_to(format!(
-            "promotion preview: {a} -> {b} (`<ENV>` stands for the environment's name)"
-        ))
-    );
-    let (mut added, mut changed, mut removed) = (0, 0, 0);
-    for (address, after) in &right {
-        match left.get(address) {
-            None => {
-                added += 1;
-                println!(
-                    "{}",
-                    style::create().apply_to(format!("+ {address}  (only in {b})"))
-                );
-                for (k, v) in after {
-                    println!("{}", style::create().apply_to(format!("    + {k}: {v}")));
-                }
-            }
-            Some(before) if before != after => {
-                changed += 1;
-                println!("{}", style::update().apply_to(format!("~ {address}")));
-                for (k, v) in before {
-                    match after.get(k) {
-                        Some(w) if w == v => {}
-                        Some(w) => println!(
-                            "{}",
-                            style::update().apply_to(format!("    ~ {k}: {v} -> {w}"))
-                        ),
-                        None => println!(
-                            "{}",
-                            style::drop().apply_to(format!("    - {k}: {v}  (unmanaged in {b})"))
-                        ),
-                    }
-                }
-                for (k, w) in after {
-                    if !before.contains_key(k) {
-                        println!("{}", style::create().apply_to(format!("    + {k}: {w}")));
-                    }
-                }
-            }
-            Some(_) => {}
-        }
-    }
-    for address in left.keys() {
-        if !right.contains_key(address) {
-            removed += 1;
-            println!(
-                "{}",
-                style::drop().apply_to(format!("- {address}  (only in {a})"))
-            );
-        }
-    }
-    if added + changed + removed == 0 {
-        println!("no differences: {b} gets exactly what {a} has");
-    } else {
-        println!(
-            "{added} only in {b}, {changed} different, {removed} only in {a}; {} the same",
-            right.len() - added - changed
-        );
-    }
+    print!("{}", Preview::compute(project, a, b)?.human());
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::factor_env;
+    use crate::config::ENV_PLACEHOLDER;
 
     #[test]
-    fn factors_whole_name_parts_only() {
-        assert_eq!(
-            factor_env("warehouse.PUDO_PROD_WH", "PROD"),
-            "warehouse.PUDO_<ENV>_WH"
-        );
-        assert_eq!(factor_env("PRODUCT_PROD", "PROD"), "PRODUCT_<ENV>");
-        assert_eq!(
-            factor_env("\"PUDO PROD compute\"", "PROD"),
-            "\"PUDO <ENV> compute\""
-        );
-        assert_eq!(factor_env("DEV", "DEV"), "<ENV>");
+    fn shows_only_the_placeholder_as_env() {
+        let name = format!("warehouse.PUDO_{ENV_PLACEHOLDER}_WH");
+        assert_eq!(factor_env(&name), "warehouse.PUDO_<ENV>_WH");
+        assert_eq!(factor_env("database.ABRIGHT_PROD"), "database.ABRIGHT_PROD");
     }
 }

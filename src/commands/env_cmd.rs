@@ -1,14 +1,31 @@
 //! `pudo env`: what a run would work on, and with which connection.
 
 use super::Context;
+use crate::cli::{EnvArgs, EnvFormat};
 use crate::error::Result;
 use crate::render::style;
 use std::process::ExitCode;
 
-pub fn run(ctx: &Context) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
     let project = ctx.load_project()?;
     let resolution = ctx.resolve_environment(&project)?;
-    let connection = ctx.connection(&resolution)?;
+    let connection = match &resolution.environment {
+        Some(env) => ctx.workload_connection(&project, env)?,
+        None => ctx.connection(&resolution)?,
+    };
+    if args.format == EnvFormat::Dotenv {
+        if let Some(env) = &resolution.environment {
+            println!("PUDO_ENV={env}");
+        }
+        for (name, value, secret) in connection.variables() {
+            if secret && !args.show_secrets {
+                println!("# {name} is set (--show-secrets prints it)");
+            } else {
+                println!("{name}={}", quoted(&value));
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
 
     let label = |s: &str| style::heading().apply_to(format!("{s:<12}")).to_string();
     let branch = match &resolution.branch {
@@ -67,4 +84,24 @@ pub fn run(ctx: &Context) -> Result<ExitCode> {
         println!("  {name:<34} {value}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A value as a `.env` line reads it back: bare when plain, else quoted.
+fn quoted(value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-.:/@+,".contains(c));
+    if plain && !value.is_empty() {
+        value.to_string()
+    } else if !value.contains('\'') {
+        format!("'{value}'")
+    } else {
+        format!(
+            "\"{}\"",
+            value
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('$', "\\$")
+        )
+    }
 }

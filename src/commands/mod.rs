@@ -6,12 +6,14 @@ pub mod completions_cmd;
 pub mod config_cmd;
 pub mod drift_cmd;
 pub mod env_cmd;
+pub mod exec_cmd;
 pub mod export_cmd;
 pub mod graph_cmd;
 pub mod import_cmd;
 pub mod init_cmd;
 pub mod man_cmd;
 pub mod plan_cmd;
+pub mod promote_cmd;
 pub mod schema_cmd;
 pub mod state_cmd;
 pub mod validate;
@@ -120,6 +122,27 @@ impl Context {
         )?)
     }
 
+    /// The connection of work done in environment `env` (promotion checks,
+    /// `pudo exec`, `pudo env`): [`Context::connection`] for that
+    /// environment, then the configuration's `connection:` role and
+    /// warehouse where the files and the process environment set none.
+    pub fn workload_connection(
+        &self,
+        project: &Project,
+        env: &str,
+    ) -> Result<crate::dotenv::Connection> {
+        let config = project.connection_config(env)?;
+        let mut conn = crate::dotenv::load_with_toml(
+            &self.cwd,
+            Some(env),
+            self.global.env_file.as_deref(),
+            config.name.as_deref(),
+            &|name| std::env::var(name).ok(),
+        )?;
+        conn.apply_defaults(&config);
+        Ok(conn)
+    }
+
     /// The environment and stack to work on: `--env`, else the git branch.
     pub fn resolve_environment(&self, project: &Project) -> Result<Resolution> {
         self.resolve_environment_or(project, None)
@@ -188,7 +211,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Init(args) => init_cmd::run(&ctx, args),
         Command::Validate => validate::run(&ctx),
-        Command::Env => env_cmd::run(&ctx),
+        Command::Env(args) => env_cmd::run(&ctx, args),
+        Command::Promote(args) => promote_cmd::run(&ctx, args),
+        Command::Exec(args) => exec_cmd::run(&ctx, args),
         Command::Config(cmd) => config_cmd::run(&ctx, cmd),
         Command::Plan(args) => plan_cmd::run(&ctx, args),
         Command::Apply(args) => apply_cmd::run(&ctx, args),

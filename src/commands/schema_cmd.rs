@@ -137,6 +137,16 @@ const DOC_ENV_NAMES: &str = "Environment names are letters, digits and `_`, star
 const DOC_BRANCHES: &str = "branches that map to this environment, matched in declaration order (the first environment with a matching pattern wins).";
 const DOC_PROTECTED: &str = "marks an environment that `pudo apply` changes only from one of its own branches; the shared stack applies only from a branch of a protected environment";
 const DOC_VARS: &str = "values for `${var.NAME}`";
+const DOC_REQUIRE_PROMOTION: &str = "`pudo apply` on this environment first runs the promotion checks from the named environment and refuses when one does not pass";
+const DOC_PROMOTION: &str =
+    "the checks `pudo promote FROM TO` runs in both environments before a promotion";
+const DOC_CHECK_QUERY: &str =
+    "a query that returns exactly one row and one numeric (or boolean) column";
+const DOC_CHECK_EXPECT: &str =
+    "`OP VALUE` or `OP baseline [+|- DELTA | * FACTOR]` with OP in `>= > <= < == !=`";
+const DOC_MISSING_BASELINE: &str =
+    "what a check against the baseline does when the target environment returns no row or NULL";
+const DOC_CONNECTION: &str = "per-environment session settings of work done in an environment";
 const DOC_VAR_VALUE: &str = "Variables hold one scalar (string, number, boolean). A variable's value may use `${env}` but not other variables.";
 const DOC_EXTERNAL: &str = "objects that exist outside pudo and may be referenced";
 const DOC_SHARED: &str = "belongs to the `shared` stack";
@@ -393,6 +403,14 @@ fn document(mode: Mode) -> Value {
             json!({ "description": "the role grants and role memberships are applied as (default SECURITYADMIN)", "type": "string" }),
         ),
     );
+    props.insert(
+        "promotion".into(),
+        slot(mode, true, described(promotion(), DOC_PROMOTION)),
+    );
+    props.insert(
+        "connection".into(),
+        slot(mode, true, described(connection(), DOC_CONNECTION)),
+    );
     for kind in kinds::ALL {
         if let Section::Top(key) = kind.section {
             props.insert(key.into(), slot(mode, true, section(mode, kind, key)));
@@ -436,6 +454,11 @@ fn environments() -> Value {
                     ],
                 },
                 "protected": { "description": DOC_PROTECTED, "type": "boolean" },
+                "require_promotion": {
+                    "description": DOC_REQUIRE_PROMOTION,
+                    "type": "string",
+                    "pattern": ENV_NAME_PATTERN,
+                },
             },
             "additionalProperties": false,
         },
@@ -454,6 +477,50 @@ fn environments() -> Value {
         });
     }
     schema
+}
+
+/// `promotion:` (checks with a query and an expectation).
+fn promotion() -> Value {
+    json!({
+        "type": ["object", "null"],
+        "properties": {
+            "checks": {
+                "type": ["array", "null"],
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": { "description": "the check's name in the report", "type": "string" },
+                        "query": { "description": DOC_CHECK_QUERY, "type": "string" },
+                        "expect": {
+                            "description": DOC_CHECK_EXPECT,
+                            "type": "string",
+                            "pattern": r"^\s*(>=|<=|==|!=|>|<)\s*\S",
+                        },
+                    },
+                    "required": ["name", "query", "expect"],
+                    "additionalProperties": false,
+                },
+            },
+            "missing_baseline": {
+                "description": DOC_MISSING_BASELINE,
+                "enum": ["pass", "fail"],
+            },
+        },
+        "additionalProperties": false,
+    })
+}
+
+/// `connection:` (role, warehouse, a `connections.toml` name).
+fn connection() -> Value {
+    json!({
+        "type": ["object", "null"],
+        "properties": {
+            "role": { "description": "the session's role (SNOWFLAKE_ROLE unless set elsewhere)", "type": ["string", "null"] },
+            "warehouse": { "description": "the session's warehouse (SNOWFLAKE_WAREHOUSE unless set elsewhere)", "type": ["string", "null"] },
+            "name": { "description": "a connection of Snowflake's connections.toml", "type": ["string", "null"] },
+        },
+        "additionalProperties": false,
+    })
 }
 
 fn vars(mode: Mode) -> Value {
@@ -665,6 +732,12 @@ mod tests {
             DOC_BRANCHES,
             DOC_PROTECTED,
             DOC_VARS,
+            DOC_REQUIRE_PROMOTION,
+            DOC_PROMOTION,
+            DOC_CHECK_QUERY,
+            DOC_CHECK_EXPECT,
+            DOC_MISSING_BASELINE,
+            DOC_CONNECTION,
             DOC_VAR_VALUE,
             DOC_EXTERNAL,
             DOC_SHARED,

@@ -31,6 +31,10 @@ use std::sync::OnceLock;
 /// The file under the project root that marks it.
 pub const BASE_FILE: &str = "environments/base.yaml";
 
+/// What `${env}` expands to in [`Project::resolve_factored`]: a valid
+/// identifier part that no configuration writes (shown as `<ENV>`).
+pub const ENV_PLACEHOLDER: &str = "PUDO0ENV0PLACEHOLDER";
+
 /// The folder that holds base.yaml and the overrides.
 pub const ENVIRONMENTS_DIR: &str = "environments";
 
@@ -54,6 +58,9 @@ pub struct EnvironmentDef {
     /// Default lifecycle states of the environment's objects, by the key a
     /// kind's lifecycle reads (`("tasks", "started")`).
     pub lifecycle: Vec<(String, String)>,
+    /// `require_promotion: STAGING`: `pudo apply` here first runs the
+    /// promotion checks from that environment (the gate).
+    pub require_promotion: Option<String>,
     pub origin: Option<Origin>,
 }
 
@@ -169,25 +176,54 @@ impl Project {
             }
         }
 
-        if diags.has_errors() {
-            return Err(diags);
-        }
-        Ok(Project {
+        let mut project = Project {
             root: root.to_path_buf(),
             environments,
             state,
-            warnings: diags,
+            warnings: Diagnostics::default(),
             files,
             base,
             overlays,
             shared: OnceLock::new(),
-        })
+        };
+        diags.extend(project.check_sections());
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        project.warnings = diags;
+        Ok(project)
     }
 
     /// The desired resources for a stack: for `shared`, the shared objects;
     /// for an environment's stack, its own objects plus the shared ones it
     /// depends on (tagged with their owning stack).
     pub fn resolve(&self, stack: &StackName) -> Result<Model, Diagnostics> {
+        self.resolve_with(stack, None, &[])
+    }
+
+    /// An environment's model with every `${env}` written as
+    /// [`ENV_PLACEHOLDER`] instead of the environment's name (its override,
+    /// variables and lifecycle still apply): names and values then show
+    /// exactly where the configuration wrote `${env}`, which a text search
+    /// for the name cannot tell (`PROD` written literally stays `PROD`).
+    ///
+    /// An override that names one of the environment's own objects by its
+    /// expanded name (`on: warehouse PUDO_PROD_WH`) keeps that name (it was
+    /// written literally); such references resolve against the
+    /// environment's real model.
+    pub fn resolve_factored(&self, env: &str) -> Result<Model, Diagnostics> {
+        let stack = StackName::for_environment(env);
+        let real = self.resolve(&stack)?;
+        let known: Vec<ResourceId> = real.resources.into_keys().collect();
+        self.resolve_with(&stack, Some(ENV_PLACEHOLDER), &known)
+    }
+
+    fn resolve_with(
+        &self,
+        stack: &StackName,
+        env_text: Option<&str>,
+        known: &[ResourceId],
+    ) -> Result<Model, Diagnostics> {
         if stack.is_shared() {
             return self.shared_model().clone();
         }
@@ -206,6 +242,9 @@ impl Project {
         };
         let overlay = self.overlays.get(&env.name);
         let vars = merged_vars(&self.base, overlay);
+        // Overlay keys match base names as expanded with the real name
+        // (`PUDO_PROD_WH` addresses `PUDO_${env}_WH`); the merged entry keeps
+        // the base's key, so `env_text` applies where `${env}` was written.
         let x = Expander::new(Some(&env.name), &vars);
         let merged = self.merged(overlay, x);
         let root = self.root.clone();
@@ -214,6 +253,8 @@ impl Project {
         let settings = validate::Settings {
             lifecycle: &env.lifecycle,
             component: Some(&reader),
+            env_text,
+            known,
         };
         let model = validate::build_model(&merged, &self.files, Some(&env.name), &vars, &settings)?;
         if let (Ok(shared), Some(overlay)) = (self.shared_model(), overlay) {
@@ -412,7 +453,7 @@ fn lifecycle_of(key: &str) -> Option<&'static crate::kinds::Lifecycle> {
 /// The keys of an environment's entry: `branches`, `protected`, and each
 /// lifecycle's default (`tasks`).
 pub fn environment_keys() -> Vec<&'static str> {
-    let mut keys = vec!["branches", "protected"];
+    let mut keys = vec!["branches", "protected", "require_promotion"];
     keys.extend(
         kinds::ALL
             .iter()
@@ -563,6 +604,7 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
         return Vec::new();
     };
     let mut out: Vec<EnvironmentDef> = Vec::new();
+    let mut requires: Vec<(String, String, At)> = Vec::new();
     for e in entries {
         let path = format!("environments.{}", e.key);
         let place = |d: Diagnostic, at: At| files.place(d.at_key(path.clone()), at);
@@ -601,6 +643,7 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
             branches: Vec::new(),
             protected: false,
             lifecycle: Vec::new(),
+            require_promotion: None,
             origin: Some(Origin {
                 file: BASE_FILE.to_string(),
                 line: e.key_at.line as usize,
@@ -684,6 +727,24 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
                         ),
                     ),
                 },
+                "require_promotion" => match f.value.as_str() {
+                    Some(v) if !v.trim().is_empty() => {
+                        let from = v.trim().to_ascii_uppercase();
+                        requires.push((def.name.clone(), from.clone(), f.value.at));
+                        def.require_promotion = Some(from);
+                    }
+                    _ => diags.push(
+                        files.place(
+                            Diagnostic::error(format!(
+                                "expected the name of the environment promoted from, found {}",
+                                f.value.describe()
+                            ))
+                            .at_key(fpath.clone())
+                            .with_hint("e.g. `require_promotion: STAGING`"),
+                            f.value.at,
+                        ),
+                    ),
+                },
                 key if lifecycle_of(key).is_some() => {
                     let lc = lifecycle_of(key).expect("checked");
                     match f.value.as_str().map(|v| v.trim().to_ascii_lowercase()) {
@@ -722,6 +783,28 @@ fn parse_environments(base: &Node, files: &Files, diags: &mut Diagnostics) -> Ve
             }
         }
         out.push(def);
+    }
+    for (env, from, at) in requires {
+        let path = format!("environments.{env}.require_promotion");
+        if from == env {
+            diags.push(
+                files.place(
+                    Diagnostic::error(format!("`{env}` cannot require a promotion from itself"))
+                        .at_key(path),
+                    at,
+                ),
+            );
+        } else if !out.iter().any(|o| o.name == from) {
+            let names: Vec<&str> = out.iter().map(|o| o.name.as_str()).collect();
+            diags.push(
+                files.place(
+                    Diagnostic::error(format!("`{from}` is not a declared environment"))
+                        .at_key(path)
+                        .with_hint(format!("use one of {}", names.join(", "))),
+                    at,
+                ),
+            );
+        }
     }
     out
 }
@@ -949,3 +1032,311 @@ fn diff_nodes(a: Option<&Node>, b: Option<&Node>, path: &str, out: &mut Vec<KeyC
 mod proptests;
 #[cfg(test)]
 mod tests;
+
+/// Keys of `promotion:` and of each of its checks, and of `connection:`.
+pub const PROMOTION_KEYS: &[&str] = &["checks", "missing_baseline"];
+pub const CHECK_KEYS: &[&str] = &["name", "query", "expect"];
+pub const CONNECTION_KEYS: &[&str] = &["role", "warehouse", "name"];
+
+impl Project {
+    /// The merged document of an environment (base.yaml and its override)
+    /// and the expander of its templates.
+    fn env_doc<R>(&self, env: &str, f: impl FnOnce(&Node, &Expander<'_>) -> R) -> Option<R> {
+        let def = self.environment(env)?;
+        let overlay = self.overlays.get(&def.name);
+        let vars = merged_vars(&self.base, overlay);
+        let x = Expander::new(Some(&def.name), &vars);
+        let merged = self.merged(overlay, x);
+        Some(f(&merged, &x))
+    }
+
+    /// `promotion:` for `env` (queries expanded for it).
+    pub fn promotion(&self, env: &str) -> Result<crate::promotion::PromotionConfig, Diagnostics> {
+        let mut diags = Diagnostics::default();
+        let config = self
+            .env_doc(env, |doc, x| {
+                read_promotion(doc, x, &self.files, &mut diags)
+            })
+            .unwrap_or_default();
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(config)
+        }
+    }
+
+    /// `connection:` for `env` (templates expanded for it).
+    pub fn connection_config(
+        &self,
+        env: &str,
+    ) -> Result<crate::promotion::ConnectionConfig, Diagnostics> {
+        let mut diags = Diagnostics::default();
+        let config = self
+            .env_doc(env, |doc, x| {
+                read_connection(doc, x, &self.files, &mut diags)
+            })
+            .unwrap_or_default();
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(config)
+        }
+    }
+
+    /// Problems of `promotion:` and `connection:` in every environment,
+    /// each reported once.
+    fn check_sections(&self) -> Diagnostics {
+        let mut all = Diagnostics::default();
+        let mut seen = std::collections::HashSet::new();
+        for env in &self.environments {
+            let mut diags = Diagnostics::default();
+            self.env_doc(&env.name, |doc, x| {
+                read_promotion(doc, x, &self.files, &mut diags);
+                read_connection(doc, x, &self.files, &mut diags);
+            });
+            for d in diags.0.iter() {
+                if seen.insert(d.to_string()) {
+                    all.push(d.clone());
+                }
+            }
+        }
+        all
+    }
+}
+
+fn unknown_key_diag(files: &Files, e: &source::Entry, path: &str, keys: &[&str]) -> Diagnostic {
+    let hint = match crate::suggest::did_you_mean(&e.key, keys.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("valid keys: {}", keys.join(", ")),
+    };
+    files.place(
+        Diagnostic::error(format!("unknown key `{}`", e.key))
+            .at_key(format!("{path}.{}", e.key))
+            .with_hint(hint),
+        e.key_at,
+    )
+}
+
+/// A string value with its templates expanded, or a diagnostic.
+fn expanded_text(
+    node: &Node,
+    path: &str,
+    x: &Expander<'_>,
+    files: &Files,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let text = match &node.kind {
+        Kind::Str(s) => s.clone(),
+        Kind::Int(i) => i.to_string(),
+        Kind::Float(f) => f.to_string(),
+        _ => {
+            diags.push(
+                files.place(
+                    Diagnostic::error(format!("expected a string, found {}", node.describe()))
+                        .at_key(path.to_string()),
+                    node.at,
+                ),
+            );
+            return None;
+        }
+    };
+    match x.text(&text) {
+        Ok(t) => Some(t.into_owned()),
+        Err(e) => {
+            let (message, hint) = e.describe();
+            let mut d = Diagnostic::error(message).at_key(path.to_string());
+            if let Some(h) = hint {
+                d = d.with_hint(h);
+            }
+            diags.push(files.place(d, node.at));
+            None
+        }
+    }
+}
+
+fn read_promotion(
+    doc: &Node,
+    x: &Expander<'_>,
+    files: &Files,
+    diags: &mut Diagnostics,
+) -> crate::promotion::PromotionConfig {
+    use crate::promotion::{CheckDef, Expectation, MissingBaseline, PromotionConfig};
+    let mut config = PromotionConfig::default();
+    let Some(section) = doc.get("promotion") else {
+        return config;
+    };
+    let Some(entries) = section.as_map() else {
+        if !section.is_null() {
+            diags.push(
+                files.place(
+                    Diagnostic::error(format!(
+                        "expected a mapping (`checks:`, `missing_baseline:`), found {}",
+                        section.type_name()
+                    ))
+                    .at_key("promotion"),
+                    section.at,
+                ),
+            );
+        }
+        return config;
+    };
+    for e in entries {
+        match e.key.as_str() {
+            "missing_baseline" => match e.value.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("pass") => config.missing_baseline = MissingBaseline::Pass,
+                Some("fail") => config.missing_baseline = MissingBaseline::Fail,
+                _ => diags.push(
+                    files.place(
+                        Diagnostic::error(format!(
+                            "`missing_baseline` is `pass` or `fail`, found {}",
+                            e.value.describe()
+                        ))
+                        .at_key("promotion.missing_baseline"),
+                        e.value.at,
+                    ),
+                ),
+            },
+            "checks" => {
+                let items = match &e.value.kind {
+                    Kind::List(items) => items.as_slice(),
+                    Kind::Null => &[],
+                    _ => {
+                        diags.push(
+                            files.place(
+                                Diagnostic::error(format!(
+                                    "expected a list of checks (`- name: ...`), found {}",
+                                    e.value.type_name()
+                                ))
+                                .at_key("promotion.checks"),
+                                e.value.at,
+                            ),
+                        );
+                        continue;
+                    }
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let path = format!("promotion.checks[{i}]");
+                    let Some(fields) = item.as_map() else {
+                        diags.push(
+                            files.place(
+                                Diagnostic::error(format!(
+                                    "expected `{{ name: ..., query: ..., expect: ... }}`, found {}",
+                                    item.type_name()
+                                ))
+                                .at_key(path),
+                                item.at,
+                            ),
+                        );
+                        continue;
+                    };
+                    let (mut name, mut query, mut expect) = (None, None, None);
+                    for f in fields {
+                        let fpath = format!("{path}.{}", f.key);
+                        match f.key.as_str() {
+                            "name" => name = expanded_text(&f.value, &fpath, x, files, diags),
+                            "query" => query = expanded_text(&f.value, &fpath, x, files, diags),
+                            "expect" => {
+                                let Some(text) = expanded_text(&f.value, &fpath, x, files, diags)
+                                else {
+                                    continue;
+                                };
+                                match Expectation::parse(&text) {
+                                    Ok(e) => expect = Some(e),
+                                    Err(message) => {
+                                        diags.push(files.place(
+                                            Diagnostic::error(message).at_key(fpath).with_hint(
+                                                format!("write {}", Expectation::GRAMMAR),
+                                            ),
+                                            f.value.at,
+                                        ))
+                                    }
+                                }
+                            }
+                            _ => diags.push(unknown_key_diag(files, f, &path, CHECK_KEYS)),
+                        }
+                    }
+                    for (key, missing) in [
+                        ("name", name.is_none()),
+                        ("query", query.is_none()),
+                        ("expect", expect.is_none()),
+                    ] {
+                        if missing && !fields.iter().any(|f| f.key == key) {
+                            diags.push(
+                                files.place(
+                                    Diagnostic::error(format!("a check needs `{key}`"))
+                                        .at_key(path.clone()),
+                                    item.at,
+                                ),
+                            );
+                        }
+                    }
+                    if let (Some(name), Some(query), Some(expect)) = (name, query, expect) {
+                        if config.checks.iter().any(|c| c.name == name) {
+                            diags.push(
+                                files.place(
+                                    Diagnostic::error(format!("two checks are named `{name}`"))
+                                        .at_key(format!("{path}.name")),
+                                    item.at,
+                                ),
+                            );
+                            continue;
+                        }
+                        let origin = format!("{}:{}", files.name(item.at.file), item.at.line);
+                        config.checks.push(CheckDef {
+                            name,
+                            query: query.trim().to_string(),
+                            expect,
+                            origin,
+                        });
+                    }
+                }
+            }
+            _ => diags.push(unknown_key_diag(files, e, "promotion", PROMOTION_KEYS)),
+        }
+    }
+    config
+}
+
+fn read_connection(
+    doc: &Node,
+    x: &Expander<'_>,
+    files: &Files,
+    diags: &mut Diagnostics,
+) -> crate::promotion::ConnectionConfig {
+    let mut config = crate::promotion::ConnectionConfig::default();
+    let Some(section) = doc.get("connection") else {
+        return config;
+    };
+    let Some(entries) = section.as_map() else {
+        if !section.is_null() {
+            diags.push(
+                files.place(
+                    Diagnostic::error(format!(
+                        "expected a mapping (`role:`, `warehouse:`, `name:`), found {}",
+                        section.type_name()
+                    ))
+                    .at_key("connection"),
+                    section.at,
+                ),
+            );
+        }
+        return config;
+    };
+    for e in entries {
+        let path = format!("connection.{}", e.key);
+        let slot = match e.key.as_str() {
+            "role" => &mut config.role,
+            "warehouse" => &mut config.warehouse,
+            "name" => &mut config.name,
+            _ => {
+                diags.push(unknown_key_diag(files, e, "connection", CONNECTION_KEYS));
+                continue;
+            }
+        };
+        if e.value.is_null() {
+            continue;
+        }
+        *slot = expanded_text(&e.value, &path, x, files, diags).filter(|v| !v.is_empty());
+    }
+    config
+}

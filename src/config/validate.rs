@@ -24,6 +24,8 @@ const PLAIN_TOP_KEYS: &[&str] = &[
     "external",
     "owners",
     "grants_role",
+    "promotion",
+    "connection",
 ];
 
 const GRANT_KEYS: &[&str] = &["on", "privileges", "remove"];
@@ -87,6 +89,12 @@ pub(crate) struct Settings<'a> {
     /// A component folder's merged configuration in the environment, as
     /// JSON; `Err` is the message.
     pub component: Option<&'a ComponentReader>,
+    /// What `${env}` expands to when not the environment's name (the
+    /// promotion preview expands it to [`super::ENV_PLACEHOLDER`]).
+    pub env_text: Option<&'a str>,
+    /// Objects references may also name (the preview: the environment's
+    /// objects by their real names, which an override may write literally).
+    pub known: &'a [ResourceId],
 }
 
 /// Reads a component folder (relative to the project) as JSON.
@@ -101,7 +109,8 @@ fn build_model_with(
     settings: &Settings<'_>,
     may_split: bool,
 ) -> Result<Model, Diagnostics> {
-    let (owners, grants_role) = role_settings(doc, Expander::new(env, vars));
+    let env_text = settings.env_text.or(env);
+    let (owners, grants_role) = role_settings(doc, Expander::new(env_text, vars));
     let new_builder = || {
         let mut b = Builder {
             owners: owners.clone(),
@@ -111,7 +120,7 @@ fn build_model_with(
             settings: *settings,
             sibling_edges: Vec::new(),
             pending_roles: Vec::new(),
-            x: Expander::new(env, vars),
+            x: Expander::new(env_text, vars),
             diags: Diagnostics::default(),
             resources: BTreeMap::new(),
             external: Vec::new(),
@@ -158,6 +167,7 @@ fn build_model_with(
             b
         }
     };
+    b.external_set.extend(settings.known.iter().cloned());
     b.check_references();
     b.check_role_settings();
     b.check_imported();
@@ -216,7 +226,7 @@ fn split_document(doc: &Node) -> Option<(Vec<Unit<'_>>, Vec<Unit<'_>>)> {
     let mut units = Vec::with_capacity(entries.len());
     for e in entries {
         units.push(match e.key.as_str() {
-            "environments" | "state" => continue,
+            "environments" | "state" | "promotion" | "connection" => continue,
             "vars" | "external" | "owners" | "grants_role" => Unit::Section(e),
             key => match (top_kind(key), &e.value.kind) {
                 (Some(kind), Kind::Map(items)) => Unit::Resources(kind, items.as_slice()),
@@ -630,7 +640,7 @@ impl<'a> Builder<'a> {
         for e in entries {
             match e.key.as_str() {
                 // Read by the loader.
-                "environments" | "state" => {}
+                "environments" | "state" | "promotion" | "connection" => {}
                 "vars" => self.vars(e),
                 "external" => self.externals(e),
                 "owners" | "grants_role" => self.role_setting(e),

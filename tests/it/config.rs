@@ -209,5 +209,6 @@ mod fixtures {
         override_syntax,
         env_in_shared,
         bad_grant_target,
+        promotion_errors,
     );
 }

@@ -12,6 +12,7 @@ mod onboarding;
 mod permissions;
 mod plan;
 mod plan_budget;
+mod promotion;
 mod real_accounts;
 mod schema;
 mod state_backend;
