@@ -124,7 +124,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     // Fail fast on credentials, and on roles the user cannot use, before
     // anything is marked in the state.
     let preflight = apply::preflight::check(&plan, &connector)?;
-    if !preflight.missing.is_empty() {
+    if !preflight.is_ready() {
         let (message, hint) = preflight.describe();
         return Err(Error::usage_with_hint(message, hint));
     }

@@ -8,7 +8,7 @@ use crate::config::Project;
 use crate::connector::snowflake::SnowflakeConnector;
 use crate::drift::{self, Naming, ReadStats, Refresh};
 use crate::environment::Resolution;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::live::{self, Live};
 use crate::model::{ResourceId, StackName};
 use crate::plan;
@@ -17,6 +17,45 @@ use std::process::ExitCode;
 
 /// Sessions a live read uses at most.
 pub const LIVE_SESSIONS: usize = 8;
+
+/// The read-side pre-flight: stops when the user's roles cannot see every
+/// recorded object (it would read as dropped). See docs/permissions.md.
+fn check_read(recorded: &crate::state::State, connector: &SnowflakeConnector) -> Result<()> {
+    let mut owners: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in recorded.resources.values() {
+        if let Some(owner) = crate::plan::lifecycle::owner_of(&r.attrs) {
+            owners.entry(owner).or_default().push(r.address.clone());
+        }
+    }
+    let (user, missing) = crate::apply::preflight::check_read(owners, connector)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            format!(
+                "  - `{}`, which owns `{}`",
+                m.role,
+                m.needed_by.join("`, `")
+            )
+        })
+        .collect();
+    Err(Error::usage_with_hint(
+        format!(
+            "user `{user}` cannot see every recorded object (they would read as dropped):\n{}",
+            lines.join("\n")
+        ),
+        format!(
+            "read with a user that holds SECURITYADMIN (MANAGE GRANTS sees every object), or run: {}",
+            missing
+                .iter()
+                .map(|m| format!("GRANT ROLE {} TO USER {user};", m.role))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    ))
+}
 
 pub fn run(ctx: &Context, args: DriftArgs) -> Result<ExitCode> {
     let project = ctx.load_project()?;
@@ -30,6 +69,7 @@ pub fn run(ctx: &Context, args: DriftArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let connector = connect(ctx, &resolution)?;
+    check_read(&recorded, &connector)?;
     let ids: Vec<ResourceId> = recorded.resources.keys().cloned().collect();
     let live = live::read(&connector, &ids, args.unmanaged, LIVE_SESSIONS)?;
     let anywhere = recorded_anywhere(ctx, &project, &resolution)?;
@@ -74,6 +114,7 @@ pub fn plan_refresh(ctx: &Context, args: &PlanArgs) -> Result<ExitCode> {
         )
     };
     let connector = connect(ctx, &resolution)?;
+    check_read(&recorded, &connector)?;
     let ids: Vec<ResourceId> = model
         .owned_by(&stack)
         .map(|r| r.id.clone())

@@ -168,3 +168,59 @@ fn an_owner_changed_in_an_override_is_handed_over_then_plans_empty() {
     );
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
+
+#[test]
+fn a_task_owner_without_execute_task_is_named_before_any_statement() {
+    let Some((emu, project)) = shared_applied_by_admin() else {
+        return;
+    };
+    // PROD's tasks are started, and their owner loses EXECUTE TASK.
+    let path = project.path().join("environments/prod.override.yaml");
+    let base = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        format!("{base}\nroles:\n  PUDO_PROD_ROLE:\n    grants:\n      - {{ on: account, remove: true }}\n"),
+    )
+    .unwrap();
+    emu.control("POST", "/emulator/stats/reset", None);
+    let out = run(&emu, &project, &["apply", "-e", "prod", "--auto-approve"]);
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    assert!(message.contains("do not hold EXECUTE TASK"), "{message}");
+    assert!(message.contains("`PUDO_PROD_ROLE`"), "{message}");
+    assert!(
+        message.contains("GRANT EXECUTE TASK ON ACCOUNT TO ROLE PUDO_PROD_ROLE"),
+        "{message}"
+    );
+    let stats: Value = serde_json::from_str(&emu.control("GET", "/emulator/stats", None)).unwrap();
+    for kind in ["create", "alter", "drop", "grant", "revoke"] {
+        assert_eq!(stats["by_kind"][kind], 0, "{kind}: {stats}");
+    }
+}
+
+#[test]
+fn drift_stops_when_the_user_cannot_see_what_it_compares() {
+    let Some((emu, project)) = shared_applied_by_admin() else {
+        return;
+    };
+    ok(run(
+        &emu,
+        &project,
+        &["apply", "-e", "dev", "--auto-approve"],
+    ));
+    // Only SYSADMIN: the roles (owned by USERADMIN) are out of its sight.
+    reshape_user(&emu, &["SYSADMIN"]);
+    let out = run(&emu, &project, &["drift", "-e", "dev"]);
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains("cannot see every recorded object"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`USERADMIN`, which owns `role.PUDO_DEV_ROLE`"),
+        "{message}"
+    );
+    let out = run(&emu, &project, &["plan", "-e", "dev", "--refresh"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
