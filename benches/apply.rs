@@ -106,6 +106,22 @@ fn main() {
         );
     }
 
+    // The state backends side by side, at the default.
+    let local = timed_apply_with(&emulator_bin, LATENCY_MS, None, false);
+    let remote = timed_apply_with(&emulator_bin, LATENCY_MS, None, true);
+    let changes = local.statements.len();
+    println!(
+        "state backend: local {:.2} s, {} statements sent; snowflake {:.2} s, {} statements sent: +{:.0}% wall time (target <= 30%), {} statements on state for {} planned statements ({:.3} each)",
+        local.wall.as_secs_f64(),
+        local.sent,
+        remote.wall.as_secs_f64(),
+        remote.sent,
+        (remote.wall.as_secs_f64() / local.wall.as_secs_f64() - 1.0) * 100.0,
+        remote.sent.saturating_sub(local.sent),
+        changes,
+        remote.sent.saturating_sub(local.sent) as f64 / changes as f64,
+    );
+
     let fast = timed_apply(&emulator_bin, 0, Some(1));
     let raw = raw_statements(&emulator_bin, &fast.statements);
     let overhead_ms =
@@ -222,12 +238,15 @@ impl Drop for Emulator {
 /// The DEV stack: BENCH_DB_DEV, SCHEMAS schemas in it, WAREHOUSES
 /// warehouses, ROLES roles (all but the last members of SYSADMIN), each
 /// role with USAGE on the database, on 6 schemas and on 5 warehouses.
-fn project() -> tempfile::TempDir {
+fn project(snowflake_state: bool) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut yaml = String::from(
-        "environments:\n  DEV: { branches: [dev] }\n  PROD: { branches: [main], protected: true }\n\
-         databases:\n  BENCH_DB_${env}:\n    schemas:\n",
+        "environments:\n  DEV: { branches: [dev] }\n  PROD: { branches: [main], protected: true }\n",
     );
+    if snowflake_state {
+        yaml.push_str("state: { backend: snowflake, database: PUDO_ADMIN, schema: STATE }\n");
+    }
+    yaml.push_str("databases:\n  BENCH_DB_${env}:\n    schemas:\n");
     for i in 0..SCHEMAS {
         yaml.push_str(&format!(
             "      S{i:04}_${{env}}: {{ comment: schema {i} }}\n"
@@ -295,8 +314,23 @@ fn pudo(dir: &Path, emu: &Emulator, args: &[&str]) -> std::process::Output {
 /// Applies the shared stack (untimed, nothing in it here), then times
 /// `apply -e dev` at `parallelism` (`None`: the default).
 fn timed_apply(bin: &Path, latency_ms: u64, parallelism: Option<usize>) -> Timed {
+    timed_apply_with(bin, latency_ms, parallelism, false)
+}
+
+/// [`timed_apply`], with the recorded state kept in Snowflake
+/// (`state: { backend: snowflake }`, after `pudo state init`) when
+/// `snowflake_state`.
+fn timed_apply_with(
+    bin: &Path,
+    latency_ms: u64,
+    parallelism: Option<usize>,
+    snowflake_state: bool,
+) -> Timed {
     let emu = Emulator::start(bin, latency_ms);
-    let dir = project();
+    let dir = project(snowflake_state);
+    if snowflake_state {
+        pudo(dir.path(), &emu, &["state", "init"]);
+    }
     pudo(
         dir.path(),
         &emu,

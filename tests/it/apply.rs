@@ -34,10 +34,18 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
+/// `pudo ARGS` against `emu`: the shared stack as the account
+/// administrator, everything else as the example's CI user (no
+/// ACCOUNTADMIN), as a team runs it.
 fn run(emu: &Emulator, project: &TempProject, args: &[&str]) -> Output {
     let mut cmd = pudo_in(project.path());
     cmd.args(args);
-    for (k, v) in emu.env() {
+    let creds = if args.contains(&"shared") {
+        emu.env()
+    } else {
+        emu.ci_env()
+    };
+    for (k, v) in creds {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
@@ -545,6 +553,8 @@ roles:
       - { on: 'schema "odd.db"."lower_${env}"', privileges: [usage, create table] }
       - { on: 'warehouse "wh ${env}"', privileges: [usage] }
       - { on: 'future tables in schema "odd.db"."lower_${env}"', privileges: [select] }
+users:
+  PUDO_CI: { shared: true, type: SERVICE, default_role: SYSADMIN, roles: [SYSADMIN, SECURITYADMIN] }
 "#;
 
 #[test]

@@ -37,6 +37,10 @@ fn required() -> bool {
     std::env::var_os("PUDO_REQUIRE_EMULATOR").is_some() || std::env::var_os("CI").is_some()
 }
 
+/// The shipped example's CI user and the password `--login` gives it.
+pub const CI_USER: &str = "PUDO_CI";
+pub const CI_PASSWORD: &str = "ci";
+
 impl Emulator {
     /// Starts an emulator on a free port with extra `args`; `None` (after
     /// printing why) when it is not built and this is not CI.
@@ -51,6 +55,9 @@ impl Emulator {
         };
         let mut child = Command::new(&bin)
             .args(["--host", "127.0.0.1", "--port", "0"])
+            // The example's CI user (declared in its shared stack) may log
+            // in once the shared stack created it.
+            .args(["--login", &format!("{CI_USER}:{CI_PASSWORD}")])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -93,6 +100,18 @@ impl Emulator {
             ("SNOWFLAKE_ACCOUNT", "pudo_test".to_string()),
             ("SNOWFLAKE_USER", USER.to_string()),
             ("SNOWFLAKE_PASSWORD", self.password.clone()),
+        ]
+    }
+
+    /// The variables that point pudo at this emulator as the shipped
+    /// example's CI user (`PUDO_CI`: SYSADMIN and SECURITYADMIN, no
+    /// ACCOUNTADMIN), once its shared stack has created it.
+    pub fn ci_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SNOWFLAKE_URL", self.url()),
+            ("SNOWFLAKE_ACCOUNT", "pudo_test".to_string()),
+            ("SNOWFLAKE_USER", CI_USER.to_string()),
+            ("SNOWFLAKE_PASSWORD", CI_PASSWORD.to_string()),
         ]
     }
 

@@ -20,8 +20,18 @@ databases:
           TRAIN_MODEL: { sql: CALL PUDO_MLOPS.PUDO_PROD.TRAIN_V2() }
 ";
 
+/// `pudo ARGS` against `emu`: the shared stack as the account
+/// administrator, the environments as the example's CI user (no
+/// ACCOUNTADMIN).
 fn run(emu: &Emulator, project: &TempProject, args: &[&str]) -> Output {
-    run_against(emu, project, args)
+    if args.contains(&"shared") {
+        return run_against(emu, project, args);
+    }
+    crate::support::pudo_in(project.path())
+        .args(args)
+        .envs(emu.ci_env())
+        .output()
+        .unwrap()
 }
 
 #[track_caller]
@@ -237,7 +247,7 @@ fn a_killed_apply_leaves_the_suspended_root_for_the_next_apply() {
     cmd.current_dir(project.path())
         .args(["apply", "-e", "prod", "--auto-approve"])
         .env("NO_COLOR", "1")
-        .envs(emu.env())
+        .envs(emu.ci_env())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let mut child = cmd.spawn().unwrap();
