@@ -22,7 +22,7 @@ use crate::kinds::{self, Section};
 use crate::model::{Ident, Model, Origin, Part, ResourceId, StackName};
 use expand::{Expander, Vars};
 use merge::{Merger, normalize_name};
-use source::{At, Files, Kind, Loaded, Node, load_file};
+use source::{At, Entry, Files, Kind, Loaded, Node, load_file};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -498,6 +498,37 @@ impl Default for StateSettings {
                 schema: crate::model::Ident::parse("STATE").expect("an identifier"),
                 history: None,
             },
+        }
+    }
+}
+
+/// The entries of top-level section `key` of `doc`: `None` when it is
+/// absent or `null`, or (reported) when it is not a mapping; `keys` names
+/// what the mapping holds, for the message.
+fn optional_section<'d>(
+    doc: &'d Node,
+    key: &str,
+    keys: &str,
+    files: &Files,
+    diags: &mut Diagnostics,
+) -> Option<&'d [Entry]> {
+    let section = doc.get(key)?;
+    match section.as_map() {
+        Some(entries) => Some(entries),
+        None => {
+            if !section.is_null() {
+                diags.push(
+                    files.place(
+                        Diagnostic::error(format!(
+                            "expected a mapping ({keys}), found {}",
+                            section.type_name()
+                        ))
+                        .at_key(key),
+                        section.at,
+                    ),
+                );
+            }
+            None
         }
     }
 }
@@ -1162,22 +1193,13 @@ fn read_promotion(
 ) -> crate::promotion::PromotionConfig {
     use crate::promotion::{CheckDef, Expectation, MissingBaseline, PromotionConfig};
     let mut config = PromotionConfig::default();
-    let Some(section) = doc.get("promotion") else {
-        return config;
-    };
-    let Some(entries) = section.as_map() else {
-        if !section.is_null() {
-            diags.push(
-                files.place(
-                    Diagnostic::error(format!(
-                        "expected a mapping (`checks:`, `missing_baseline:`), found {}",
-                        section.type_name()
-                    ))
-                    .at_key("promotion"),
-                    section.at,
-                ),
-            );
-        }
+    let Some(entries) = optional_section(
+        doc,
+        "promotion",
+        "`checks:`, `missing_baseline:`",
+        files,
+        diags,
+    ) else {
         return config;
     };
     for e in entries {
@@ -1304,22 +1326,13 @@ fn read_connection(
     diags: &mut Diagnostics,
 ) -> crate::promotion::ConnectionConfig {
     let mut config = crate::promotion::ConnectionConfig::default();
-    let Some(section) = doc.get("connection") else {
-        return config;
-    };
-    let Some(entries) = section.as_map() else {
-        if !section.is_null() {
-            diags.push(
-                files.place(
-                    Diagnostic::error(format!(
-                        "expected a mapping (`role:`, `warehouse:`, `name:`), found {}",
-                        section.type_name()
-                    ))
-                    .at_key("connection"),
-                    section.at,
-                ),
-            );
-        }
+    let Some(entries) = optional_section(
+        doc,
+        "connection",
+        "`role:`, `warehouse:`, `name:`",
+        files,
+        diags,
+    ) else {
         return config;
     };
     for e in entries {
