@@ -10,27 +10,7 @@ use std::process::Output;
 /// A project that is a git repository on `main` (so that the shared stack
 /// and PROD may be applied).
 fn on_main(project: &TempProject) {
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            "init",
-        ][..],
-    ] {
-        let status = std::process::Command::new("git")
-            .args(args)
-            .current_dir(project.path())
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    }
+    crate::support::on_main(project.path());
 }
 
 fn pudo(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {

@@ -5,7 +5,7 @@
 //! statement.
 
 use crate::emulator::Emulator;
-use crate::support::{TempProject, git, ok, run_against, text};
+use crate::support::{TempProject, ok, run_against, text};
 use serde_json::Value;
 use std::process::Output;
 
@@ -23,11 +23,7 @@ fn sql(emu: &Emulator, statement: &str) {
 fn shared_applied_by_admin() -> Option<(Emulator, TempProject)> {
     let emu = Emulator::start(&[])?;
     let project = TempProject::example();
-    git(project.path(), &["init", "-q", "-b", "main"]);
-    git(
-        project.path(),
-        &["commit", "-q", "--allow-empty", "-m", "init"],
-    );
+    crate::support::on_main(project.path());
     ok(run(
         &emu,
         &project,

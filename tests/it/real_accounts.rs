@@ -504,30 +504,8 @@ fn passwords_and_dangling_references_are_refused() {
     }
 }
 
-/// A git repository on `main` (the shared stack applies from a protected
-/// environment's branch).
 fn on_main(project: &TempProject) {
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            "init",
-        ][..],
-    ] {
-        let status = std::process::Command::new("git")
-            .args(args)
-            .current_dir(project.path())
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    }
+    crate::support::on_main(project.path());
 }
 
 const MONITORS: &str = r#"

@@ -144,3 +144,10 @@ pub fn run_against(
         .output()
         .unwrap()
 }
+
+/// A git repository on `main` with one commit (the shared stack applies
+/// from a protected environment's branch).
+pub fn on_main(dir: &Path) {
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", "init"]);
+}

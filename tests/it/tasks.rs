@@ -3,7 +3,7 @@
 //! recovery when an apply fails or is killed in between.
 
 use crate::emulator::Emulator;
-use crate::support::{TempProject, git, ok, run_against, text};
+use crate::support::{TempProject, ok, run_against, text};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Output;
@@ -44,11 +44,7 @@ fn plan_is_empty(emu: &Emulator, project: &TempProject, env: &str) {
 fn example_applied(emulator_args: &[&str]) -> Option<(Emulator, TempProject)> {
     let emu = Emulator::start(emulator_args)?;
     let project = TempProject::example();
-    git(project.path(), &["init", "-q", "-b", "main"]);
-    git(
-        project.path(),
-        &["commit", "-q", "--allow-empty", "-m", "init"],
-    );
+    crate::support::on_main(project.path());
     for env in ["shared", "dev", "prod"] {
         ok(run(&emu, &project, &["apply", "-e", env, "--auto-approve"]));
     }
