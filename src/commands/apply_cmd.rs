@@ -41,13 +41,13 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
         resolution.environment = plan.environment.clone();
     }
     check_protection(&project, &resolution)?;
-    promotion_gate(ctx, &project, &resolution, args.skip_gate.as_deref())?;
+    let skipped_gate = promotion_gate(ctx, &project, &resolution, args.skip_gate.as_deref())?;
 
     let connection = ctx.connection(&resolution)?;
     let model = project.resolve(&resolution.stack)?;
     let stack = resolution.stack.clone();
     let mut store = lock_taking_over_stale(&ctx.state_store(&project, &resolution, &stack)?)?;
-    let state = store.load()?;
+    let mut state = store.load()?;
 
     let plan = match saved {
         Some(plan) => {
@@ -127,6 +127,18 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     if !preflight.is_ready() {
         let (message, hint) = preflight.describe();
         return Err(Error::usage_with_hint(message, hint));
+    }
+    if let Some((from, reason)) = skipped_gate {
+        // Recorded with the apply's first write, which marks its changes.
+        let by = store.lock_info();
+        state.gate_skips.push(crate::state::GateSkip {
+            from,
+            reason,
+            user: by.user.clone(),
+            host: by.host.clone(),
+            time: by.time.clone(),
+            serial: state.serial + 1,
+        });
     }
     let progress = Reporter::new(plan.changes.len());
     let (report, _state) = apply::apply(
@@ -453,21 +465,22 @@ fn print_report(plan: &Plan, report: &apply::Report) {
 }
 
 /// `require_promotion: FROM` on the environment: the promotion checks from
-/// FROM must pass before anything is applied, unless `--skip-gate REASON`.
+/// FROM must pass before anything is applied, unless `--skip-gate REASON`
+/// (then FROM and the reason, for the state).
 fn promotion_gate(
     ctx: &Context,
     project: &crate::config::Project,
     resolution: &crate::environment::Resolution,
     skip: Option<&str>,
-) -> Result<()> {
+) -> Result<Option<(String, String)>> {
     let Some(env) = resolution.environment.as_deref() else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(from) = project
         .environment(env)
         .and_then(|d| d.require_promotion.clone())
     else {
-        return Ok(());
+        return Ok(None);
     };
     if let Some(reason) = skip {
         let reason = reason.trim();
@@ -477,13 +490,13 @@ fn promotion_gate(
                 "e.g. `--skip-gate \"hotfix INC-123, approved by on-call\"`",
             ));
         }
-        println!("promotion gate {from} -> {env} SKIPPED: {reason}");
-        return Ok(());
+        println!("promotion gate {from} -> {env} SKIPPED: {reason} (recorded in the state)");
+        return Ok(Some((from, reason.to_string())));
     }
     let report = super::promote_cmd::evaluate(ctx, project, &from, env)?;
     print!("{}", super::promote_cmd::checks_table(&report));
     if report.passed {
-        return Ok(());
+        return Ok(None);
     }
     Err(Error::usage_with_hint(
         format!("apply to {env} refused: the promotion gate from {from} did not pass"),

@@ -192,6 +192,10 @@ fn list(store: &StateStore) -> Result<ExitCode> {
         out.push('\n');
     }
     print!("{out}");
+    // The audit trail on stderr, so that stdout stays one address per line.
+    for skip in &state.gate_skips {
+        eprintln!("{}", style::muted().apply_to(format!("# {skip}")));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

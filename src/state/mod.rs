@@ -97,6 +97,30 @@ pub struct RecordedResource {
     pub attrs: Attrs,
 }
 
+/// A promotion gate an apply skipped: who, when, why, and the serial of
+/// the first state write of that apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateSkip {
+    /// The environment the gate checks promotion from (e.g. `STAGING`).
+    pub from: String,
+    pub reason: String,
+    pub user: String,
+    pub host: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub serial: u64,
+}
+
+impl std::fmt::Display for GateSkip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "promotion gate from {} skipped at {} by `{}` on host `{}` (serial {}): {}",
+            self.from, self.time, self.user, self.host, self.serial, self.reason
+        )
+    }
+}
+
 /// The recorded state of one stack.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
@@ -115,6 +139,10 @@ pub struct State {
     /// idempotent `recovery_sql` (see `docs/state.md`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<String>,
+    /// Every promotion gate an apply skipped with `--skip-gate REASON`,
+    /// oldest first (see `docs/promotion.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gate_skips: Vec<GateSkip>,
     /// By id; written as an array in id order.
     #[serde(with = "resources_as_list")]
     pub resources: BTreeMap<ResourceId, RecordedResource>,
@@ -131,6 +159,7 @@ impl State {
             pudo_version: env!("CARGO_PKG_VERSION").to_string(),
             stack: stack.clone(),
             pending: Vec::new(),
+            gate_skips: Vec::new(),
             resources: BTreeMap::new(),
         }
     }

@@ -55,7 +55,7 @@ impl Location {
                 self.schema.sql()
             ),
             format!(
-                "CREATE TABLE IF NOT EXISTS {} (STACK VARCHAR NOT NULL, LINEAGE VARCHAR, SERIAL NUMBER NOT NULL, NEXT_SERIAL NUMBER NOT NULL, OLDEST_SERIAL NUMBER NOT NULL, FORMAT_VERSION NUMBER, PUDO_VERSION VARCHAR, PENDING VARCHAR, LOCK_ID VARCHAR, LOCK_PID NUMBER, LOCK_HOST VARCHAR, LOCK_USER VARCHAR, LOCK_COMMAND VARCHAR, LOCK_TIME VARCHAR)",
+                "CREATE TABLE IF NOT EXISTS {} (STACK VARCHAR NOT NULL, LINEAGE VARCHAR, SERIAL NUMBER NOT NULL, NEXT_SERIAL NUMBER NOT NULL, OLDEST_SERIAL NUMBER NOT NULL, FORMAT_VERSION NUMBER, PUDO_VERSION VARCHAR, PENDING VARCHAR, GATE_SKIPS VARCHAR, LOCK_ID VARCHAR, LOCK_PID NUMBER, LOCK_HOST VARCHAR, LOCK_USER VARCHAR, LOCK_COMMAND VARCHAR, LOCK_TIME VARCHAR)",
                 self.table("STACKS")
             ),
             format!(
@@ -108,6 +108,15 @@ impl SnowflakeBackend {
     }
 }
 
+/// A header list as a JSON column (NULL when empty).
+fn json_or_null<T: serde::Serialize>(list: &[T]) -> Bind {
+    if list.is_empty() {
+        Bind::Null
+    } else {
+        Bind::from(serde_json::to_string(list).expect("header lists serialize"))
+    }
+}
+
 fn sql_error(location: &Location, e: ConnectorError) -> StateError {
     let hint = if e.code() == Some("002003") || e.code() == Some("002043") {
         "\n  hint: run `pudo state init` to create the state tables".to_string()
@@ -136,6 +145,7 @@ struct Header {
     format_version: u64,
     pudo_version: String,
     pending: Vec<String>,
+    gate_skips: Vec<super::GateSkip>,
     lock: Option<(String, LockInfo)>,
 }
 
@@ -157,7 +167,7 @@ impl Sql {
 
     fn header(&mut self) -> Result<Option<Header>, StateError> {
         let sql = format!(
-            "SELECT LINEAGE, SERIAL, NEXT_SERIAL, OLDEST_SERIAL, FORMAT_VERSION, PUDO_VERSION, PENDING, LOCK_ID, LOCK_PID, LOCK_HOST, LOCK_USER, LOCK_COMMAND, LOCK_TIME FROM {} WHERE STACK = ?",
+            "SELECT LINEAGE, SERIAL, NEXT_SERIAL, OLDEST_SERIAL, FORMAT_VERSION, PUDO_VERSION, PENDING, GATE_SKIPS, LOCK_ID, LOCK_PID, LOCK_HOST, LOCK_USER, LOCK_COMMAND, LOCK_TIME FROM {} WHERE STACK = ?",
             self.t("STACKS")
         );
         let rows = self.run(&sql, &[self.stack()])?;
@@ -166,12 +176,8 @@ impl Sql {
         };
         let num = |c: &str| row.get(c).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
         let text = |c: &str| row.get(c).map(str::to_string);
-        let pending = match text("PENDING") {
-            Some(json) if !json.is_empty() => {
-                serde_json::from_str(&json).map_err(|e| self.corrupt(format!("PENDING: {e}")))?
-            }
-            _ => Vec::new(),
-        };
+        let pending = self.json_list(row.get("PENDING"), "PENDING")?;
+        let gate_skips = self.json_list(row.get("GATE_SKIPS"), "GATE_SKIPS")?;
         let lock = text("LOCK_ID").map(|id| {
             (
                 id,
@@ -192,8 +198,23 @@ impl Sql {
             format_version: num("FORMAT_VERSION"),
             pudo_version: text("PUDO_VERSION").unwrap_or_default(),
             pending,
+            gate_skips,
             lock,
         }))
+    }
+
+    /// A header list stored as JSON (NULL or empty: no items).
+    fn json_list<T: serde::de::DeserializeOwned>(
+        &self,
+        value: Option<&str>,
+        column: &str,
+    ) -> Result<Vec<T>, StateError> {
+        match value {
+            Some(json) if !json.is_empty() => {
+                serde_json::from_str(json).map_err(|e| self.corrupt(format!("{column}: {e}")))
+            }
+            _ => Ok(Vec::new()),
+        }
     }
 
     fn corrupt(&self, message: String) -> StateError {
@@ -241,6 +262,7 @@ impl Sql {
             } else {
                 Vec::new()
             },
+            gate_skips: header.gate_skips.clone(),
             resources,
         })
     }
@@ -571,20 +593,18 @@ impl HeldLock for SnowflakeLock {
             )?;
         }
         // 3. Commit: readers see the new serial from here on.
-        let pending = if next.pending.is_empty() {
-            Bind::Null
-        } else {
-            Bind::from(serde_json::to_string(&next.pending).expect("strings serialize"))
-        };
+        let pending = json_or_null(&next.pending);
+        let gate_skips = json_or_null(&next.gate_skips);
         let committed = self
             .sql
             .run(
-                &format!("UPDATE {s} SET SERIAL = NEXT_SERIAL, LINEAGE = ?, FORMAT_VERSION = ?, PUDO_VERSION = ?, PENDING = ? WHERE STACK = ? AND NEXT_SERIAL = ? AND LOCK_ID = ?"),
+                &format!("UPDATE {s} SET SERIAL = NEXT_SERIAL, LINEAGE = ?, FORMAT_VERSION = ?, PUDO_VERSION = ?, PENDING = ?, GATE_SKIPS = ? WHERE STACK = ? AND NEXT_SERIAL = ? AND LOCK_ID = ?"),
                 &[
                     Bind::from(next.lineage.as_str()),
                     Bind::from(u64::from(next.format_version)),
                     Bind::from(next.pudo_version.as_str()),
                     pending,
+                    gate_skips,
                     stack,
                     Bind::from(next.serial),
                     id,

@@ -374,6 +374,21 @@ mod against_the_emulator {
             t.contains("promotion gate STAGING -> PROD SKIPPED: INC-42 hotfix"),
             "{t}"
         );
+        // The skip is in PROD's state, with the serial of that apply's first write.
+        let skips = |project: &TempProject| -> serde_json::Value {
+            let text = std::fs::read_to_string(project.path().join("state/prod.json")).unwrap();
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["gate_skips"].clone()
+        };
+        let recorded = skips(&project);
+        assert_eq!(recorded.as_array().map(Vec::len), Some(1), "{recorded}");
+        assert_eq!(recorded[0]["from"], "STAGING", "{recorded}");
+        assert_eq!(recorded[0]["reason"], "INC-42 hotfix", "{recorded}");
+        assert!(recorded[0]["serial"].as_u64().unwrap() >= 1, "{recorded}");
+        let t = exit(&run(&emu, &project, &["state", "list", "-e", "PROD"]), 0);
+        assert!(
+            t.contains("promotion gate from STAGING skipped at ") && t.contains("INC-42 hotfix"),
+            "{t}"
+        );
         project.write(
             "environments/prod.override.yaml",
             "vars:\n  warehouse_size: LARGE\n  auto_suspend: 1200\n",
@@ -385,6 +400,8 @@ mod against_the_emulator {
         );
         assert!(t.contains("every check passed"), "{t}");
         assert!(t.contains("auto_suspend"), "{t}");
+        // Later applies keep the record.
+        assert_eq!(skips(&project), recorded);
     }
 }
 

@@ -236,6 +236,16 @@ fn migrate_local_to_snowflake_and_back_is_byte_identical_and_refuses_conflicts()
     ok(apply(&emu, &project, "dev"));
     let read =
         |stack: &str| std::fs::read(project.path().join(format!("state/{stack}.json"))).unwrap();
+    // A skipped promotion gate travels with the state (as `pudo apply
+    // --skip-gate` records it; quotes and commas go through binds).
+    let dev_file = project.path().join("state/dev.json");
+    let with_skip = String::from_utf8(read("dev")).unwrap().replacen(
+        "  \"stack\": \"dev\",\n",
+        "  \"stack\": \"dev\",\n  \"gate_skips\": [\n    {\n      \"from\": \"STAGING\",\n      \"reason\": \"INC-7: \\\"hotfix\\\", approved\",\n      \"user\": \"ci\",\n      \"host\": \"runner-1\",\n      \"time\": \"2026-11-30T12:00:00Z\",\n      \"serial\": 2\n    }\n  ],\n",
+        1,
+    );
+    assert!(with_skip.contains("gate_skips"), "{with_skip}");
+    std::fs::write(&dev_file, with_skip).unwrap();
     let (shared, dev) = (read("shared"), read("dev"));
 
     ok(run(&emu, &project, &["state", "init"]));
@@ -258,9 +268,18 @@ fn migrate_local_to_snowflake_and_back_is_byte_identical_and_refuses_conflicts()
     .unwrap();
     set_backend(&project, "snowflake");
     assert_plan_empty(&emu, &project, "dev");
+    let listed = ok(run(&emu, &project, &["state", "list", "-e", "dev"]));
+    assert!(
+        text(&listed).contains(r#"skipped at 2026-11-30T12:00:00Z by `ci` on host `runner-1` (serial 2): INC-7: "hotfix", approved"#),
+        "{}",
+        text(&listed)
+    );
     ok(run(&emu, &project, &["state", "migrate", "--to", "local"]));
     assert_eq!(read("shared"), shared);
-    assert_eq!(read("dev"), dev);
+    assert_eq!(
+        String::from_utf8(read("dev")).unwrap(),
+        String::from_utf8(dev.clone()).unwrap()
+    );
     set_backend(&project, "local");
     assert_plan_empty(&emu, &project, "dev");
 
