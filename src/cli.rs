@@ -115,8 +115,9 @@ pub enum Command {
     Promote(PromoteArgs),
 
     /// Run a command with the resolved environment's connection settings
-    /// (SNOWFLAKE_* variables, `connection:` role and warehouse) and
-    /// `PUDO_ENV` in its environment: `pudo exec -e STAGING -- python train.py`.
+    /// (SNOWFLAKE_* variables, `connection:` role and warehouse), `PUDO_ENV`
+    /// and `PUDO_CONFIG_<COMPONENT>` (each `config/<component>/` rendered for
+    /// the environment) in its environment: `pudo exec -e STAGING -- python train.py`.
     Exec(ExecArgs),
 
     /// Inspect a component's configuration (`base.yaml` + `<env>.override.yaml`).

@@ -88,7 +88,7 @@ fn preview_resolves_literal_references_to_the_environments_own_objects() {
 
 mod against_the_emulator {
     use crate::emulator::Emulator;
-    use crate::support::{TempProject, pudo_in};
+    use crate::support::{TempProject, pudo_in, repo_root};
     use std::process::Output;
 
     fn git(dir: &std::path::Path, args: &[&str]) {
@@ -131,8 +131,11 @@ mod against_the_emulator {
     }
 
     /// The example on `main`, with shared, STAGING and PROD applied, and
-    /// MODEL_METRICS and TRAINING_SET made in STAGING and PROD.
+    /// MODEL_METRICS and TRAINING_SET made in STAGING and PROD by the
+    /// example's pipeline step, with the newest metric row for another model
+    /// (which the checks must not pick).
     fn setup() -> Option<(Emulator, TempProject)> {
+        pipeline_python()?;
         let emu = Emulator::start(&[])?;
         let project = TempProject::example();
         git(project.path(), &["init", "-q", "-b", "main"]);
@@ -143,40 +146,58 @@ mod against_the_emulator {
             );
         }
         for env in ["STAGING", "PROD"] {
-            sql(
+            record_run(
                 &emu,
-                &format!(
-                    "CREATE TABLE PUDO_MLOPS.MODEL_REGISTRY_{env}.MODEL_METRICS (MODEL_NAME VARCHAR, AUC FLOAT, CREATED_AT TIMESTAMP_NTZ)"
-                ),
-            );
-            sql(
-                &emu,
-                &format!(
-                    "CREATE TABLE PUDO_MLOPS.FEATURE_STORE_{env}.TRAINING_SET (ID INTEGER, LABEL BOOLEAN)"
-                ),
+                &project,
+                env,
+                &[
+                    "--model",
+                    "other",
+                    "--auc",
+                    "0.99",
+                    "--at",
+                    "2030-01-01 00:00:00",
+                ],
             );
         }
         Some((emu, project))
     }
 
-    fn metric(emu: &Emulator, env: &str, auc: f64, at: &str) {
-        sql(
-            emu,
-            &format!(
-                "INSERT INTO PUDO_MLOPS.MODEL_REGISTRY_{env}.MODEL_METRICS VALUES ('churn', {auc}, '{at}'), ('other', 0.99, '{at}')"
+    /// The Python that has the example pipeline's packages
+    /// (`PUDO_TEST_PYTHON`, from `scripts/pipeline-venv`); without it the
+    /// test is skipped, or fails when the emulator tests are required.
+    fn pipeline_python() -> Option<String> {
+        match std::env::var("PUDO_TEST_PYTHON") {
+            Ok(python) if !python.is_empty() => Some(python),
+            _ if std::env::var_os("PUDO_REQUIRE_EMULATOR").is_some() => panic!(
+                "PUDO_TEST_PYTHON is not set: `export PUDO_TEST_PYTHON=$(scripts/pipeline-venv)` (scripts/test does)"
             ),
-        );
+            _ => {
+                eprintln!("skipped: PUDO_TEST_PYTHON is not set (see scripts/pipeline-venv)");
+                None
+            }
+        }
     }
 
-    fn training_rows(emu: &Emulator, env: &str, n: usize) {
-        let values: Vec<String> = (0..n).map(|i| format!("({i}, {})", i % 2 == 0)).collect();
-        sql(
-            emu,
-            &format!(
-                "INSERT INTO PUDO_MLOPS.FEATURE_STORE_{env}.TRAINING_SET VALUES {}",
-                values.join(", ")
-            ),
-        );
+    /// The example's pipeline step (`pipelines/record_run.py`, through the
+    /// Python connector) run in ENV by `pudo exec`, with that environment's
+    /// connection.
+    #[track_caller]
+    fn record_run(emu: &Emulator, project: &TempProject, env: &str, args: &[&str]) {
+        let python = pipeline_python().expect("checked in setup");
+        let script = repo_root().join("pipelines/record_run.py");
+        let mut command = vec!["exec", "-e", env, "--", &python, script.to_str().unwrap()];
+        command.extend_from_slice(args);
+        exit(&run(emu, project, &command), 0);
+    }
+
+    fn metric(emu: &Emulator, project: &TempProject, env: &str, auc: f64, at: &str) {
+        let auc = auc.to_string();
+        record_run(emu, project, env, &["--auc", &auc, "--at", at]);
+    }
+
+    fn training_rows(emu: &Emulator, project: &TempProject, env: &str, n: usize) {
+        record_run(emu, project, env, &["--rows", &n.to_string()]);
     }
 
     #[test]
@@ -184,9 +205,9 @@ mod against_the_emulator {
         let Some((emu, project)) = setup() else {
             return;
         };
-        training_rows(&emu, "STAGING", 1200);
+        training_rows(&emu, &project, "STAGING", 1200);
         // No PROD model yet: `missing_baseline: pass`.
-        metric(&emu, "STAGING", 0.80, "2026-01-02 00:00:00");
+        metric(&emu, &project, "STAGING", 0.80, "2026-01-02 00:00:00");
         let out = run(&emu, &project, &["promote", "STAGING", "PROD"]);
         let t = exit(&out, 0);
         assert!(t.contains("no baseline in PROD yet"), "{t}");
@@ -207,8 +228,8 @@ mod against_the_emulator {
         project.write("environments/base.yaml", &base);
 
         // Within tolerance of PROD's latest model (an older, better one does not count).
-        metric(&emu, "PROD", 0.95, "2025-06-01 00:00:00");
-        metric(&emu, "PROD", 0.805, "2026-01-01 00:00:00");
+        metric(&emu, &project, "PROD", 0.95, "2025-06-01 00:00:00");
+        metric(&emu, &project, "PROD", 0.805, "2026-01-01 00:00:00");
         let out = run(&emu, &project, &["promote", "STAGING", "PROD"]);
         let t = exit(&out, 0);
         let table: Vec<&str> = t.lines().skip(3).take(3).collect();
@@ -274,7 +295,7 @@ mod against_the_emulator {
         project.write("environments/base.yaml", &base);
 
         // Worse than PROD by more than the tolerance: exit 2.
-        metric(&emu, "STAGING", 0.70, "2026-01-03 00:00:00");
+        metric(&emu, &project, "STAGING", 0.70, "2026-01-03 00:00:00");
         let t = exit(&run(&emu, &project, &["promote", "STAGING", "PROD"]), 2);
         assert!(t.contains("0.7 is not >= 0.795"), "{t}");
 
@@ -338,9 +359,9 @@ mod against_the_emulator {
             "environments/prod.override.yaml",
             "vars:\n  warehouse_size: LARGE\n  auto_suspend: 900\n",
         );
-        metric(&emu, "PROD", 0.90, "2026-01-01 00:00:00");
-        metric(&emu, "STAGING", 0.80, "2026-01-02 00:00:00");
-        training_rows(&emu, "STAGING", 1000);
+        metric(&emu, &project, "PROD", 0.90, "2026-01-01 00:00:00");
+        metric(&emu, &project, "STAGING", 0.80, "2026-01-02 00:00:00");
+        training_rows(&emu, &project, "STAGING", 1000);
         let t = exit(
             &run(&emu, &project, &["apply", "-e", "PROD", "--auto-approve"]),
             1,
@@ -393,7 +414,7 @@ mod against_the_emulator {
             "environments/prod.override.yaml",
             "vars:\n  warehouse_size: LARGE\n  auto_suspend: 1200\n",
         );
-        metric(&emu, "STAGING", 0.895, "2026-01-03 00:00:00");
+        metric(&emu, &project, "STAGING", 0.895, "2026-01-03 00:00:00");
         let t = exit(
             &run(&emu, &project, &["apply", "-e", "PROD", "--auto-approve"]),
             0,
@@ -421,7 +442,7 @@ fn exec_passes_the_environments_connection_without_printing_secrets() {
             "--",
             "sh",
             "-c",
-            "echo role=$SNOWFLAKE_ROLE wh=$SNOWFLAKE_WAREHOUSE env=$PUDO_ENV user=$SNOWFLAKE_USER; test -n \"$SNOWFLAKE_PASSWORD\" && echo password-passed",
+            "echo role=$SNOWFLAKE_ROLE wh=$SNOWFLAKE_WAREHOUSE env=$PUDO_ENV user=$SNOWFLAKE_USER; test -n \"$SNOWFLAKE_PASSWORD\" && echo password-passed; grep train_days \"$PUDO_CONFIG_TRAINING\"; echo \"$PUDO_CONFIG_TRAINING\" > rendered-path",
         ])
         .output()
         .unwrap();
@@ -430,8 +451,13 @@ fn exec_passes_the_environments_connection_without_printing_secrets() {
     --- stdout
     role=PUDO_STAGING_ROLE wh=PUDO_STAGING_WH env=STAGING user=ci
     password-passed
+    train_days: 180
     --- stderr
     ");
+    // The rendered configuration is removed once the command is done.
+    let rendered = std::fs::read_to_string(project.path().join("rendered-path")).unwrap();
+    assert!(rendered.trim().ends_with("training.yaml"), "{rendered}");
+    assert!(!std::path::Path::new(rendered.trim()).exists(), "{rendered}");
     let out = project
         .pudo()
         .args(["-e", "prod", "env", "--format", "dotenv"])
