@@ -3,7 +3,7 @@
 //! emulator, not through pudo's state.
 
 use crate::emulator::Emulator;
-use crate::support::{TempProject, pudo_in};
+use crate::support::{TempProject, pudo_in, run_as_team as run};
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
@@ -32,23 +32,6 @@ fn git(dir: &Path, args: &[&str]) {
         .status()
         .expect("git runs");
     assert!(status.success(), "git {args:?}");
-}
-
-/// `pudo ARGS` against `emu`: the shared stack as the account
-/// administrator, everything else as the example's CI user (no
-/// ACCOUNTADMIN), as a team runs it.
-fn run(emu: &Emulator, project: &TempProject, args: &[&str]) -> Output {
-    let mut cmd = pudo_in(project.path());
-    cmd.args(args);
-    let creds = if args.contains(&"shared") {
-        emu.env()
-    } else {
-        emu.ci_env()
-    };
-    for (k, v) in creds {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
 }
 
 fn text(out: &Output) -> String {

@@ -88,7 +88,7 @@ fn preview_resolves_literal_references_to_the_environments_own_objects() {
 
 mod against_the_emulator {
     use crate::emulator::Emulator;
-    use crate::support::{TempProject, pudo_in, repo_root};
+    use crate::support::{TempProject, pudo_in, repo_root, run_as_team as run};
     use std::process::Output;
 
     fn git(dir: &std::path::Path, args: &[&str]) {
@@ -98,15 +98,6 @@ mod against_the_emulator {
             .status()
             .expect("git runs");
         assert!(status.success(), "git {args:?}");
-    }
-
-    fn run(emu: &Emulator, project: &TempProject, args: &[&str]) -> Output {
-        let mut cmd = pudo_in(project.path());
-        cmd.args(args);
-        for (k, v) in emu.env() {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
     }
 
     fn text(out: &Output) -> String {
@@ -457,7 +448,10 @@ fn exec_passes_the_environments_connection_without_printing_secrets() {
     // The rendered configuration is removed once the command is done.
     let rendered = std::fs::read_to_string(project.path().join("rendered-path")).unwrap();
     assert!(rendered.trim().ends_with("training.yaml"), "{rendered}");
-    assert!(!std::path::Path::new(rendered.trim()).exists(), "{rendered}");
+    assert!(
+        !std::path::Path::new(rendered.trim()).exists(),
+        "{rendered}"
+    );
     let out = project
         .pudo()
         .args(["-e", "prod", "env", "--format", "dotenv"])

@@ -145,6 +145,26 @@ pub fn run_against(
         .unwrap()
 }
 
+/// `pudo ARGS` in `project` against `emu` as a team runs the shipped
+/// example: the shared stack (`-e shared`) as the account administrator,
+/// everything else as the example's CI user `PUDO_CI` (no ACCOUNTADMIN).
+pub fn run_as_team(
+    emu: &crate::emulator::Emulator,
+    project: &TempProject,
+    args: &[&str],
+) -> std::process::Output {
+    let creds = if args.contains(&"shared") {
+        emu.env()
+    } else {
+        emu.ci_env()
+    };
+    pudo_in(project.path())
+        .args(args)
+        .envs(creds)
+        .output()
+        .unwrap()
+}
+
 /// A git repository on `main` with one commit (the shared stack applies
 /// from a protected environment's branch).
 pub fn on_main(dir: &Path) {
