@@ -126,7 +126,7 @@ fn render(ctx: &Context, dir: &Path) -> Result<ExitCode> {
             ))
         );
     }
-    let rendered = config::render_component(&path, &shown(dir), &env)?;
+    let rendered = config::render_component(&path, &shown(dir), &env, project.as_ref())?;
     print_warnings(&rendered.warnings);
     print!("{}", rendered.yaml);
     Ok(ExitCode::SUCCESS)

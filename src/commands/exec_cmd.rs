@@ -8,7 +8,7 @@
 use super::Context;
 use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
@@ -25,7 +25,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         .command
         .split_first()
         .ok_or_else(|| Error::usage_with_hint("no command", "pudo exec -- COMMAND [ARGS...]"))?;
-    let rendered = Rendered::write(&project.root, &env)?;
+    let rendered = Rendered::write(&project, &env)?;
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest).current_dir(&ctx.cwd).env("PUDO_ENV", &env);
     for (name, value, _) in conn.variables() {
@@ -58,8 +58,9 @@ struct Rendered {
 
 impl Rendered {
     /// Every `config/<component>/` of the project that holds a base.yaml.
-    fn write(root: &Path, env: &str) -> Result<Rendered> {
-        let mut components: Vec<(String, PathBuf)> = match std::fs::read_dir(root.join("config")) {
+    fn write(project: &crate::config::Project, env: &str) -> Result<Rendered> {
+        let config = project.root.join("config");
+        let mut components: Vec<(String, PathBuf)> = match std::fs::read_dir(config) {
             Ok(entries) => entries
                 .filter_map(|e| e.ok())
                 .map(|e| e.path())
@@ -85,7 +86,7 @@ impl Rendered {
         rendered.dir = Some(dir.clone());
         for (name, path) in components {
             let shown = format!("config/{name}");
-            let component = crate::config::render_component(&path, &shown, env)?;
+            let component = crate::config::render_component(&path, &shown, env, Some(project))?;
             for w in component.warnings.warnings() {
                 eprintln!("{w}");
             }

@@ -978,18 +978,46 @@ fn component_json(
     }
 }
 
-/// `pudo config render DIR -e ENV` for a component folder.
-pub fn render_component(dir: &Path, shown: &str, env: &str) -> Result<Rendered, Diagnostics> {
+/// `pudo config render DIR -e ENV` for a component folder, and the files
+/// `pudo exec` passes: strings expanded as a task's `config: { from: ... }`
+/// sees them, `${env}` with `env` and `${var.NAME}` with the variables of
+/// `project`'s environment (none without a project).
+pub fn render_component(
+    dir: &Path,
+    shown: &str,
+    env: &str,
+    project: Option<&Project>,
+) -> Result<Rendered, Diagnostics> {
     let mut files = Files::default();
     let mut diags = Diagnostics::default();
     let merged = load_component(dir, shown, env, &mut files, &mut diags);
-    match merged {
-        Some(node) if !diags.has_errors() => Ok(Rendered {
-            yaml: source::render_yaml(&node.to_yaml()),
-            warnings: diags,
-        }),
-        _ => Err(diags),
+    let node = match merged {
+        Some(node) if !diags.has_errors() => node,
+        _ => return Err(diags),
+    };
+    let vars = project
+        .and_then(|p| {
+            let def = p.environment(env)?;
+            Some(merged_vars(&p.base, p.overlays.get(&def.name)))
+        })
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    let expanded = Expander::new(Some(env), &vars).tree(&node, &mut errors);
+    for (e, node) in errors {
+        let (message, hint) = e.describe();
+        let mut diag = Diagnostic::error(message);
+        if let Some(hint) = hint {
+            diag = diag.with_hint(hint);
+        }
+        diags.push(files.place(diag, node.at));
     }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(Rendered {
+        yaml: source::render_yaml(&expanded.to_yaml()),
+        warnings: diags,
+    })
 }
 
 /// `pudo config diff DIR A B` for a component folder: every leaf that

@@ -226,9 +226,28 @@ fn near_miss_override_keys_warn_and_add() {
 #[test]
 fn component_render_and_diff() {
     let dir = example_root().join("config/training");
-    let prod = render_component(&dir, "config/training", "PROD").unwrap();
+    let prod = render_component(&dir, "config/training", "PROD", None).unwrap();
     assert!(prod.yaml.contains("train_days: 365\n"), "{}", prod.yaml);
     assert!(prod.yaml.contains("learning_rate: 0.01\n"), "{}", prod.yaml);
+    // `${env}` and the project's `${var.NAME}` expand as a task sees them;
+    // without a project only `${env}`, and an unknown variable is an error.
+    let tmp = tempfile::tempdir().unwrap();
+    let component = tmp.path().join("config/job");
+    std::fs::create_dir_all(&component).unwrap();
+    std::fs::write(
+        component.join("base.yaml"),
+        "warehouse: PUDO_${env}_WH\nsuspend: ${var.auto_suspend}\n",
+    )
+    .unwrap();
+    let project = Project::load(&example_root()).unwrap();
+    let rendered = render_component(&component, "config/job", "PROD", Some(&project)).unwrap();
+    assert_eq!(rendered.yaml, "warehouse: PUDO_PROD_WH\nsuspend: 600\n");
+    let err = render_component(&component, "config/job", "PROD", None).unwrap_err();
+    let text = err.errors().map(|d| d.to_string()).collect::<String>();
+    assert!(
+        text.contains("config/job/base.yaml:2") && text.contains("unknown variable `auto_suspend`"),
+        "{text}"
+    );
     let (changes, _) = diff_component(&dir, "config/training", "DEV", "PROD").unwrap();
     let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(
