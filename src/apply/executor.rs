@@ -14,9 +14,9 @@
 //! halved on an overload signal, raised by one per window of successes, as
 //! TCP does), so a busy account is not hammered by every worker at once.
 
+pub use crate::connector::RetryPolicy;
 use crate::connector::{Connector, ConnectorError, Session};
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -64,46 +64,6 @@ pub enum Outcome {
 impl Outcome {
     pub fn succeeded(&self) -> bool {
         matches!(self, Outcome::Succeeded { .. })
-    }
-}
-
-/// When and how often a statement is sent again.
-#[derive(Clone, Debug)]
-pub struct RetryPolicy {
-    /// Retries per job (over all its statements) before it fails.
-    pub max_retries: usize,
-    /// The pause before the first retry; it doubles with each retry of the
-    /// same job, up to `max_delay`, with random jitter (half to full).
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// 10 retries, 100 ms doubling to 5 s: about 25 s of pauses before a
-    /// job gives up, enough to ride out a burst of overload.
-    fn default() -> RetryPolicy {
-        RetryPolicy {
-            max_retries: 10,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(5),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The pause before retry number `retry` (1-based): full delay halved
-    /// plus a random half, so workers that failed together spread out.
-    fn delay(&self, retry: usize) -> Duration {
-        let exp = retry.saturating_sub(1).min(20) as u32;
-        let full = self
-            .base_delay
-            .saturating_mul(1u32 << exp)
-            .min(self.max_delay);
-        let jitter = std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-            % 1000;
-        full / 2 + full.mul_f64(jitter as f64 / 2000.0)
     }
 }
 

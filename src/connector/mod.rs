@@ -5,6 +5,8 @@
 pub mod snowflake;
 
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
 
 /// Opens sessions; one session per worker.
 pub trait Connector: Send + Sync {
@@ -23,6 +25,46 @@ pub trait Session: Send {
         Err(ConnectorError::Other {
             message: "this session does not support bind variables".to_string(),
         })
+    }
+}
+
+/// When and how often a statement is sent again.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Retries per job (over all its statements) before it fails.
+    pub max_retries: usize,
+    /// The pause before the first retry; it doubles with each retry of the
+    /// same job, up to `max_delay`, with random jitter (half to full).
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 10 retries, 100 ms doubling to 5 s: about 25 s of pauses before a
+    /// job gives up, enough to ride out a burst of overload.
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            max_retries: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The pause before retry number `retry` (1-based): full delay halved
+    /// plus a random half, so workers that failed together spread out.
+    pub fn delay(&self, retry: usize) -> Duration {
+        let exp = retry.saturating_sub(1).min(20) as u32;
+        let full = self
+            .base_delay
+            .saturating_mul(1u32 << exp)
+            .min(self.max_delay);
+        let jitter = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+            % 1000;
+        full / 2 + full.mul_f64(jitter as f64 / 2000.0)
     }
 }
 
@@ -59,6 +101,18 @@ impl From<u64> for Bind {
 }
 
 impl Rows {
+    /// Rows a DML statement changed: the sum of its `number of rows ...`
+    /// columns (a MERGE reports inserted and updated apart; an UPDATE's
+    /// `number of multi-joined rows updated` is not counted twice).
+    pub fn affected(&self) -> u64 {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.starts_with("number of rows"))
+            .filter_map(|(i, _)| self.rows.first()?.get(i)?.as_deref()?.parse::<u64>().ok())
+            .sum()
+    }
+
     /// The count of a DML result (`number of rows updated`, ...): the first
     /// cell of the first row, 0 when absent.
     pub fn count(&self) -> u64 {
