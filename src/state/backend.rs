@@ -38,8 +38,15 @@ pub trait HeldLock: Send + fmt::Debug {
     fn load(&mut self) -> Result<Option<State>, StateError>;
     /// Writes `next` over `previous` (what this lock last read or wrote;
     /// `None`: nothing recorded). Either all of it is written or nothing
-    /// visible changes.
-    fn write(&mut self, previous: Option<&State>, next: &State) -> Result<(), StateError>;
+    /// visible changes. With `release`, the lock is released too once the
+    /// write succeeded (in the same statement, where the backend can);
+    /// on error it is still held.
+    fn write(
+        &mut self,
+        previous: Option<&State>,
+        next: &State,
+        release: bool,
+    ) -> Result<(), StateError>;
     /// Releases the lock now.
     fn release(self: Box<Self>) -> Result<(), StateError>;
     /// Statements (or file writes) spent on state so far, for reports.

@@ -199,11 +199,22 @@ impl HeldLock for FileLock {
 
     /// Temp file, fsync, backup link, rename, fsync of the folder: one
     /// serialization of the whole state and two fsyncs.
-    fn write(&mut self, _previous: Option<&State>, next: &State) -> Result<(), StateError> {
+    fn write(
+        &mut self,
+        _previous: Option<&State>,
+        next: &State,
+        release: bool,
+    ) -> Result<(), StateError> {
         let temp = self.files.prepare(next)?;
         self.files.commit(&temp)?;
         self.writes += 1;
-        Ok(())
+        match self.lock.take() {
+            Some(lock) if release => lock.release(),
+            lock => {
+                self.lock = lock;
+                Ok(())
+            }
+        }
     }
 
     fn release(mut self: Box<Self>) -> Result<(), StateError> {

@@ -83,20 +83,27 @@ impl StateStore {
     fn locked(&self, held: Box<dyn HeldLock>) -> Result<LockedStore, StateError> {
         Ok(LockedStore {
             store: self.clone(),
+            info: held.info().clone(),
             held: Some(held),
             basis: None,
+            operations: 0,
         })
     }
 }
 
 /// A store whose lock this process holds: the only way to write state.
-/// The lock is released when this value is dropped.
+/// The lock is released when this value is dropped (or by
+/// [`LockedStore::save_and_unlock`]).
 #[derive(Debug)]
 pub struct LockedStore {
     store: StateStore,
+    info: LockInfo,
+    /// `None` once released.
     held: Option<Box<dyn HeldLock>>,
     /// The state as last read or written (`Some(None)`: nothing recorded).
     basis: Option<Option<State>>,
+    /// Operations of a lock already released.
+    operations: u64,
 }
 
 impl LockedStore {
@@ -104,22 +111,26 @@ impl LockedStore {
         &self.store
     }
 
-    fn held(&mut self) -> &mut Box<dyn HeldLock> {
-        self.held.as_mut().expect("held until unlocked")
+    fn held(&mut self) -> Result<&mut Box<dyn HeldLock>, StateError> {
+        let stack = self.store.stack().to_string();
+        self.held.as_mut().ok_or_else(|| StateError::Conflict {
+            stack,
+            message: "this run already released its lock".to_string(),
+        })
     }
 
     pub fn lock_info(&self) -> &LockInfo {
-        self.held.as_ref().expect("held until unlocked").info()
+        &self.info
     }
 
     /// Statements (Snowflake) or file writes (local) spent on state.
     pub fn operations(&self) -> u64 {
-        self.held.as_ref().map_or(0, |h| h.operations())
+        self.operations + self.held.as_ref().map_or(0, |h| h.operations())
     }
 
     /// Reads the state under the lock.
     pub fn load(&mut self) -> Result<State, StateError> {
-        let existing = self.held().load()?;
+        let existing = self.held()?.load()?;
         let state = existing
             .clone()
             .unwrap_or_else(|| State::empty(self.store.stack()));
@@ -131,6 +142,17 @@ impl LockedStore {
     /// On error the recorded state is the previous version and
     /// `state.serial` is unchanged.
     pub fn save(&mut self, state: &mut State) -> Result<(), StateError> {
+        self.save_releasing(state, false)
+    }
+
+    /// [`LockedStore::save`], then releases the lock: in the same
+    /// statement with the Snowflake backend (the commit frees the lock
+    /// row). On error the lock is still held.
+    pub fn save_and_unlock(&mut self, state: &mut State) -> Result<(), StateError> {
+        self.save_releasing(state, true)
+    }
+
+    fn save_releasing(&mut self, state: &mut State, release: bool) -> Result<(), StateError> {
         self.check_basis(state)?;
         let previous = (
             state.serial,
@@ -143,7 +165,7 @@ impl LockedStore {
         state.serial += 1;
         state.format_version = FORMAT_VERSION;
         state.pudo_version = env!("CARGO_PKG_VERSION").to_string();
-        let result = self.write(state);
+        let result = self.write(state, release);
         if result.is_err() {
             (state.serial, state.pudo_version, state.lineage) = previous;
         }
@@ -156,7 +178,7 @@ impl LockedStore {
         if self.basis.is_none() {
             self.load()?;
         }
-        self.write(state)
+        self.write(state, false)
     }
 
     fn check_basis(&mut self, state: &State) -> Result<(), StateError> {
@@ -176,13 +198,22 @@ impl LockedStore {
         Ok(())
     }
 
-    fn write(&mut self, state: &State) -> Result<(), StateError> {
+    fn write(&mut self, state: &State, release: bool) -> Result<(), StateError> {
+        self.held()?;
         let basis = self.basis.take().flatten();
-        let result = self.held().write(basis.as_ref(), state);
+        let held = self.held.as_mut().expect("checked above");
+        let result = held.write(basis.as_ref(), state, release);
         self.basis = Some(match result {
             Ok(()) => Some(state.clone()),
             Err(_) => basis,
         });
+        if result.is_ok()
+            && release
+            && let Some(held) = self.held.take()
+        {
+            // Released by the write: dropping it sends nothing.
+            self.operations += held.operations();
+        }
         result
     }
 
