@@ -115,7 +115,8 @@ impl Default for Options {
 
 /// Runs `plan` against `connector`, `options.parallelism` changes at a
 /// time. `state` is the stack's state as loaded under `store`'s lock; it is
-/// updated and saved as changes finish.
+/// updated and saved as changes finish. The last save releases the lock
+/// (when it fails, the lock is still held).
 pub fn apply(
     plan: &Plan,
     state: State,
@@ -339,13 +340,14 @@ struct WriterState {
 impl Writer {
     /// Saves whenever something changed, at most once per `interval`
     /// (recorded changes wait in memory meanwhile, still marked pending on
-    /// disk), until told it is done (then saves once more if needed). A save
-    /// failure is kept and reported at the end; pending marks on disk still
-    /// cover everything not recorded.
+    /// disk), until told it is done (then saves once more if needed, and
+    /// releases the lock with that save). A save failure is kept and
+    /// reported at the end; pending marks on disk still cover everything
+    /// not recorded.
     fn run(&self, store: &mut LockedStore, interval: Duration) {
         let mut last_save: Option<Instant> = None;
         loop {
-            let mut snapshot = {
+            let (mut snapshot, last) = {
                 let mut w = self.inner.lock().unwrap();
                 while !w.dirty && !w.done {
                     w = self.wake.wait(w).unwrap();
@@ -362,10 +364,16 @@ impl Writer {
                     return;
                 }
                 w.dirty = false;
-                w.state.clone()
+                (w.state.clone(), w.done)
             };
             last_save = Some(Instant::now());
-            let outcome = store.save(&mut snapshot);
+            // Nothing changes once done: the last save frees the lock too
+            // (one statement less at the end of a run in Snowflake).
+            let outcome = if last {
+                store.save_and_unlock(&mut snapshot)
+            } else {
+                store.save(&mut snapshot)
+            };
             let mut w = self.inner.lock().unwrap();
             match outcome {
                 Ok(()) => {

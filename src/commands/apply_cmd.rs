@@ -46,8 +46,27 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
     let connection = ctx.connection(&resolution)?;
     let model = project.resolve(&resolution.stack)?;
     let stack = resolution.stack.clone();
-    let mut store = lock_taking_over_stale(&ctx.state_store(&project, &resolution, &stack)?)?;
-    let mut state = store.load()?;
+    let store = ctx.state_store(&project, &resolution, &stack)?;
+    // A plan made here also reads the shared stack's state: meanwhile, on
+    // its own session, while this stack's lock is taken and its state read
+    // (with state in Snowflake, that is one round trip less in series).
+    let shared_store = match (&saved, stack.is_shared()) {
+        (None, false) => Some(ctx.state_store(&project, &resolution, &StackName::shared())?),
+        _ => None,
+    };
+    let (locked, shared) = std::thread::scope(|scope| {
+        let shared = shared_store.as_ref().map(|s| scope.spawn(|| s.load()));
+        let locked = lock_taking_over_stale(&store).and_then(|mut locked| {
+            let state = locked.load()?;
+            Ok((locked, state))
+        });
+        let shared = shared
+            .map(|read| read.join().expect("reading state does not panic"))
+            .transpose();
+        (locked, shared)
+    });
+    let (mut store, mut state) = locked?;
+    let shared = shared?;
 
     let plan = match saved {
         Some(plan) => {
@@ -55,14 +74,6 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<ExitCode> {
             plan
         }
         None => {
-            let shared = if stack.is_shared() {
-                None
-            } else {
-                Some(
-                    ctx.state_store(&project, &resolution, &StackName::shared())?
-                        .load()?,
-                )
-            };
             let mut plan = plan::diff(&model, &stack, &state, shared.as_ref())?;
             plan.environment = resolution.environment.clone();
             plan.branch = resolution.branch.as_ref().map(|(b, _)| b.clone());
