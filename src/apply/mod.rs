@@ -116,7 +116,8 @@ impl Default for Options {
 /// Runs `plan` against `connector`, `options.parallelism` changes at a
 /// time. `state` is the stack's state as loaded under `store`'s lock; it is
 /// updated and saved as changes finish. The last save releases the lock
-/// (when it fails, the lock is still held).
+/// (when it fails, the lock is still held and the error says what was
+/// recorded).
 pub fn apply(
     plan: &Plan,
     state: State,
@@ -153,16 +154,28 @@ pub fn apply(
     for change in &plan.changes {
         state.begin(&change.address);
     }
-    store.save(&mut state)?;
+    let before = state.serial;
+    store.save(&mut state).map_err(|cause| {
+        save_failed(
+            plan,
+            cause,
+            format!(
+                "no statement of this apply ran; the state is as before (serial {before}), at most with this run's changes marked pending"
+            ),
+        )
+    })?;
     let mut saves = 1;
 
     let writer = Writer {
         inner: Mutex::new(WriterState {
+            saved_serial: state.serial,
             state,
             dirty: false,
             done: false,
             error: None,
             saves: 0,
+            applied: 0,
+            saved_applied: 0,
         }),
         wake: Condvar::new(),
     };
@@ -193,7 +206,10 @@ pub fn apply(
             {
                 let mut w = writer.inner.lock().unwrap();
                 match outcome {
-                    Outcome::Succeeded { .. } => record(&mut w.state, change),
+                    Outcome::Succeeded { .. } => {
+                        record(&mut w.state, change);
+                        w.applied += 1;
+                    }
                     // Every statement sent was refused by Snowflake: nothing
                     // of this change happened in this run, so it is not in
                     // flight (unless an earlier run left it so).
@@ -279,8 +295,15 @@ pub fn apply(
 
     let w = writer.inner.into_inner().unwrap();
     saves += w.saves;
-    if let Some(e) = w.error {
-        return Err(e);
+    if let Some(cause) = w.error {
+        return Err(save_failed(
+            plan,
+            cause,
+            format!(
+                "serial {}, with {} of the {} changes this run applied; every other change this run started is marked pending there",
+                w.saved_serial, w.saved_applied, w.applied,
+            ),
+        ));
     }
     let results: Vec<ChangeResult> = results
         .into_inner()
@@ -301,6 +324,20 @@ pub fn apply(
         },
         w.state,
     ))
+}
+
+/// A save that failed on the way to the state (network, Snowflake, disk),
+/// with what is recorded and how to resume. Other failures (another run
+/// wrote the state or took the lock) explain themselves.
+fn save_failed(plan: &Plan, cause: StateError, recorded: String) -> StateError {
+    match cause {
+        StateError::Backend { .. } | StateError::Io { .. } => StateError::SaveFailed {
+            stack: plan.stack.to_string(),
+            cause: Box::new(cause),
+            recorded,
+        },
+        other => other,
+    }
 }
 
 /// The `#resume` steps that did not run although the suspension they
@@ -335,6 +372,11 @@ struct WriterState {
     done: bool,
     error: Option<StateError>,
     saves: usize,
+    /// Changes recorded in `state` so far, and in the last saved version.
+    applied: usize,
+    saved_applied: usize,
+    /// The serial of the last version saved.
+    saved_serial: u64,
 }
 
 impl Writer {
@@ -347,7 +389,7 @@ impl Writer {
     fn run(&self, store: &mut LockedStore, interval: Duration) {
         let mut last_save: Option<Instant> = None;
         loop {
-            let (mut snapshot, last) = {
+            let (mut snapshot, last, applied) = {
                 let mut w = self.inner.lock().unwrap();
                 while !w.dirty && !w.done {
                     w = self.wake.wait(w).unwrap();
@@ -364,7 +406,7 @@ impl Writer {
                     return;
                 }
                 w.dirty = false;
-                (w.state.clone(), w.done)
+                (w.state.clone(), w.done, w.applied)
             };
             last_save = Some(Instant::now());
             // Nothing changes once done: the last save frees the lock too
@@ -379,6 +421,8 @@ impl Writer {
                 Ok(()) => {
                     w.saves += 1;
                     w.state.serial = snapshot.serial;
+                    w.saved_serial = snapshot.serial;
+                    w.saved_applied = applied;
                 }
                 Err(e) => {
                     w.error.get_or_insert(e);

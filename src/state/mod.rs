@@ -73,6 +73,15 @@ pub enum StateError {
         "the state of stack `{stack}` was not written: {message}\n  hint: another run wrote it or took its lock; nothing of this write was recorded, plan again"
     )]
     Conflict { stack: String, message: String },
+    #[error(
+        "the state of stack `{stack}` could not be saved: {cause}\n  recorded: {recorded}\n  hint: once Snowflake (or the disk) is reachable again, run `pudo apply -e {stack}` again: changes marked pending run their idempotent recovery SQL, so nothing is lost or applied twice. If this run could not release its lock either, that apply takes it over on this host; from another host run `pudo state unlock -e {stack} --force` first"
+    )]
+    SaveFailed {
+        stack: String,
+        cause: Box<StateError>,
+        /// What the recorded state holds now.
+        recorded: String,
+    },
     #[error("no resource at address `{address}` in the state of stack `{stack}`{}", did_you_mean(.suggestion))]
     UnknownAddress {
         address: String,
