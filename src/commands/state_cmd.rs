@@ -202,16 +202,10 @@ fn list(store: &StateStore) -> Result<ExitCode> {
 fn show(store: &StateStore, address: &str, serial: Option<u64>) -> Result<ExitCode> {
     let state = match serial {
         None => store.load()?,
-        Some(n) => store.load_serial(n)?.ok_or_else(|| {
-            Error::usage_with_hint(
-                format!(
-                    "serial {n} of stack `{}` is not kept in {}",
-                    store.stack(),
-                    store.describe()
-                ),
-                "the local backend keeps the current serial and the one before (the backup); the Snowflake backend every serial, or the last `state.history`",
-            )
-        })?,
+        Some(n) => match store.load_serial(n)? {
+            Some(state) => state,
+            None => return Err(not_kept(store, n)?),
+        },
     };
     let Some(resource) = state.by_address(address) else {
         return Err(StateError::UnknownAddress {
@@ -241,6 +235,25 @@ fn show(store: &StateStore, address: &str, serial: Option<u64>) -> Result<ExitCo
     ));
     print!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why `state show --serial n` has nothing to show: which serials exist.
+fn not_kept(store: &StateStore, n: u64) -> Result<Error> {
+    let stack = store.stack();
+    let at = store.describe();
+    let message = match store.kept_serials()? {
+        None => format!("serial {n} of stack `{stack}` does not exist: {at} holds nothing yet"),
+        Some((_, newest)) if n > newest => {
+            format!("serial {n} of stack `{stack}` does not exist yet: {at} is at serial {newest}")
+        }
+        Some((oldest, newest)) => format!(
+            "serial {n} of stack `{stack}` is no longer kept in {at}, which keeps serials {oldest} to {newest}"
+        ),
+    };
+    Ok(Error::usage_with_hint(
+        message,
+        "the local backend keeps the current serial and the one before (the backup); the Snowflake backend every serial, or the last `state.history` of them",
+    ))
 }
 
 fn unlock(store: &StateStore, force: bool) -> Result<ExitCode> {

@@ -17,6 +17,9 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn load_existing(&self) -> Result<Option<State>, StateError>;
     /// The state as it was at `serial`, when that version is still kept.
     fn load_serial(&self, serial: u64) -> Result<Option<State>, StateError>;
+    /// The oldest and the newest serial [`Backend::load_serial`] can read
+    /// now; `None` when nothing was recorded yet.
+    fn kept_serials(&self) -> Result<Option<(u64, u64)>, StateError>;
     /// Who holds the lock, if anyone.
     fn lock_holder(&self) -> Result<Option<LockInfo>, StateError>;
     /// Removes the lock whoever holds it; returns who held it.

@@ -134,6 +134,16 @@ impl Backend for FileBackend {
         Ok(None)
     }
 
+    fn kept_serials(&self) -> Result<Option<(u64, u64)>, StateError> {
+        let Some(current) = self.read(&self.path())? else {
+            return Ok(None);
+        };
+        // An unreadable backup keeps nothing.
+        let backup = self.read(&self.backup_path()).ok().flatten();
+        let oldest = backup.map_or(current.serial, |b| b.serial.min(current.serial));
+        Ok(Some((oldest, current.serial)))
+    }
+
     fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
         lock::read(&self.lock_path())
     }

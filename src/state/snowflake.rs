@@ -430,6 +430,14 @@ impl Backend for SnowflakeBackend {
         }
     }
 
+    fn kept_serials(&self) -> Result<Option<(u64, u64)>, StateError> {
+        Ok(self
+            .open()
+            .header()?
+            .filter(|h| h.serial > 0)
+            .map(|h| (h.oldest_serial.max(1), h.serial)))
+    }
+
     fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
         Ok(self
             .open()

@@ -57,6 +57,12 @@ impl StateStore {
         self.backend.load_serial(serial)
     }
 
+    /// The oldest and the newest serial still kept; `None`: nothing
+    /// recorded.
+    pub fn kept_serials(&self) -> Result<Option<(u64, u64)>, StateError> {
+        self.backend.kept_serials()
+    }
+
     /// Who holds the lock, if anyone.
     pub fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
         self.backend.lock_holder()
