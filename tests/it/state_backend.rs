@@ -303,3 +303,356 @@ fn migrate_local_to_snowflake_and_back_is_byte_identical_and_refuses_conflicts()
     );
     assert_eq!(read("dev"), dev);
 }
+
+/// The header row of `stack`, as text.
+fn header(emu: &Emulator, stack: &str) -> std::collections::BTreeMap<String, Option<String>> {
+    let rows = emu
+        .sql(&format!(
+            "SELECT SERIAL, NEXT_SERIAL, OLDEST_SERIAL, PENDING, LOCK_ID, LOCK_HOST FROM PUDO_ADMIN.STATE.STACKS WHERE STACK = '{stack}'"
+        ))
+        .unwrap();
+    assert_eq!(rows.len(), 1, "one header row for {stack}: {rows:?}");
+    rows.into_iter().next().unwrap()
+}
+
+fn number(row: &std::collections::BTreeMap<String, Option<String>>, column: &str) -> u64 {
+    row[column].as_deref().unwrap().parse().unwrap()
+}
+
+/// A one-line count query.
+fn count(emu: &Emulator, sql: &str) -> u64 {
+    let rows = emu.sql(sql).unwrap();
+    rows[0]["N"].as_deref().unwrap().parse().unwrap()
+}
+
+/// Sets DEV's `auto_suspend` (one warehouse to update).
+fn set_auto_suspend(project: &TempProject, seconds: u32) {
+    let path = project.path().join("environments/dev.override.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text
+        .find("auto_suspend: ")
+        .expect("auto_suspend in the DEV override");
+    let end = at + text[at..].find(char::is_whitespace).unwrap() + 1;
+    let end = end + text[end..].find(|c: char| !c.is_ascii_digit()).unwrap();
+    std::fs::write(
+        &path,
+        format!("{}auto_suspend: {seconds}{}", &text[..at], &text[end..]),
+    )
+    .unwrap();
+}
+
+fn show_at(emu: &Emulator, project: &TempProject, address: &str, serial: u64) -> Output {
+    run(
+        emu,
+        project,
+        &[
+            "state",
+            "show",
+            address,
+            "-e",
+            "dev",
+            "--serial",
+            &serial.to_string(),
+        ],
+    )
+}
+
+#[test]
+fn history_keeps_the_last_n_serials_and_says_which_are_gone() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = checkout(&emu, true);
+    let base = project.path().join("environments/base.yaml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(
+        &base,
+        text.replacen("  schema: STATE\n", "  schema: STATE\n  history: 2\n", 1),
+    )
+    .unwrap();
+    ok(run(&emu, &project, &["state", "init"]));
+    ok(apply(&emu, &project, "shared"));
+    ok(apply(&emu, &project, "dev"));
+    let first = number(&header(&emu, "dev"), "SERIAL");
+    let address = "warehouse.PUDO_DEV_WH";
+    let shown = ok(show_at(&emu, &project, address, first));
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains("auto_suspend = 60"),
+        "{}",
+        text_of(&shown)
+    );
+    // Two updates of the same warehouse: three versions of its row, of
+    // which history: 2 keeps what the last two serials need.
+    for seconds in [61, 62] {
+        set_auto_suspend(&project, seconds);
+        ok(apply(&emu, &project, "dev"));
+        let h = header(&emu, "dev");
+        let (serial, oldest) = (number(&h, "SERIAL"), number(&h, "OLDEST_SERIAL"));
+        assert_eq!(oldest, serial - 1, "the last two serials are kept: {h:?}");
+        assert_eq!(number(&h, "NEXT_SERIAL"), serial, "{h:?}");
+    }
+    let h = header(&emu, "dev");
+    let (serial, oldest) = (number(&h, "SERIAL"), number(&h, "OLDEST_SERIAL"));
+    assert!(first < oldest, "{first} is pruned: {h:?}");
+
+    // Pruned: a clear error naming what is kept.
+    let out = show_at(&emu, &project, address, first);
+    assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
+    assert!(
+        text_of(&out).contains(&format!(
+            "serial {first} of stack `dev` is no longer kept in Snowflake PUDO_ADMIN.STATE (stack dev), which keeps serials {oldest} to {serial}"
+        )),
+        "{}",
+        text_of(&out)
+    );
+    assert!(text_of(&out).contains("state.history"), "{}", text_of(&out));
+    // Not written yet.
+    let out = show_at(&emu, &project, address, serial + 5);
+    assert!(
+        text_of(&out).contains(&format!(
+            "serial {} of stack `dev` does not exist yet: Snowflake PUDO_ADMIN.STATE (stack dev) is at serial {serial}",
+            serial + 5
+        )),
+        "{}",
+        text_of(&out)
+    );
+    // Kept: both serials read, the newest with the last value.
+    let newest = ok(show_at(&emu, &project, address, serial));
+    assert!(
+        String::from_utf8_lossy(&newest.stdout).contains("auto_suspend = 62"),
+        "{}",
+        text_of(&newest)
+    );
+    let before = ok(show_at(&emu, &project, address, oldest));
+    let before = String::from_utf8_lossy(&before.stdout).to_string();
+    assert!(
+        before.contains("auto_suspend = 61") || before.contains("auto_suspend = 62"),
+        "{before}"
+    );
+    // The rows only pruned serials needed are deleted, not just hidden:
+    // of the warehouse's three versions, the first is gone.
+    assert_eq!(
+        count(
+            &emu,
+            &format!(
+                "SELECT COUNT(*) AS N FROM PUDO_ADMIN.STATE.RESOURCES WHERE STACK = 'dev' AND TO_SERIAL <= {oldest}"
+            )
+        ),
+        0
+    );
+    let versions = count(
+        &emu,
+        &format!(
+            "SELECT COUNT(*) AS N FROM PUDO_ADMIN.STATE.RESOURCES WHERE STACK = 'dev' AND ADDRESS = '{address}'"
+        ),
+    );
+    assert!((1..=2).contains(&versions), "{versions} versions kept");
+    assert_eq!(
+        count(
+            &emu,
+            &format!(
+                "SELECT COUNT(*) AS N FROM PUDO_ADMIN.STATE.RESOURCES WHERE STACK = 'dev' AND ADDRESS = '{address}' AND FROM_SERIAL <= {first}"
+            )
+        ),
+        0,
+        "the version of serial {first} is deleted"
+    );
+    assert_plan_empty(&emu, &project, "dev");
+}
+
+fn text_of(out: &Output) -> String {
+    text(out)
+}
+
+#[test]
+fn unlock_force_releases_a_lock_held_from_another_host_and_the_next_apply_sweeps() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = checkout(&emu, true);
+    ok(run(&emu, &project, &["state", "init"]));
+    ok(apply(&emu, &project, "shared"));
+    ok(apply(&emu, &project, "dev"));
+    let serial = number(&header(&emu, "dev"), "SERIAL");
+    // A run on another machine holds the lock and was cut short in the
+    // middle of a save: its next serial claimed, one row written for it.
+    emu.sql(&format!(
+        "UPDATE PUDO_ADMIN.STATE.STACKS SET LOCK_ID = 'elsewhere', LOCK_PID = 4242, LOCK_HOST = 'ci-runner-7', LOCK_USER = 'deploy', LOCK_COMMAND = 'pudo apply', LOCK_TIME = '2025-01-31T12:00:00Z', NEXT_SERIAL = {} WHERE STACK = 'dev'",
+        serial + 1
+    ))
+    .unwrap();
+    emu.sql(&format!(
+        "INSERT INTO PUDO_ADMIN.STATE.RESOURCES (STACK, ADDRESS, ID, ATTRS, FROM_SERIAL) VALUES ('dev', 'role.HALF_WRITTEN', '{{\"kind\":\"role\",\"name\":\"HALF_WRITTEN\"}}', '{{}}', {})",
+        serial + 1
+    ))
+    .unwrap();
+    let holder =
+        "`pudo apply` (pid 4242 on host `ci-runner-7`, user `deploy`, since 2025-01-31T12:00:00Z)";
+
+    // Not taken over (another host), nor removed without --force.
+    set_auto_suspend(&project, 61);
+    let out = apply(&emu, &project, "dev");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("the state of stack `dev` is locked by {holder}")),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("pudo state unlock -e dev"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&emu, &project, &["state", "unlock", "-e", "dev"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "is locked by {holder}; removing a lock needs confirmation"
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("`--force`"), "{}", text(&out));
+    assert_eq!(
+        header(&emu, "dev")["LOCK_HOST"].as_deref(),
+        Some("ci-runner-7")
+    );
+
+    let out = ok(run(
+        &emu,
+        &project,
+        &["state", "unlock", "-e", "dev", "--force"],
+    ));
+    assert!(
+        text(&out).contains(&format!(
+            "Removed the lock of stack `dev` (was held by {holder})"
+        )),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(header(&emu, "dev")["LOCK_ID"], None);
+    let out = ok(run(&emu, &project, &["state", "unlock", "-e", "dev"]));
+    assert!(text(&out).contains("is not locked"), "{}", text(&out));
+
+    // The next apply sweeps the half-written save, then applies.
+    ok(apply(&emu, &project, "dev"));
+    assert_eq!(
+        count(
+            &emu,
+            "SELECT COUNT(*) AS N FROM PUDO_ADMIN.STATE.RESOURCES WHERE ADDRESS = 'role.HALF_WRITTEN'"
+        ),
+        0
+    );
+    let h = header(&emu, "dev");
+    assert!(
+        number(&h, "SERIAL") > serial && h["LOCK_ID"].is_none(),
+        "{h:?}"
+    );
+    assert_plan_empty(&emu, &project, "dev");
+    let listed = ok(run(&emu, &project, &["state", "list", "-e", "dev"]));
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("HALF_WRITTEN"));
+}
+
+fn set_faults(emu: &Emulator, faults: &[&str]) {
+    emu.control(
+        "POST",
+        "/emulator/faults",
+        Some(&format!("[{}]", faults.join(","))),
+    );
+}
+
+#[test]
+fn state_statements_are_retried_after_lost_connections_without_doubling_rows() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = checkout(&emu, true);
+    ok(run(&emu, &project, &["state", "init"]));
+    ok(apply(&emu, &project, "shared"));
+    // Each state statement of the dev apply meets one outage: the lock's
+    // MERGE and a save's INSERT and commit run but their answers are lost,
+    // the read is answered 503, the INSERT sent again is dropped before it
+    // runs, a commit is refused with 429.
+    set_faults(
+        &emu,
+        &[
+            r#"{"match": "MERGE INTO PUDO_ADMIN.STATE.STACKS", "action": "drop", "after_execute": true, "count": 1}"#,
+            r#"{"match": "UNION ALL", "action": "503", "count": 1}"#,
+            r#"{"match": "INSERT INTO PUDO_ADMIN.STATE.RESOURCES", "action": "drop", "after_execute": true, "count": 1}"#,
+            r#"{"match": "INSERT INTO PUDO_ADMIN.STATE.RESOURCES", "action": "drop", "count": 1}"#,
+            r#"{"match": "SET SERIAL = ?", "action": "drop", "after_execute": true, "count": 1}"#,
+            r#"{"match": "SET SERIAL = ?", "action": "429", "count": 1}"#,
+        ],
+    );
+    ok(apply(&emu, &project, "dev"));
+    let left = emu.control("GET", "/emulator/faults", None);
+    assert!(left.contains(r#""faults":[]"#), "every fault fired: {left}");
+    // No resource is recorded twice, nothing is left marked or locked.
+    assert_eq!(
+        count(
+            &emu,
+            "SELECT COUNT(*) AS N FROM (SELECT ADDRESS FROM PUDO_ADMIN.STATE.RESOURCES WHERE STACK = 'dev' AND TO_SERIAL IS NULL GROUP BY ADDRESS HAVING COUNT(*) > 1)"
+        ),
+        0
+    );
+    let h = header(&emu, "dev");
+    assert_eq!(
+        (h["PENDING"].clone(), h["LOCK_ID"].clone()),
+        (None, None),
+        "{h:?}"
+    );
+    assert_eq!(number(&h, "NEXT_SERIAL"), number(&h, "SERIAL"));
+    let listed = ok(run(&emu, &project, &["state", "list", "-e", "dev"]));
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).lines().count() as u64,
+        count(
+            &emu,
+            "SELECT COUNT(*) AS N FROM PUDO_ADMIN.STATE.RESOURCES WHERE STACK = 'dev' AND TO_SERIAL IS NULL"
+        )
+    );
+    assert_plan_empty(&emu, &project, "dev");
+}
+
+#[test]
+fn a_save_that_keeps_failing_stops_the_apply_saying_what_is_recorded() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    let project = checkout(&emu, true);
+    ok(run(&emu, &project, &["state", "init"]));
+    ok(apply(&emu, &project, "shared"));
+    // From the first save that records a change on, every INSERT of state
+    // rows loses its connection (the marks before the first statement are
+    // a header update and get through).
+    set_faults(
+        &emu,
+        &[r#"{"match": "INSERT INTO PUDO_ADMIN.STATE.RESOURCES", "action": "drop"}"#],
+    );
+    let out = apply(&emu, &project, "dev");
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    for part in [
+        "error: the state of stack `dev` could not be saved: state in Snowflake (PUDO_ADMIN.STATE): cannot reach Snowflake",
+        "(sent 7 times, then gave up)",
+        "recorded: serial 1, with 0 of the ",
+        "every other change this run started is marked pending there",
+        "run `pudo apply -e dev` again",
+    ] {
+        assert!(said.contains(part), "`{part}` missing from:\n{said}");
+    }
+    let h = header(&emu, "dev");
+    assert_eq!(number(&h, "SERIAL"), 1, "{h:?}");
+    assert!(h["PENDING"].is_some(), "the marks stay: {h:?}");
+    assert_eq!(h["LOCK_ID"], None, "the lock was released: {h:?}");
+
+    // Snowflake is back: the next apply resumes and records everything.
+    emu.control("DELETE", "/emulator/faults", None);
+    ok(apply(&emu, &project, "dev"));
+    let h = header(&emu, "dev");
+    assert_eq!(
+        (h["PENDING"].clone(), h["LOCK_ID"].clone()),
+        (None, None),
+        "{h:?}"
+    );
+    assert_plan_empty(&emu, &project, "dev");
+}
