@@ -200,8 +200,9 @@ impl Exec<'_> {
                 kind,
                 or_replace,
                 name,
+                props,
                 ..
-            } => with_kind!(*kind, K => self.authorize_create::<K>(name, *or_replace)),
+            } => with_kind!(*kind, K => self.authorize_create::<K>(name, *or_replace, props)),
             Stmt::Alter {
                 kind,
                 if_exists,
@@ -255,11 +256,14 @@ impl Exec<'_> {
     }
 
     /// CREATE: the privilege on the account or the container, held by the
-    /// primary role; OR REPLACE also needs ownership of the object replaced.
+    /// primary role, and the account privilege its properties need (a
+    /// warehouse's resource monitor); OR REPLACE also needs ownership of the
+    /// object replaced.
     fn authorize_create<K: ObjectKind>(
         &self,
         name: &Name,
         or_replace: bool,
+        props: &[crate::parser::Prop],
     ) -> Result<Option<Outcome>, SfError> {
         let Ok(path) = K::path(self, name, "CREATE") else {
             return Ok(None);
@@ -284,6 +288,11 @@ impl Exec<'_> {
         };
         if !allowed {
             return Err(self.insufficient(&container));
+        }
+        if let Some(p) = K::create_account_privilege(props)
+            && !self.holds_account(&primary, p)
+        {
+            return Err(self.insufficient(&Target::Account));
         }
         let target = K::securable(&path);
         if or_replace && self.exists(&target) && !self.owns(&self.session_roles(), &target) {

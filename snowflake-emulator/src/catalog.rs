@@ -353,6 +353,10 @@ pub struct Catalog {
     pub role_grants: Vec<RoleGrant>,
     pub future_grants: Vec<FutureGrant>,
     pub account_params: Params,
+    /// The account-level resource monitor (`ALTER ACCOUNT SET
+    /// RESOURCE_MONITOR = m`): at most one.
+    #[serde(default)]
+    pub account_monitor: Option<String>,
     /// Table rows (`crate::sql_engine`): not part of the JSON; kept in SQLite.
     #[serde(skip)]
     pub data: crate::sql_engine::DataStore,

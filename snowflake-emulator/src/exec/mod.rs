@@ -137,7 +137,12 @@ impl Exec<'_> {
                 done(false)
             }
             Stmt::AlterAccount(a) => {
+                // The account's resource monitor is not a parameter.
+                let (a, monitor) = kinds::resource_monitor::account_assignment(self, a)?;
                 set_unset(&mut self.cat.account_params, a, true)?;
+                if let Some(monitor) = monitor {
+                    self.cat.account_monitor = monitor;
+                }
                 done(true)
             }
             Stmt::Use(w) => self.use_(w),

@@ -102,3 +102,132 @@ fn role_drop_takes_its_grants() {
     assert!(cat.grants.is_empty());
     assert_eq!(cat.role_grants.len(), 4);
 }
+
+/// The `level` column of monitor `name` in SHOW RESOURCE MONITORS.
+fn monitor_level(cat: &mut Catalog, sess: &mut Session, name: &str) -> Option<String> {
+    let r = run(cat, sess, "SHOW RESOURCE MONITORS").unwrap();
+    let col = |c: &str| r.columns.iter().position(|x| x.name == c).unwrap();
+    let row = r
+        .rows
+        .iter()
+        .find(|row| row[col("name")].as_deref() == Some(name))
+        .unwrap();
+    row[col("level")].clone()
+}
+
+#[test]
+fn the_account_has_one_resource_monitor() {
+    let mut cat = Catalog::new_account("ADMIN");
+    let mut sess = session();
+    for sql in [
+        "CREATE RESOURCE MONITOR A WITH CREDIT_QUOTA = 10",
+        "CREATE RESOURCE MONITOR B WITH CREDIT_QUOTA = 20",
+        "CREATE WAREHOUSE W RESOURCE_MONITOR = B",
+    ] {
+        run(&mut cat, &mut sess, sql).unwrap();
+    }
+    let level = |cat: &mut Catalog, sess: &mut Session| {
+        [monitor_level(cat, sess, "A"), monitor_level(cat, sess, "B")]
+    };
+    assert_eq!(level(&mut cat, &mut sess), [None, Some("WAREHOUSE".into())]);
+    run(
+        &mut cat,
+        &mut sess,
+        "ALTER ACCOUNT SET RESOURCE_MONITOR = a",
+    )
+    .unwrap();
+    assert_eq!(
+        level(&mut cat, &mut sess),
+        [Some("ACCOUNT".into()), Some("WAREHOUSE".into())]
+    );
+    // Not a parameter.
+    assert!(!cat.account_params.contains_key("RESOURCE_MONITOR"));
+    // Another replaces it.
+    run(
+        &mut cat,
+        &mut sess,
+        "ALTER ACCOUNT SET RESOURCE_MONITOR = B",
+    )
+    .unwrap();
+    assert_eq!(level(&mut cat, &mut sess), [None, Some("ACCOUNT".into())]);
+    // A missing monitor changes nothing.
+    let e = run(
+        &mut cat,
+        &mut sess,
+        "ALTER ACCOUNT SET RESOURCE_MONITOR = NOPE",
+    )
+    .unwrap_err();
+    assert_eq!(e.code, "002003");
+    assert!(
+        e.message.contains("Resource monitor 'NOPE' does not exist"),
+        "{}",
+        e.message
+    );
+    assert_eq!(cat.account_monitor.as_deref(), Some("B"));
+    run(&mut cat, &mut sess, "ALTER ACCOUNT UNSET RESOURCE_MONITOR").unwrap();
+    assert_eq!(level(&mut cat, &mut sess), [None, Some("WAREHOUSE".into())]);
+    // Renamed and dropped with the monitor.
+    run(
+        &mut cat,
+        &mut sess,
+        "ALTER ACCOUNT SET RESOURCE_MONITOR = A",
+    )
+    .unwrap();
+    run(&mut cat, &mut sess, "ALTER RESOURCE MONITOR A RENAME TO C").unwrap();
+    assert_eq!(cat.account_monitor.as_deref(), Some("C"));
+    run(&mut cat, &mut sess, "DROP RESOURCE MONITOR C").unwrap();
+    assert_eq!(cat.account_monitor, None);
+}
+
+#[test]
+fn only_account_administrators_assign_resource_monitors() {
+    let mut cat = Catalog::new_account("ADMIN");
+    let mut sess = session();
+    for sql in [
+        "CREATE RESOURCE MONITOR M",
+        "CREATE WAREHOUSE W",
+        "GRANT OWNERSHIP ON WAREHOUSE W TO ROLE SYSADMIN",
+        "USE ROLE SYSADMIN",
+        "USE SECONDARY ROLES NONE",
+    ] {
+        run(&mut cat, &mut sess, sql).unwrap();
+    }
+    for sql in [
+        "ALTER ACCOUNT SET RESOURCE_MONITOR = M",
+        "ALTER ACCOUNT UNSET RESOURCE_MONITOR",
+        "CREATE WAREHOUSE W2 RESOURCE_MONITOR = M",
+        "ALTER WAREHOUSE W SET RESOURCE_MONITOR = M",
+        "ALTER WAREHOUSE W UNSET RESOURCE_MONITOR",
+    ] {
+        let e = run(&mut cat, &mut sess, sql).unwrap_err();
+        assert_eq!(e.code, "003001", "{sql}: {}", e.message);
+        assert!(
+            e.message
+                .contains("Insufficient privileges to operate on account 'ACCT'"),
+            "{sql}: {}",
+            e.message
+        );
+    }
+    assert_eq!(cat.account_monitor, None);
+    assert!(!cat.warehouses.contains_key("W2"));
+    // Without a monitor SYSADMIN creates warehouses as before.
+    run(
+        &mut cat,
+        &mut sess,
+        "CREATE WAREHOUSE W3 RESOURCE_MONITOR = NULL",
+    )
+    .unwrap();
+    run(&mut cat, &mut sess, "USE ROLE ACCOUNTADMIN").unwrap();
+    run(
+        &mut cat,
+        &mut sess,
+        "CREATE WAREHOUSE W2 RESOURCE_MONITOR = M",
+    )
+    .unwrap();
+    run(
+        &mut cat,
+        &mut sess,
+        "ALTER ACCOUNT SET RESOURCE_MONITOR = M",
+    )
+    .unwrap();
+}

@@ -296,6 +296,12 @@ pub trait ObjectKind {
     fn alter_account_privilege(_action: &AlterAction) -> Option<&'static str> {
         None
     }
+    /// An account privilege a CREATE with these properties needs besides
+    /// [`create_privilege`](Self::create_privilege) (a warehouse's
+    /// `RESOURCE_MONITOR`: account administrators only).
+    fn create_account_privilege(_given: &[Prop]) -> Option<&'static str> {
+        None
+    }
     /// Whether a user may run this ALTER on the object without privileges
     /// because it is the user itself (its default role, warehouse, ...).
     fn self_service(_ex: &Exec, _path: &[String], _action: &AlterAction) -> bool {

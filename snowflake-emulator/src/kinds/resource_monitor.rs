@@ -3,22 +3,29 @@
 //! IMMEDIATELY }] [END_TIMESTAMP = 'ts'] [NOTIFY_USERS = (u, ...)] [TRIGGERS
 //! ON n PERCENT DO { SUSPEND | SUSPEND_IMMEDIATE | NOTIFY } ...]`, `ALTER
 //! RESOURCE MONITOR m [SET ...] [TRIGGERS ...]` (TRIGGERS replaces them all),
-//! DROP, SHOW RESOURCE MONITORS.
+//! DROP, SHOW RESOURCE MONITORS, and the account's monitor: `ALTER ACCOUNT
+//! SET RESOURCE_MONITOR = m` / `ALTER ACCOUNT UNSET RESOURCE_MONITOR`.
 //!
 //! Per the docs: only account administrators create them ("This command can
 //! only be executed by account administrators"); a frequency needs a start
 //! timestamp; at most one SUSPEND and one SUSPEND_IMMEDIATE trigger and five
 //! NOTIFY. SHOW prints the quota with two decimals, the thresholds as
-//! `80%,90%`, `level` WAREHOUSE when a warehouse uses the monitor (else
-//! NULL). The parser hands the TRIGGERS clause over as a `TRIGGERS`
-//! property holding `percent:action` items. Credits are never used here.
+//! `80%,90%`, `level` ACCOUNT for the account's monitor, WAREHOUSE when a
+//! warehouse uses the monitor, else NULL ("SHOW RESOURCE MONITORS", usage
+//! notes). The account has at most one monitor: setting another replaces
+//! it (ALTER ACCOUNT, "the account administrator can set the resource
+//! monitor"); only ACCOUNTADMIN may run ALTER ACCOUNT (`crate::access`).
+//! Dropping the account's monitor leaves the account without one, as
+//! dropping a warehouse's monitor leaves the warehouse without one. The
+//! parser hands the TRIGGERS clause over as a `TRIGGERS` property holding
+//! `percent:action` items. Credits are never used here.
 
 use super::props::{PropDef, Pv, Ty};
 use super::{CreateSpec, ObjectKind, ShowSyntax};
 use crate::catalog::{Catalog, ResourceMonitor, Target, now_ms};
 use crate::error::SfError;
 use crate::exec::Exec;
-use crate::parser::{Prop, Show};
+use crate::parser::{AlterAction, Prop, Show, Value};
 use crate::result::ColType::{self, *};
 use crate::result::{Cell, QueryResult, row, text, ts};
 
@@ -156,6 +163,47 @@ fn thresholds(m: &ResourceMonitor, action: &str) -> Cell {
     (!list.is_empty()).then(|| list.join(","))
 }
 
+/// The account's monitor in an `ALTER ACCOUNT`: `SET RESOURCE_MONITOR =
+/// m` (an existing monitor, else `002003`; `NULL` as UNSET) or `UNSET
+/// RESOURCE_MONITOR`. Returns the statement's other parameters and, when it
+/// names the monitor, the new assignment (applied once the parameters are
+/// valid).
+#[allow(clippy::type_complexity)]
+pub fn account_assignment(
+    ex: &Exec,
+    action: AlterAction,
+) -> Result<(AlterAction, Option<Option<String>>), SfError> {
+    const KEY: &str = "RESOURCE_MONITOR";
+    match action {
+        AlterAction::Set(props) => {
+            let (named, rest): (Vec<Prop>, Vec<Prop>) =
+                props.into_iter().partition(|(k, _)| k == KEY);
+            let Some((_, value)) = named.into_iter().last() else {
+                return Ok((AlterAction::Set(rest), None));
+            };
+            let monitor = match value {
+                Value::Null => None,
+                v => Some(v.text()),
+            };
+            if let Some(m) = &monitor
+                && !ex.cat.resource_monitors.contains_key(m)
+            {
+                return Err(SfError::does_not_exist("Resource monitor", m));
+            }
+            Ok((AlterAction::Set(rest), Some(monitor)))
+        }
+        AlterAction::Unset(names) => {
+            let (named, rest): (Vec<String>, Vec<String>) =
+                names.into_iter().partition(|k| k == KEY);
+            Ok((
+                AlterAction::Unset(rest),
+                (!named.is_empty()).then_some(None),
+            ))
+        }
+        other => Ok((other, None)),
+    }
+}
+
 fn credits(n: i64) -> Cell {
     text(format!("{n}.00"))
 }
@@ -226,10 +274,14 @@ impl ObjectKind for ResourceMonitorKind {
         cat.resource_monitors.remove(&path[0])
     }
 
-    /// Its grants go; warehouses it monitored are monitored by none.
+    /// Its grants go; the warehouses (or the account) it monitored are
+    /// monitored by none.
     fn forget(ex: &mut Exec, path: &[String]) {
         let target = Target::ResourceMonitor(path[0].clone());
         ex.cat.grants.retain(|g| g.target != target);
+        if ex.cat.account_monitor.as_deref() == Some(&path[0]) {
+            ex.cat.account_monitor = None;
+        }
         for w in ex.cat.warehouses.values_mut() {
             if w.resource_monitor.as_deref() == Some(&path[0]) {
                 w.resource_monitor = None;
@@ -242,6 +294,9 @@ impl ObjectKind for ResourceMonitorKind {
     }
 
     fn renamed(ex: &mut Exec, from: &[String], to: &[String]) {
+        if ex.cat.account_monitor.as_deref() == Some(&from[0]) {
+            ex.cat.account_monitor = Some(to[0].clone());
+        }
         for w in ex.cat.warehouses.values_mut() {
             if w.resource_monitor.as_deref() == Some(&from[0]) {
                 w.resource_monitor = Some(to[0].clone());
@@ -257,17 +312,21 @@ impl ObjectKind for ResourceMonitorKind {
     fn show(ex: &Exec, s: &Show) -> Result<QueryResult, SfError> {
         let mut rows = Vec::new();
         for m in ex.cat.resource_monitors.values() {
-            let used = ex
-                .cat
-                .warehouses
-                .values()
-                .any(|w| w.resource_monitor.as_deref() == Some(&m.name));
+            let level = if ex.cat.account_monitor.as_deref() == Some(&m.name) {
+                Some("ACCOUNT".to_string())
+            } else {
+                ex.cat
+                    .warehouses
+                    .values()
+                    .any(|w| w.resource_monitor.as_deref() == Some(&m.name))
+                    .then(|| "WAREHOUSE".to_string())
+            };
             let cells = vec![
                 ("name", text(&m.name)),
                 ("credit_quota", m.credit_quota.and_then(credits)),
                 ("used_credits", credits(0)),
                 ("remaining_credits", m.credit_quota.and_then(credits)),
-                ("level", used.then(|| "WAREHOUSE".to_string())),
+                ("level", level),
                 ("frequency", m.frequency.clone()),
                 ("start_time", m.start_time.and_then(ts)),
                 ("end_time", m.end_time.and_then(ts)),

@@ -281,6 +281,14 @@ impl ObjectKind for WarehouseKind {
             _ => Ok(()),
         }
     }
+    /// Creating a warehouse with a resource monitor assigns it: account
+    /// administrators only, as in ALTER.
+    fn create_account_privilege(given: &[Prop]) -> Option<&'static str> {
+        given
+            .iter()
+            .any(|(k, v)| k == "RESOURCE_MONITOR" && *v != crate::parser::Value::Null)
+            .then_some(super::resource_monitor::ADMIN_ONLY)
+    }
     /// Assigning a resource monitor is for account administrators.
     fn alter_account_privilege(action: &AlterAction) -> Option<&'static str> {
         let names_monitor = match action {

@@ -44,6 +44,10 @@ CASES = [
     ("assign-monitor-as-warehouse-owner",
      ["CREATE RESOURCE MONITOR {n}_RM", OWN.format(what="WAREHOUSE {n}_WH", r="{r}")],
      "ALTER WAREHOUSE {n}_WH SET RESOURCE_MONITOR = {n}_RM", 3001, "NONE"),
+    ("create-wh-with-monitor-as-sysadmin", ["CREATE RESOURCE MONITOR {n}_RM", "GRANT ROLE SYSADMIN TO ROLE {r}"],
+     "CREATE WAREHOUSE {n}_NEW RESOURCE_MONITOR = {n}_RM", 3001, "NONE"),
+    ("set-account-monitor-as-sysadmin", ["CREATE RESOURCE MONITOR {n}_RM", "GRANT ROLE SYSADMIN TO ROLE {r}"],
+     "ALTER ACCOUNT SET RESOURCE_MONITOR = {n}_RM", 3001, "NONE"),
     ("alter-account-as-securityadmin", ["GRANT ROLE SECURITYADMIN TO ROLE {r}"],
      "ALTER ACCOUNT SET TIMEZONE = 'UTC'", 3001, "NONE"),
     # --- the primary role creates; secondary roles do everything else ---

@@ -1,6 +1,6 @@
 """Resource monitors as CREATE / ALTER / DROP / SHOW RESOURCE MONITORS
 document them, and their assignment to warehouses (ALTER WAREHOUSE ... SET
-RESOURCE_MONITOR)."""
+RESOURCE_MONITOR) and to the account (ALTER ACCOUNT SET RESOURCE_MONITOR)."""
 
 import pytest
 from snowflake.connector.errors import ProgrammingError
@@ -69,3 +69,24 @@ def test_a_warehouse_names_an_existing_monitor(cur, name):
         assert "does not exist or not authorized" in e.value.msg
     finally:
         q(cur, f"DROP WAREHOUSE {name}_WH")
+
+
+def test_the_account_has_one_monitor(cur, name):
+    q(cur, f"CREATE RESOURCE MONITOR {name}_A WITH CREDIT_QUOTA = 10")
+    q(cur, f"CREATE RESOURCE MONITOR {name}_B WITH CREDIT_QUOTA = 20")
+    try:
+        q(cur, f"ALTER ACCOUNT SET RESOURCE_MONITOR = {name}_A")
+        assert row(cur, f"{name}_A")["level"] == "ACCOUNT"
+        # Another one replaces it.
+        q(cur, f"ALTER ACCOUNT SET RESOURCE_MONITOR = {name}_B")
+        assert (row(cur, f"{name}_A")["level"], row(cur, f"{name}_B")["level"]) == (None, "ACCOUNT")
+        with pytest.raises(ProgrammingError) as e:
+            q(cur, f"ALTER ACCOUNT SET RESOURCE_MONITOR = {name}_NOPE")
+        assert e.value.errno == 2003
+        assert row(cur, f"{name}_B")["level"] == "ACCOUNT"
+        q(cur, "ALTER ACCOUNT UNSET RESOURCE_MONITOR")
+        assert row(cur, f"{name}_B")["level"] is None
+    finally:
+        q(cur, "ALTER ACCOUNT UNSET RESOURCE_MONITOR")
+        q(cur, f"DROP RESOURCE MONITOR {name}_A")
+        q(cur, f"DROP RESOURCE MONITOR {name}_B")
