@@ -132,6 +132,7 @@ fn build_model_with(
             member_edges: Vec::new(),
             roles: Vec::new(),
             imported: Vec::new(),
+            exclusive: Vec::new(),
         };
         for id in role::system_roles() {
             b.add_external(id);
@@ -174,6 +175,7 @@ fn build_model_with(
     b.check_references();
     b.check_role_settings();
     b.check_imported();
+    b.check_exclusive();
     b.check_cycles();
     b.check_sibling_cycles();
     if b.diags.has_errors() {
@@ -329,6 +331,9 @@ struct Builder<'a> {
     /// Databases granted IMPORTED PRIVILEGES on, with where: they must come
     /// from a share (listed under `external`), not be declared.
     imported: Vec<(ResourceId, At, String)>,
+    /// Resources holding their kind's exclusive value (`kinds::Exclusive`),
+    /// whether shared, with where: one at most, in the shared stack.
+    exclusive: Vec<(ResourceId, bool, At, String)>,
 }
 
 /// Whether `env` stands as a word part in `text` (`PUDO_DEV_WH`).
@@ -694,6 +699,7 @@ impl<'a> Builder<'a> {
         self.pending_roles.append(&mut later.pending_roles);
         self.roles.append(&mut later.roles);
         self.imported.append(&mut later.imported);
+        self.exclusive.append(&mut later.exclusive);
         true
     }
 
@@ -1067,6 +1073,13 @@ impl<'a> Builder<'a> {
                 // Reported by insert; its children would only repeat the error.
                 self.insert(id, shared, attrs, e.key_at, &path);
                 continue;
+            }
+            if let Some(exclusive) = kind.exclusive
+                && exclusive.held_by(Some(&attrs))
+            {
+                let at = e.value.get(exclusive.attr).map_or(e.key_at, |n| n.at);
+                let key = path.key(exclusive.attr).to_string();
+                self.exclusive.push((id.clone(), shared, at, key));
             }
             for to in kinds::attr_references_of(kind, Some(&id), &attrs) {
                 let key = kind

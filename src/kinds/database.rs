@@ -81,6 +81,7 @@ pub static KIND: Kind = Kind {
     adopted: None,
     refused: &[],
     plan_warning: None,
+    exclusive: None,
 };
 
 fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {

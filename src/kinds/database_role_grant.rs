@@ -182,6 +182,7 @@ pub static KIND: Kind = Kind {
     adopted: None,
     refused: &[],
     plan_warning: None,
+    exclusive: None,
 };
 
 #[cfg(test)]

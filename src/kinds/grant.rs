@@ -681,6 +681,7 @@ pub static KIND: Kind = Kind {
     adopted: None,
     refused: &[],
     plan_warning: None,
+    exclusive: None,
 };
 
 /// What a role's future grants give it on schemas created after them:

@@ -141,6 +141,31 @@ pub struct Kind {
     /// resource (`before` / `after` attributes): what only an account
     /// administrator may do, for instance.
     pub plan_warning: Option<PlanWarning>,
+    /// An attribute value that at most one resource of this kind may hold
+    /// in the account (a resource monitor's `level: ACCOUNT`).
+    pub exclusive: Option<Exclusive>,
+}
+
+/// An attribute value one resource at most holds in the account
+/// ([`Kind::exclusive`]). Validation refuses a second holder, and a holder
+/// outside the shared stack (each environment would take it from the
+/// others); a plan that moves it from one resource to another takes it
+/// away before it gives it (giving it replaces the holder in Snowflake,
+/// taking it away afterwards would leave none).
+#[derive(Clone, Copy, Debug)]
+pub struct Exclusive {
+    pub attr: &'static str,
+    /// Its canonical value.
+    pub value: &'static str,
+    /// What it means, for messages (`the account's resource monitor`).
+    pub what: &'static str,
+}
+
+impl Exclusive {
+    /// Whether `attrs` hold the value.
+    pub fn held_by(&self, attrs: Option<&Attrs>) -> bool {
+        matches!(attrs.and_then(|a| a.get(self.attr)), Some(Value::Text(v)) if v == self.value)
+    }
 }
 
 /// See [`Kind::plan_warning`].
@@ -934,6 +959,7 @@ mod tests {
         adopted: None,
         refused: &[],
         plan_warning: None,
+        exclusive: None,
     };
 
     #[test]

@@ -2,9 +2,17 @@
 //! read with `SHOW RESOURCE MONITORS` (one statement; it takes no LIMIT).
 //!
 //! Only account administrators may create resource monitors (and assign
-//! them to warehouses): they belong in the shared stack, applied by an
-//! account administrator; the plan of an environment that changes one says
-//! so. Triggers are compared as a set (SHOW lists them in `notify_at`,
+//! them to warehouses or the account): they belong in the shared stack,
+//! applied by an account administrator; the plan of an environment that
+//! changes one says so.
+//!
+//! `level: ACCOUNT` makes a monitor the account's (`ALTER ACCOUNT SET
+//! RESOURCE_MONITOR = m`): it caps every warehouse. The account has one at
+//! most ([`Exclusive`]: setting another replaces it); removing the key
+//! takes it away (`ALTER ACCOUNT UNSET RESOURCE_MONITOR`, ALTER ACCOUNT's
+//! UNSET of that property). Drift reads it from SHOW's `level` column
+//! (`ACCOUNT`, `WAREHOUSE` or NULL); a monitor that warehouses name is at
+//! warehouse level by their `resource_monitor:`, not by a key here. Triggers are compared as a set (SHOW lists them in `notify_at`,
 //! `suspend_at` and `suspend_immediately_at`); `ALTER ... TRIGGERS`
 //! replaces them all. SHOW prints the timestamps in the session's time
 //! zone, `IMMEDIATELY` as the moment of creation, and `notify_users` in a
@@ -12,8 +20,8 @@
 //! (the plan compares them with the state).
 
 use super::{
-    Absorb, AttrSpec, AttrSql, AttrType, Change, DriftForm, EntryProblem, Kind, LiveCol, LiveSpec,
-    Naming, Paging, Query, Section, Show, Sink, Sql, SqlHooks, never, object_drop,
+    Absorb, AttrSpec, AttrSql, AttrType, Change, DriftForm, EntryProblem, Exclusive, Kind, LiveCol,
+    LiveSpec, Naming, Paging, Query, Section, Show, Sink, Sql, SqlHooks, never, object_drop,
 };
 use crate::connector::Rows;
 use crate::model::quote::push_literal;
@@ -142,6 +150,24 @@ fn is_timestamp(text: &str) -> bool {
     b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
 }
 
+/// The level a monitor is declared at: `ACCOUNT` only (a monitor is at
+/// warehouse level when warehouses name it).
+fn level(written: &str) -> Option<&'static str> {
+    written
+        .trim()
+        .eq_ignore_ascii_case(ACCOUNT)
+        .then_some(ACCOUNT)
+}
+
+const ACCOUNT: &str = "ACCOUNT";
+
+/// The account's monitor: `level: ACCOUNT`.
+const ACCOUNT_LEVEL: Exclusive = Exclusive {
+    attr: "level",
+    value: ACCOUNT,
+    what: "the account's resource monitor (`level: ACCOUNT`)",
+};
+
 const fn unreadable(
     name: &'static str,
     keyword: &'static str,
@@ -214,6 +240,26 @@ const ATTRS: &[AttrSpec] = &[
         },
         "Users e-mailed by NOTIFY triggers; not compared by drift.",
     ),
+    AttrSpec {
+        name: "level",
+        ty: AttrType::Keyword {
+            canon: level,
+            what: "resource monitor level",
+            valid: || {
+                "ACCOUNT; a monitor is at warehouse level when warehouses name it in their `resource_monitor:`".into()
+            },
+            spellings: || vec![ACCOUNT],
+        },
+        sql: AttrSql::None,
+        change: Change::InPlace,
+        unset: true,
+        // SHOW's `level`: ACCOUNT, WAREHOUSE or NULL; only ACCOUNT is
+        // declared.
+        live: LiveCol::Column("level", |t| {
+            t.and_then(level).map(|l| Value::Text(l.into()))
+        }),
+        doc: "`ACCOUNT`: the account's monitor, capping every warehouse (`ALTER ACCOUNT SET RESOURCE_MONITOR`); one at most, in the shared stack.",
+    },
     AttrSpec {
         name: "triggers",
         ty: AttrType::List {
@@ -318,15 +364,42 @@ fn alter(id: &ResourceId, before: &Attrs, after: &Attrs, skip_immediately: bool)
     }
 }
 
+/// `ALTER ACCOUNT SET RESOURCE_MONITOR = m` when `after` makes the monitor
+/// the account's and `before` did not; `UNSET` the other way round.
+fn account_level(id: &ResourceId, before: &Attrs, after: &Attrs) -> Option<String> {
+    match (
+        ACCOUNT_LEVEL.held_by(Some(before)),
+        ACCOUNT_LEVEL.held_by(Some(after)),
+    ) {
+        (false, true) => Some(format!(
+            "ALTER ACCOUNT SET RESOURCE_MONITOR = {}",
+            id.qualified_name()
+        )),
+        (true, false) => Some("ALTER ACCOUNT UNSET RESOURCE_MONITOR".into()),
+        _ => None,
+    }
+}
+
 static SQL: SqlHooks = SqlHooks {
-    create: |id, attrs| vec![create(id, attrs, false)],
+    create: |id, attrs| {
+        let mut out = vec![create(id, attrs, false)];
+        out.extend(account_level(id, &Attrs::new(), attrs));
+        out
+    },
     ensure: Some(|id, attrs| {
         let mut out = vec![create(id, attrs, true)];
         out.extend(alter(id, &Attrs::new(), attrs, true));
+        out.extend(account_level(id, &Attrs::new(), attrs));
         out
     }),
+    // A dropped monitor monitors nothing, the account included. (No UNSET
+    // first: another monitor may have become the account's in this plan.)
     drop: |id, _| vec![object_drop(&KIND, id, false)],
-    update: |id, before, after| alter(id, before, after, false),
+    update: |id, before, after| {
+        let mut out = alter(id, before, after, false);
+        out.extend(account_level(id, before, after));
+        out
+    },
 };
 
 /// Canonical timestamps, and Snowflake's rule that a frequency needs a
@@ -443,6 +516,7 @@ pub static KIND: Kind = Kind {
     adopted: None,
     refused: &[],
     plan_warning: Some(admin_only),
+    exclusive: Some(ACCOUNT_LEVEL),
 };
 
 #[cfg(test)]
@@ -530,6 +604,41 @@ mod tests {
             sql::plain(Step::Create, &m, None, Some(&Attrs::new())),
             ["CREATE RESOURCE MONITOR \"Platform cap\""]
         );
+    }
+
+    #[test]
+    fn the_account_level_is_set_and_unset_on_the_account() {
+        let m = id(Ident::parse("\"Platform cap\"").unwrap());
+        let quota = Attrs::from([("credit_quota".to_string(), Value::Int(5))]);
+        let mut account = quota.clone();
+        account.insert("level".into(), t("ACCOUNT"));
+        assert_eq!(
+            sql::plain(Step::Create, &m, None, Some(&account)),
+            [
+                "CREATE RESOURCE MONITOR \"Platform cap\" WITH CREDIT_QUOTA = 5",
+                "ALTER ACCOUNT SET RESOURCE_MONITOR = \"Platform cap\"",
+            ]
+        );
+        assert_eq!(
+            sql::recovery(Step::Create, &m, None, Some(&account)).last(),
+            Some(&"ALTER ACCOUNT SET RESOURCE_MONITOR = \"Platform cap\"".to_string())
+        );
+        assert_eq!(
+            sql::plain(Step::Update, &m, Some(&quota), Some(&account)),
+            ["ALTER ACCOUNT SET RESOURCE_MONITOR = \"Platform cap\""]
+        );
+        assert_eq!(
+            sql::plain(Step::Update, &m, Some(&account), Some(&quota)),
+            ["ALTER ACCOUNT UNSET RESOURCE_MONITOR"]
+        );
+        assert!(sql::plain(Step::Update, &m, Some(&account), Some(&account)).is_empty());
+        // Dropped without an UNSET (another may hold the account by then).
+        assert_eq!(
+            sql::plain(Step::Drop, &m, Some(&account), None),
+            ["DROP RESOURCE MONITOR \"Platform cap\""]
+        );
+        assert_eq!(level(" account "), Some("ACCOUNT"));
+        assert_eq!(level("WAREHOUSE"), None);
     }
 
     #[test]

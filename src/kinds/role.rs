@@ -83,4 +83,5 @@ pub static KIND: Kind = Kind {
     adopted: None,
     refused: &[],
     plan_warning: None,
+    exclusive: None,
 };

@@ -111,4 +111,5 @@ pub static KIND: Kind = Kind {
     adopted: None,
     refused: &[],
     plan_warning: None,
+    exclusive: None,
 };

@@ -118,6 +118,7 @@ pub static KIND: Kind = Kind {
     adopted: Some(is_public),
     refused: &[],
     plan_warning: None,
+    exclusive: None,
 };
 
 #[cfg(test)]

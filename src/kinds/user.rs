@@ -311,6 +311,7 @@ pub static KIND: Kind = Kind {
         hint: "people sign in through SSO (`type: PERSON`), programs with a key pair (`type: SERVICE` and `rsa_public_key`); set a password by hand if one is really needed",
     }],
     plan_warning: None,
+    exclusive: None,
 };
 
 #[cfg(test)]

@@ -286,6 +286,7 @@ pub static KIND: Kind = Kind {
     adopted: None,
     refused: &[],
     plan_warning: Some(monitor_assignment),
+    exclusive: None,
 };
 
 /// Assigning a resource monitor to a warehouse takes ACCOUNTADMIN.

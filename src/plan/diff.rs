@@ -282,6 +282,7 @@ fn diff_with(
         deps.sort_unstable();
         deps.dedup();
     }
+    wait_for_exclusive_moves(&mut waits, &node_of, &actions, &graph, &wanted, &have);
 
     // 5. Execution order: creates, updates and replaces in creation order,
     //    drops in reverse creation order and after them, unless something
@@ -430,6 +431,42 @@ fn change(
     }
 }
 
+/// A kind's exclusive value (the account's resource monitor) that the plan
+/// moves from one resource to another: giving it replaces the holder, so it
+/// is given after it was taken away (else the taking would leave none).
+fn wait_for_exclusive_moves(
+    waits: &mut [Vec<usize>],
+    node_of: &[usize],
+    actions: &[Action],
+    graph: &Graph,
+    wanted: &[Option<&Resource>],
+    have: &[Option<&RecordedResource>],
+) {
+    let mut taking: Vec<(&'static str, usize)> = Vec::new();
+    let mut giving: Vec<(&'static str, usize)> = Vec::new();
+    for (k, &i) in node_of.iter().enumerate() {
+        let kind = kinds::of(graph.id(i));
+        let Some(exclusive) = kind.exclusive else {
+            continue;
+        };
+        let before = exclusive.held_by(have[i].map(|h| &h.attrs));
+        let after = exclusive.held_by(wanted[i].map(|w| &w.attrs));
+        if before && !after && actions[k] != Action::Drop {
+            taking.push((kind.name(), k));
+        } else if after && !before {
+            giving.push((kind.name(), k));
+        }
+    }
+    for &(kind, k) in &giving {
+        for &(other, j) in &taking {
+            if other == kind && !waits[k].contains(&j) {
+                waits[k].push(j);
+                waits[k].sort_unstable();
+            }
+        }
+    }
+}
+
 /// An object created by another role than the one its statements assume
 /// (ACCOUNTADMIN, to name a resource monitor) is handed to its owner in
 /// the same change.
@@ -509,16 +546,17 @@ fn role_of(change: &Change, grants_role: &str) -> Option<String> {
         return Some(grants_role.to_string());
     }
     // Naming an object only an account administrator may create (a
-    // warehouse's resource monitor) takes that role too.
-    let admin_only = change.diffs.iter().any(|d| {
-        d.after.is_some()
-            && kind.attr(&d.name).is_some_and(|spec| match spec.ty {
+    // warehouse's resource monitor), or no longer naming it, takes that
+    // role too (dropping the object does not).
+    let admin_only = change.action != Action::Drop
+        && change.diffs.iter().any(|d| {
+            kind.attr(&d.name).is_some_and(|spec| match spec.ty {
                 kinds::AttrType::Ref(meta) => {
                     kinds::of_meta(meta).admin_role == Some(kinds::ACCOUNT_ADMIN)
                 }
                 _ => false,
             })
-    });
+        });
     if admin_only {
         return Some(kinds::ACCOUNT_ADMIN.to_string());
     }
@@ -897,6 +935,34 @@ mod tests {
         assert_eq!(summary(&plan), vec!["~ warehouse.PUDO_DEV_WH"]);
         assert!(plan.changes[0].sql.is_empty());
         assert!(plan.changes[0].reason.contains("no longer managed"));
+    }
+
+    #[test]
+    fn a_warehouse_monitor_is_assigned_and_unassigned_as_accountadmin() {
+        let m = model();
+        let shared = applied(&m, &StackName::shared());
+        let wh_id = wh("PUDO_DEV_WH");
+        let mut state = applied(&m, &dev());
+        let mut with_monitor = state.resources[&wh_id].attrs.clone();
+        with_monitor.insert("resource_monitor".into(), text("CAP"));
+        state.upsert(wh_id.clone(), with_monitor);
+        // Unassigned: an update run as ACCOUNTADMIN.
+        let plan = diff(&m, &dev(), &state, Some(&shared)).unwrap();
+        let c = plan.change("warehouse.PUDO_DEV_WH").unwrap();
+        assert_eq!(
+            c.sql,
+            ["ALTER WAREHOUSE PUDO_DEV_WH UNSET RESOURCE_MONITOR"]
+        );
+        assert_eq!(c.role.as_deref(), Some("ACCOUNTADMIN"));
+        // Dropped: as its owner, whatever monitor it had.
+        let mut gone = m.clone();
+        gone.resources.retain(|id, _| {
+            !id.is(&crate::kinds::warehouse::META) && !id.references().contains(&wh_id)
+        });
+        let plan = diff(&gone, &dev(), &state, Some(&shared)).unwrap();
+        let c = plan.change("warehouse.PUDO_DEV_WH").unwrap();
+        assert_eq!(c.action, Action::Drop);
+        assert_eq!(c.role.as_deref(), Some("SYSADMIN"));
     }
 
     #[test]

@@ -144,6 +144,12 @@ fn apply_shared_then_dev_from_an_empty_account() {
     );
     // Nothing of another environment.
     assert!(!schemas.contains(&"PUDO_PROD".to_string()));
+    // The platform's credit cap is the account's monitor: it caps DEV's
+    // warehouse, which names no monitor (the CI user may not assign one).
+    let monitors = show(&emu, "SHOW RESOURCE MONITORS LIKE 'PUDO_PLATFORM_MONITOR'");
+    assert_eq!(cell(&monitors[0], "level"), "ACCOUNT", "{monitors:?}");
+    assert_eq!(cell(&monitors[0], "credit_quota"), "500.00");
+    assert_eq!(cell(&warehouses[0], "resource_monitor"), "null");
 }
 
 #[test]

@@ -111,6 +111,7 @@ fn empty_state_creates_the_environment_and_nothing_shared() {
     assert!(shared.contains("+ database.PUDO_MLOPS"));
     assert!(shared.contains("+ schema.PUDO_MLOPS.SHARED_DATA"));
     assert!(shared.contains("+ resource_monitor.PUDO_PLATFORM_MONITOR"));
+    assert!(shared.contains("ALTER ACCOUNT SET RESOURCE_MONITOR = PUDO_PLATFORM_MONITOR"));
     assert!(shared.contains("Plan: 6 to create, 0 to update, 0 to replace, 0 to drop."));
 }
 

@@ -66,6 +66,55 @@ impl Builder<'_> {
         }
     }
 
+    /// A kind's exclusive value (the account's resource monitor) is held by
+    /// one resource at most, of the shared stack: each environment stack
+    /// would take it from the others.
+    pub(super) fn check_exclusive(&mut self) {
+        let holders = std::mem::take(&mut self.exclusive);
+        let mut first: HashMap<&'static str, (ResourceId, At)> = HashMap::new();
+        for (id, shared, at, key) in holders {
+            let kind = kinds::of(&id);
+            let Some(exclusive) = kind.exclusive else {
+                continue;
+            };
+            let setting = format!("`{}: {}`", exclusive.attr, exclusive.value);
+            if !shared {
+                self.error(
+                    at,
+                    &key,
+                    format!(
+                        "`{id}` is {}, which belongs to the shared stack: every environment would take it from the others",
+                        exclusive.what
+                    ),
+                    Some(format!(
+                        "add `shared: true` to its entry (applied by an account administrator), or remove {setting}"
+                    )),
+                );
+                continue;
+            }
+            match first.get(kind.name()) {
+                Some((other, other_at)) => {
+                    let place = format!("{}:{}", self.files.name(other_at.file), other_at.line);
+                    let message = format!(
+                        "`{id}` and `{other}` are both {}; the account has one",
+                        exclusive.what
+                    );
+                    self.error(
+                        at,
+                        &key,
+                        message,
+                        Some(format!(
+                            "keep {setting} on one of them (`{other}` at {place})"
+                        )),
+                    );
+                }
+                None => {
+                    first.insert(kind.name(), (id, at));
+                }
+            }
+        }
+    }
+
     pub(super) fn undeclared(&self, to: &ResourceId) -> (String, String) {
         let kind = to.kind();
         let section = kinds::of(to).external.unwrap_or("roles");
