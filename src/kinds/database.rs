@@ -1,11 +1,13 @@
 //! `databases:` — `CREATE [TRANSIENT] DATABASE`, read with `SHOW DATABASES`.
 //!
-//! A database contains schemas (declared under its `schemas:` key). Its
-//! names are the containers whose schemas `drift --unmanaged` examines.
+//! A database contains schemas and database roles (declared under its
+//! `schemas:` and `database_roles:` keys). Its names are the containers
+//! whose schemas and database roles `drift --unmanaged` examines.
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, live_int, never, schema,
+    Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, database_role, live_int,
+    never, schema,
 };
 use crate::model::{Field, Ident, KindMeta, ResourceId};
 use std::collections::BTreeSet;
@@ -88,5 +90,6 @@ fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {
     out.insert(Query::new(&SHOW, []));
     if unmanaged {
         out.insert(Query::new(&schema::SHOW, [id.name_at(0).clone()]));
+        out.insert(Query::new(&database_role::SHOW, [id.name_at(0).clone()]));
     }
 }

@@ -61,7 +61,8 @@ pub static KIND: Kind = Kind {
         list: None,
     },
     drift: DriftForm::Object,
-    naming: Naming::None,
+    // `drift --unmanaged`: examined in the databases the stack records.
+    naming: Naming::InDatabase { system: &[] },
     parse_weight: 3,
     required: &[],
     lifecycle: None,

@@ -11,6 +11,7 @@ use super::database::{DATA_RETENTION_TIME_IN_DAYS, TRANSIENT};
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, EntryProblem, Kind, LiveCol,
     LiveSpec, Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, database,
+    database_role,
 };
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId};
 
@@ -100,8 +101,13 @@ pub static KIND: Kind = Kind {
     // Dropping a database drops its schemas.
     dropped_with: |parent, _| parent.is(&database::META),
     live: LiveSpec {
-        queries: |id, _, out| {
+        queries: |id, unmanaged, out| {
             out.insert(Query::new(&SHOW, [id.name_at(0).clone()]));
+            // `drift --unmanaged` examines the database roles of the
+            // databases the stack's schemas live in, as their schemas.
+            if unmanaged {
+                out.insert(Query::new(&database_role::SHOW, [id.name_at(0).clone()]));
+            }
         },
         list: None,
     },

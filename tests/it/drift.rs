@@ -242,6 +242,9 @@ fn out_of_band_changes_are_reported_precisely() {
         "GRANT ROLE PUDO_DEV_ROLE TO ROLE OTHER_PARENT",
         "CREATE WAREHOUSE PUDO_DEV_SCRATCH_WH",
         "CREATE SCHEMA PUDO_MLOPS.SCRATCH_DEV",
+        "CREATE DATABASE ROLE PUDO_MLOPS.READER_DEV",
+        "CREATE DATABASE ROLE PUDO_MLOPS.READER_PROD",
+        "CREATE DATABASE ROLE PUDO_MLOPS.AUDITOR",
     ] {
         sql(&emu, statement);
     }
@@ -295,12 +298,30 @@ fn out_of_band_changes_are_reported_precisely() {
     assert_eq!(
         unmanaged,
         vec![
+            json!({"address": "database_role.PUDO_MLOPS.READER_DEV", "kind": "unmanaged"}),
             json!({"address": "schema.PUDO_MLOPS.SCRATCH_DEV", "kind": "unmanaged"}),
             json!({"address": "warehouse.PUDO_DEV_SCRATCH_WH", "kind": "unmanaged"}),
         ]
     );
-    // The shared stack did not drift.
+    // The shared stack did not drift; its unmanaged database roles are
+    // those of its database that name no environment.
     exits(&project, &emu, &["drift", "-e", "shared"], 0);
+    let out = exits(
+        &project,
+        &emu,
+        &["drift", "-e", "shared", "--unmanaged", "--format", "json"],
+        2,
+    );
+    let database_roles: Vec<Value> = findings(&json_of(&out))
+        .into_iter()
+        .filter(|f| f["address"].as_str().unwrap().starts_with("database_role."))
+        .collect();
+    assert_eq!(
+        database_roles,
+        vec![json!({"address": "database_role.PUDO_MLOPS.AUDITOR", "kind": "unmanaged"})],
+        "{}",
+        text(&out)
+    );
 
     // Human and markdown name the same findings.
     let out = exits(&project, &emu, &["drift", "-e", "dev"], 2);
