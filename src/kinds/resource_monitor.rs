@@ -471,8 +471,12 @@ fn absorb(_: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
         }
         list.sort();
         list.dedup();
-        let triggers = list.into_iter().map(|(p, a)| trigger(p, a)).collect();
-        attrs.insert("triggers".into(), Value::List(triggers));
+        // None is no `triggers` key (an empty list is not a valid one: an
+        // exported monitor without triggers must validate).
+        if !list.is_empty() {
+            let triggers = list.into_iter().map(|(p, a)| trigger(p, a)).collect();
+            attrs.insert("triggers".into(), Value::List(triggers));
+        }
         (sink.listed)(id.clone());
         (sink.keep)(id, attrs);
     }

@@ -94,6 +94,9 @@ fn build_account(emu: &Emulator, env: &str) {
         // (pudo refuses that), but the role that writes.
         format!("GRANT OWNERSHIP ON TASK APP_{env}_DB.RAW.LOAD TO ROLE APP_{env}_WRITE"),
         format!("GRANT OWNERSHIP ON TASK APP_{env}_DB.RAW.AFTER_LOAD TO ROLE APP_{env}_WRITE"),
+        // The account's resource monitor.
+        "CREATE RESOURCE MONITOR ACCOUNT_CAP WITH CREDIT_QUOTA = 500".into(),
+        "ALTER ACCOUNT SET RESOURCE_MONITOR = ACCOUNT_CAP".into(),
     ];
     for statement in statements {
         emu.sql(&statement)
@@ -139,6 +142,7 @@ fn round_trip(env: &str) {
         "scaling_policy: ECONOMY",
         "after: [LOAD]",
         "warehouse: 'APP_${env}_WH'",
+        "  ACCOUNT_CAP:\n    shared: true\n    credit_quota: 500\n    level: ACCOUNT\n",
     ] {
         assert!(
             exported.contains(expected),
