@@ -383,6 +383,9 @@ pub struct Export {
 /// Writes names, templating the environment's name.
 struct Namer<'a> {
     env: Option<&'a str>,
+    /// Names that carry the environment but are written literally (shared
+    /// objects).
+    kept: BTreeSet<&'a Ident>,
     templated: std::cell::RefCell<BTreeMap<String, String>>,
     literal: std::cell::RefCell<BTreeSet<String>>,
 }
@@ -397,7 +400,7 @@ impl Namer<'_> {
             .as_str()
             .split('_')
             .map(|p| match self.env {
-                Some(env) if p == env => "${env}".to_string(),
+                Some(env) if p == env && !self.kept.contains(name) => "${env}".to_string(),
                 _ => escape_template(p),
             })
             .collect();
@@ -406,7 +409,7 @@ impl Namer<'_> {
             joined = format!("\"{}\"", joined.replace('"', "\"\""));
         }
         if let Some(env) = self.env {
-            if has_env(name, env) {
+            if has_env(name, env) && !self.kept.contains(name) {
                 self.templated
                     .borrow_mut()
                     .insert(name.sql(), joined.clone());
@@ -451,11 +454,6 @@ fn escape_template(text: &str) -> String {
 pub fn export(found: &Found, options: &Options) -> Export {
     let decided = decide(found, options);
     let env = options.env.as_deref();
-    let namer = Namer {
-        env,
-        templated: Default::default(),
-        literal: Default::default(),
-    };
     let exported = &decided.exported;
     let attrs_of = |id: &ResourceId| &found.resources[id];
 
@@ -489,7 +487,9 @@ pub fn export(found: &Found, options: &Options) -> Export {
     // Stacks: a name carrying the environment, or a container owned by the
     // environment, makes an object the environment's; then an object that
     // refers to an environment object (or to an unexported name carrying
-    // the environment) is the environment's too.
+    // the environment) is the environment's too. An object that holds
+    // something the account has one of (the account's resource monitor)
+    // stays shared whatever its name.
     let mut env_owned: BTreeSet<ResourceId> = BTreeSet::new();
     if let Some(env) = env {
         let objects: Vec<&ResourceId> = exported
@@ -499,7 +499,11 @@ pub fn export(found: &Found, options: &Options) -> Export {
         loop {
             let mut changed = false;
             for id in &objects {
-                if env_owned.contains(*id) {
+                if env_owned.contains(*id)
+                    || kinds::of(id)
+                        .exclusive
+                        .is_some_and(|x| x.held_by(Some(attrs_of(id))))
+                {
                     continue;
                 }
                 let own = id.name().is_some_and(|n| has_env(n, env));
@@ -521,6 +525,21 @@ pub fn export(found: &Found, options: &Options) -> Export {
             }
         }
     }
+
+    // Shared objects keep their names as written, the environment's word
+    // included (`${env}` has no value in the shared stack).
+    let kept: BTreeSet<&Ident> = exported
+        .iter()
+        .filter(|id| kinds::of(id).is_object() && !env_owned.contains(*id))
+        .filter_map(|id| id.name())
+        .filter(|name| env.is_some_and(|e| has_env(name, e)))
+        .collect();
+    let namer = Namer {
+        env,
+        kept,
+        templated: Default::default(),
+        literal: Default::default(),
+    };
 
     let mut report = Report {
         environment: options.env.clone(),
@@ -939,7 +958,7 @@ impl Report {
             );
             list(
                 &mut out,
-                format!("Shared (`shared: true`: no `{env}` in the name)"),
+                format!("Shared (`shared: true`: no `{env}` in the name, or the account has one)"),
                 &mut self.shared.iter().cloned(),
             );
         }
@@ -1015,6 +1034,7 @@ mod tests {
     fn names_template_whole_parts_of_the_exact_environment_name() {
         let namer = Namer {
             env: Some("DEV"),
+            kept: Default::default(),
             templated: Default::default(),
             literal: Default::default(),
         };

@@ -94,9 +94,10 @@ fn build_account(emu: &Emulator, env: &str) {
         // (pudo refuses that), but the role that writes.
         format!("GRANT OWNERSHIP ON TASK APP_{env}_DB.RAW.LOAD TO ROLE APP_{env}_WRITE"),
         format!("GRANT OWNERSHIP ON TASK APP_{env}_DB.RAW.AFTER_LOAD TO ROLE APP_{env}_WRITE"),
-        // The account's resource monitor.
-        "CREATE RESOURCE MONITOR ACCOUNT_CAP WITH CREDIT_QUOTA = 500".into(),
-        "ALTER ACCOUNT SET RESOURCE_MONITOR = ACCOUNT_CAP".into(),
+        // The account's resource monitor: shared although its name carries
+        // the environment (the account has one, so no environment owns it).
+        format!("CREATE RESOURCE MONITOR ACCOUNT_{env}_CAP WITH CREDIT_QUOTA = 500"),
+        format!("ALTER ACCOUNT SET RESOURCE_MONITOR = ACCOUNT_{env}_CAP"),
     ];
     for statement in statements {
         emu.sql(&statement)
@@ -142,13 +143,19 @@ fn round_trip(env: &str) {
         "scaling_policy: ECONOMY",
         "after: [LOAD]",
         "warehouse: 'APP_${env}_WH'",
-        "  ACCOUNT_CAP:\n    shared: true\n    credit_quota: 500\n    level: ACCOUNT\n",
     ] {
         assert!(
             exported.contains(expected),
             "missing {expected:?}\n{context}"
         );
     }
+    let monitor = format!(
+        "  ACCOUNT_{env}_CAP:\n    shared: true\n    credit_quota: 500\n    level: ACCOUNT\n"
+    );
+    assert!(
+        exported.contains(&monitor),
+        "missing {monitor:?}\n{context}"
+    );
     for absent in [
         "SNOWFLAKE:",
         "ACCOUNTADMIN:",
