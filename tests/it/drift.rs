@@ -13,7 +13,16 @@ fn on_main(project: &TempProject) {
     crate::support::on_main(project.path());
 }
 
+/// `pudo ARGS` against `emu`. The shipped example runs as a team runs it
+/// (its environments as its CI user `PUDO_CI`, no ACCOUNTADMIN: see
+/// `run_as_team`); the configurations written here declare no such user
+/// and run as the administrator.
 fn pudo(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {
+    let base =
+        std::fs::read_to_string(project.path().join("environments/base.yaml")).unwrap_or_default();
+    if base.contains("PUDO_CI:") {
+        return crate::support::run_as_team(emu, project, args);
+    }
     project.pudo().envs(emu.env()).args(args).output().unwrap()
 }
 
@@ -614,7 +623,21 @@ fn import_adopts_objects_created_by_hand() {
         "{}",
         text(&out)
     );
-    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    // Only an account administrator may hand over what ACCOUNTADMIN owns:
+    // the CI user is stopped before any statement, the administrator applies.
+    let refused = exits(&project, &emu, &["apply", "-e", "dev", "--auto-approve"], 1);
+    assert!(
+        text(&refused).contains("- `ACCOUNTADMIN`, needed by `role.PUDO_DEV_ROLE`, `schema.PUDO_MLOPS.PUDO_DEV`, `warehouse.PUDO_DEV_WH`"),
+        "{}",
+        text(&refused)
+    );
+    let as_admin = project
+        .pudo()
+        .envs(emu.env())
+        .args(["apply", "-e", "dev", "--auto-approve"])
+        .output()
+        .unwrap();
+    assert!(as_admin.status.success(), "{}", text(&as_admin));
     ok(
         &project,
         &emu,
