@@ -61,22 +61,26 @@ impl Context {
                 StateStore::with_backend(std::sync::Arc::new(SnowflakeBackend::new(
                     project.state.snowflake.clone(),
                     stack,
-                    self.state_connector(resolution)?,
+                    self.state_connector(project, resolution)?,
                 )))
             }
         })
     }
 
     /// The connector the Snowflake state backend uses (the environment's
-    /// connection settings).
+    /// connection settings, logged in as `state.role` when set).
     pub fn state_connector(
         &self,
+        project: &Project,
         resolution: &Resolution,
     ) -> Result<std::sync::Arc<dyn crate::connector::Connector>> {
         if let Some(c) = self.state_connector.get() {
             return Ok(c.clone());
         }
-        let connection = self.connection(resolution)?;
+        let mut connection = self.connection(resolution)?;
+        if let Some(role) = &project.state.role {
+            connection.role = Some(role.as_str().to_string());
+        }
         let connector: std::sync::Arc<dyn crate::connector::Connector> = std::sync::Arc::new(
             crate::connector::snowflake::SnowflakeConnector::new(&connection)?,
         );

@@ -357,7 +357,8 @@ fn document(mode: Mode) -> Value {
                     "backend": { "description": "local: files under state/ (default); snowflake: tables in the account", "enum": ["local", "snowflake"] },
                     "database": { "description": "the database of the state tables (default PUDO_ADMIN)", "type": "string" },
                     "schema": { "description": "the schema of the state tables (default STATE)", "type": "string" },
-                    "history": { "description": "serials to keep (default: all)", "type": "integer", "minimum": 1 }
+                    "history": { "description": "serials to keep (default: all)", "type": "integer", "minimum": 1 },
+                    "role": { "description": "the role the state statements run as (default: the connection's role); every pudo user must be able to use it", "type": "string" }
                 }
             }),
         );

@@ -41,7 +41,7 @@ fn init(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let connector = ctx.state_connector(resolution)?;
+    let connector = ctx.state_connector(project, resolution)?;
     let mut session = connector.open()?;
     for sql in &statements {
         session.execute(sql)?;

@@ -474,6 +474,9 @@ pub struct StateSettings {
     /// The Snowflake tables' place (default `PUDO_ADMIN.STATE`), and how
     /// many serials to keep (`history`, default all).
     pub snowflake: crate::state::snowflake::Location,
+    /// The role the state sessions log in with (default: the connection's
+    /// role, else the user's default role).
+    pub role: Option<crate::model::Ident>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -500,6 +503,7 @@ impl Default for StateSettings {
                 schema: crate::model::Ident::parse("STATE").expect("an identifier"),
                 history: None,
             },
+            role: None,
         }
     }
 }
@@ -536,7 +540,7 @@ fn optional_section<'d>(
 }
 
 /// The keys of `state:`.
-pub const STATE_KEYS: &[&str] = &["backend", "database", "schema", "history"];
+pub const STATE_KEYS: &[&str] = &["backend", "database", "schema", "history", "role"];
 
 fn parse_state(base: &Node, files: &Files, diags: &mut Diagnostics) -> StateSettings {
     let mut settings = StateSettings::default();
@@ -550,7 +554,7 @@ fn parse_state(base: &Node, files: &Files, diags: &mut Diagnostics) -> StateSett
         diags.push(
             files.place(
                 Diagnostic::error(format!(
-                    "expected a mapping (backend, database, schema, history), found {}",
+                    "expected a mapping (backend, database, schema, history, role), found {}",
                     section.value.type_name()
                 ))
                 .at_key("state"),
@@ -576,12 +580,13 @@ fn parse_state(base: &Node, files: &Files, diags: &mut Diagnostics) -> StateSett
                 "expected `local` or `snowflake`".to_string(),
                 "local: files under state/ (the default); snowflake: tables in the account",
             ),
-            ("database" | "schema", Kind::Str(s)) => match crate::model::Ident::parse(s) {
+            ("database" | "schema" | "role", Kind::Str(s)) => match crate::model::Ident::parse(s) {
                 Ok(ident) if e.key == "database" => settings.snowflake.database = ident,
-                Ok(ident) => settings.snowflake.schema = ident,
+                Ok(ident) if e.key == "schema" => settings.snowflake.schema = ident,
+                Ok(ident) => settings.role = Some(ident),
                 Err(err) => bad(format!("not an identifier: {err}"), "e.g. PUDO_ADMIN"),
             },
-            ("database" | "schema", _) => bad(
+            ("database" | "schema" | "role", _) => bad(
                 format!("expected a name, found {}", e.value.type_name()),
                 "e.g. PUDO_ADMIN",
             ),

@@ -7,8 +7,10 @@ use crate::support::TempProject;
 use std::process::Output;
 use std::time::Duration;
 
+/// The state tables are SYSADMIN's: the CI user's role, and one the
+/// administrator's ACCOUNTADMIN holds.
 const STATE_SECTION: &str =
-    "state:\n  backend: snowflake\n  database: PUDO_ADMIN\n  schema: STATE\n";
+    "state:\n  backend: snowflake\n  database: PUDO_ADMIN\n  schema: STATE\n  role: SYSADMIN\n";
 
 fn checkout(emu: &Emulator, backend_snowflake: bool) -> TempProject {
     let _ = emu;
@@ -44,9 +46,15 @@ fn command(emu: &Emulator, project: &TempProject, args: &[&str]) -> std::process
     cmd.current_dir(project.path())
         .args(args)
         .env("NO_COLOR", "1");
-    for (k, v) in emu.env() {
-        cmd.env(k, v);
-    }
+    // As a team runs the example: the administrator sets up (`state init`,
+    // with `state.role`) and applies the shared stack, which creates the
+    // CI user; the rest runs as the CI user (no ACCOUNTADMIN).
+    let creds = if args.contains(&"shared") || args.starts_with(&["state", "init"]) {
+        emu.env()
+    } else {
+        emu.ci_env()
+    };
+    cmd.envs(creds);
     cmd
 }
 
@@ -654,5 +662,40 @@ fn a_save_that_keeps_failing_stops_the_apply_saying_what_is_recorded() {
         (None, None),
         "{h:?}"
     );
+    assert_plan_empty(&emu, &project, "dev");
+}
+
+#[test]
+fn state_tables_the_ci_role_cannot_reach_stop_apply_before_any_statement() {
+    let Some(emu) = Emulator::start(&[]) else {
+        return;
+    };
+    // No `state.role`: the administrator's `state init` makes the tables
+    // ACCOUNTADMIN's, which the CI user (SYSADMIN) cannot see.
+    let project = checkout(&emu, true);
+    let base = project.path().join("environments/base.yaml");
+    let config = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(&base, config.replacen("  role: SYSADMIN\n", "", 1)).unwrap();
+    ok(run(&emu, &project, &["state", "init"]));
+    ok(apply(&emu, &project, "shared"));
+    let out = apply(&emu, &project, "dev");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("state in Snowflake (PUDO_ADMIN.STATE)")
+            && text(&out).contains("set `state.role` to the role that owns them"),
+        "{}",
+        text(&out)
+    );
+    let warehouses = emu.sql("SHOW WAREHOUSES LIKE 'PUDO_DEV_WH'").unwrap();
+    assert!(warehouses.is_empty(), "nothing applied: {warehouses:?}");
+    // The grants docs/state.md gives for a role that does not own them.
+    for grant in [
+        "GRANT USAGE ON DATABASE PUDO_ADMIN TO ROLE SYSADMIN",
+        "GRANT USAGE ON SCHEMA PUDO_ADMIN.STATE TO ROLE SYSADMIN",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA PUDO_ADMIN.STATE TO ROLE SYSADMIN",
+    ] {
+        emu.sql(grant).unwrap_or_else(|e| panic!("{grant}: {e}"));
+    }
+    ok(apply(&emu, &project, "dev"));
     assert_plan_empty(&emu, &project, "dev");
 }

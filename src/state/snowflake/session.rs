@@ -18,10 +18,16 @@ pub(super) struct Failed {
 
 pub(super) fn sql_error(location: &Location, failed: Failed) -> StateError {
     let e = failed.error;
-    let hint = if e.code() == Some("002003") || e.code() == Some("002043") {
-        "\n  hint: run `pudo state init` to create the state tables".to_string()
-    } else {
-        String::new()
+    // 002003/002043: missing or not visible to the session's role; 003001:
+    // visible but not writable (docs/state.md, "Roles").
+    let hint = match e.code() {
+        Some("002003" | "002043") => {
+            "\n  hint: run `pudo state init` to create the state tables; if they exist, the session's role cannot see them: set `state.role` to the role that owns them (docs/state.md, Roles)"
+        }
+        Some("003001") => {
+            "\n  hint: the session's role may not read or write the state tables: set `state.role` to the role that owns them, or grant it SELECT, INSERT, UPDATE, DELETE on them (docs/state.md, Roles)"
+        }
+        _ => "",
     };
     let attempts = if failed.attempts > 1 {
         format!(" (sent {} times, then gave up)", failed.attempts)
