@@ -283,10 +283,7 @@ pub fn compare(
                 }
                 // `ALL TABLES IN SCHEMA` while no table holds a grant:
                 // nothing to compare.
-                if id.is(&grant::META)
-                    && grant::is_all(grant::parts(id).1)
-                    && !live.resources.contains_key(id)
-                {
+                if grant::is_all_grant(id) && !live.resources.contains_key(id) {
                     continue;
                 }
                 let was = privileges(&resource.attrs);
