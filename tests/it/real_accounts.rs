@@ -61,6 +61,60 @@ fn plan_is_empty(project: &TempProject, emu: &Emulator) {
     ok(project, emu, &["plan", "-e", "dev", "--detailed-exitcode"]);
 }
 
+/// A project of `config` applied to a fresh emulator, after checking that
+/// it validates and that its plan holds `statements`.
+#[track_caller]
+fn applied(config: &str, statements: &[&str]) -> Option<(Emulator, TempProject)> {
+    let emu = Emulator::start(&[])?;
+    let project = custom(config);
+    ok(&project, &emu, &["validate"]);
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    for statement in statements {
+        assert!(plan.contains(statement), "{statement}\n{plan}");
+    }
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    Some((emu, project))
+}
+
+/// A drift finding: `privilege` revoked from grant `address`.
+fn revoked(address: &str, privilege: &str) -> Value {
+    json!({ "address": address, "kind": "privileges", "granted": [], "revoked": [privilege] })
+}
+
+/// `import --all` after the stack's state was thrown away.
+#[track_caller]
+fn reimported(project: &TempProject, emu: &Emulator) -> Output {
+    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
+    ok(project, emu, &["import", "-e", "dev", "--all"])
+}
+
+/// The JSON report of a `drift` that finds drift.
+#[track_caller]
+fn drifted(project: &TempProject, emu: &Emulator) -> Value {
+    let out = exits(project, emu, &["drift", "-e", "dev", "--format", "json"], 2);
+    json_of(&out)
+}
+
+/// Plans from what is live (`--refresh`), applies that plan, and drift is
+/// clean afterwards.
+#[track_caller]
+fn apply_refreshed(project: &TempProject, emu: &Emulator) {
+    let plan_file = project.path().join("refreshed.json");
+    let plan_path = plan_file.to_str().unwrap();
+    ok(
+        project,
+        emu,
+        &["plan", "-e", "dev", "--refresh", "--out", plan_path],
+    );
+    ok(
+        project,
+        emu,
+        &["apply", "-e", "dev", "--auto-approve", plan_path],
+    );
+    drift_is_clean(project, emu);
+}
+
 #[track_caller]
 fn drift_is_clean(project: &TempProject, emu: &Emulator) -> Value {
     let out = ok(project, emu, &["drift", "-e", "dev", "--format", "json"]);
@@ -989,22 +1043,17 @@ fn of_database_role(emu: &Emulator, role: &str) -> Vec<(String, String)> {
 
 #[test]
 fn database_roles_end_to_end() {
-    let Some(emu) = Emulator::start(&[]) else {
+    let Some((emu, project)) = applied(
+        DATABASE_ROLES,
+        &[
+            "CREATE DATABASE ROLE DR_DEV.READER COMMENT = 'reads the \"features\"'",
+            "GRANT MONITOR, USAGE ON SCHEMA DR_DEV.FEATURES TO DATABASE ROLE DR_DEV.READER",
+            "GRANT DATABASE ROLE DR_DEV.READER TO ROLE APP_DEV_ROLE",
+            "GRANT DATABASE ROLE DR_DEV.WRITER TO DATABASE ROLE DR_DEV.READER",
+        ],
+    ) else {
         return;
     };
-    let project = custom(DATABASE_ROLES);
-    ok(&project, &emu, &["validate"]);
-    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
-    let plan = String::from_utf8_lossy(&out.stdout);
-    for statement in [
-        "CREATE DATABASE ROLE DR_DEV.READER COMMENT = 'reads the \"features\"'",
-        "GRANT MONITOR, USAGE ON SCHEMA DR_DEV.FEATURES TO DATABASE ROLE DR_DEV.READER",
-        "GRANT DATABASE ROLE DR_DEV.READER TO ROLE APP_DEV_ROLE",
-        "GRANT DATABASE ROLE DR_DEV.WRITER TO DATABASE ROLE DR_DEV.READER",
-    ] {
-        assert!(plan.contains(statement), "{statement}\n{plan}");
-    }
-    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
     let roles = emu.names("SHOW DATABASE ROLES IN DATABASE DR_DEV");
     assert_eq!(roles, ["READER", "WRITER"]);
     assert_eq!(
@@ -1168,25 +1217,20 @@ roles:
 
 #[test]
 fn every_grant_form_end_to_end() {
-    let Some(emu) = Emulator::start(&[]) else {
+    let Some((emu, project)) = applied(
+        GRANT_FORMS,
+        &[
+            "GRANT SELECT ON ALL TABLES IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+            "GRANT SELECT ON ALL VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+            "GRANT SELECT ON FUTURE VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+            "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+            "GRANT INSERT, SELECT ON FUTURE TABLES IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+            "GRANT SELECT ON FUTURE VIEWS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+            "GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE G_DEV_ROLE",
+        ],
+    ) else {
         return;
     };
-    let project = custom(GRANT_FORMS);
-    ok(&project, &emu, &["validate"]);
-    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
-    let plan = String::from_utf8_lossy(&out.stdout);
-    for statement in [
-        "GRANT SELECT ON ALL TABLES IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
-        "GRANT SELECT ON ALL VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
-        "GRANT SELECT ON FUTURE VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
-        "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
-        "GRANT INSERT, SELECT ON FUTURE TABLES IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
-        "GRANT SELECT ON FUTURE VIEWS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
-        "GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE G_DEV_ROLE",
-    ] {
-        assert!(plan.contains(statement), "{statement}\n{plan}");
-    }
-    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
     plan_is_empty(&project, &emu);
     // No table yet: `all tables` has nothing to compare.
     drift_is_clean(&project, &emu);
@@ -1201,41 +1245,20 @@ fn every_grant_form_end_to_end() {
         &emu,
         "REVOKE SELECT ON TABLE G_DEV.S.T1 FROM ROLE G_DEV_ROLE",
     );
-    let out = exits(
-        &project,
-        &emu,
-        &["drift", "-e", "dev", "--format", "json"],
-        2,
-    );
-    let report = json_of(&out);
+    let report = drifted(&project, &emu);
     assert_eq!(
         report["drift"],
-        json!([{
-            "address": "grant.G_DEV_ROLE.all_tables_in_schema.G_DEV.S",
-            "kind": "privileges",
-            "granted": [],
-            "revoked": ["SELECT"],
-        }]),
+        json!([revoked(
+            "grant.G_DEV_ROLE.all_tables_in_schema.G_DEV.S",
+            "SELECT"
+        )]),
         "{report:#}"
     );
     // Applying the grant again covers every table.
-    let plan_file = project.path().join("refreshed.json");
-    let plan_path = plan_file.to_str().unwrap();
-    ok(
-        &project,
-        &emu,
-        &["plan", "-e", "dev", "--refresh", "--out", plan_path],
-    );
-    ok(
-        &project,
-        &emu,
-        &["apply", "-e", "dev", "--auto-approve", plan_path],
-    );
-    drift_is_clean(&project, &emu);
+    apply_refreshed(&project, &emu);
 
     // Imported from scratch, and dropped.
-    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
-    let out = ok(&project, &emu, &["import", "-e", "dev", "--all"]);
+    let out = reimported(&project, &emu);
     // No view exists: `all views` is left to apply (a GRANT of nothing).
     assert!(
         String::from_utf8_lossy(&out.stderr)
@@ -1345,23 +1368,18 @@ fn future_to_database_roles(emu: &Emulator, container: &str) -> Vec<(String, Str
 
 #[test]
 fn database_role_future_and_all_grants_end_to_end() {
-    let Some(emu) = Emulator::start(&[]) else {
+    let Some((emu, project)) = applied(
+        DATABASE_ROLE_FORMS,
+        &[
+            "GRANT SELECT ON ALL TABLES IN SCHEMA F_DEV.S TO DATABASE ROLE F_DEV.READER",
+            "GRANT INSERT, SELECT ON FUTURE TABLES IN SCHEMA F_DEV.S TO DATABASE ROLE F_DEV.READER",
+            "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE F_DEV TO DATABASE ROLE F_DEV.READER",
+            "GRANT SELECT ON FUTURE VIEWS IN DATABASE F_DEV TO DATABASE ROLE F_DEV.READER",
+            "GRANT SELECT ON FUTURE TABLES IN SCHEMA F_DEV.S TO ROLE F_DEV_ROLE",
+        ],
+    ) else {
         return;
     };
-    let project = custom(DATABASE_ROLE_FORMS);
-    ok(&project, &emu, &["validate"]);
-    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
-    let plan = String::from_utf8_lossy(&out.stdout);
-    for statement in [
-        "GRANT SELECT ON ALL TABLES IN SCHEMA F_DEV.S TO DATABASE ROLE F_DEV.READER",
-        "GRANT INSERT, SELECT ON FUTURE TABLES IN SCHEMA F_DEV.S TO DATABASE ROLE F_DEV.READER",
-        "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE F_DEV TO DATABASE ROLE F_DEV.READER",
-        "GRANT SELECT ON FUTURE VIEWS IN DATABASE F_DEV TO DATABASE ROLE F_DEV.READER",
-        "GRANT SELECT ON FUTURE TABLES IN SCHEMA F_DEV.S TO ROLE F_DEV_ROLE",
-    ] {
-        assert!(plan.contains(statement), "{statement}\n{plan}");
-    }
-    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
     assert_eq!(
         future_to_database_roles(&emu, "SCHEMA F_DEV.S"),
         [
@@ -1418,49 +1436,26 @@ fn database_role_future_and_all_grants_end_to_end() {
         &emu,
         "REVOKE INSERT ON FUTURE TABLES IN SCHEMA F_DEV.S FROM DATABASE ROLE F_DEV.READER",
     );
-    let out = exits(
-        &project,
-        &emu,
-        &["drift", "-e", "dev", "--format", "json"],
-        2,
-    );
-    let report = json_of(&out);
+    let report = drifted(&project, &emu);
     assert_eq!(
         report["drift"],
         json!([
-            {
-                "address": "database_role_grant.F_DEV.READER.all_tables_in_schema.F_DEV.S",
-                "kind": "privileges",
-                "granted": [],
-                "revoked": ["SELECT"],
-            },
-            {
-                "address": "database_role_grant.F_DEV.READER.future_tables_in_schema.F_DEV.S",
-                "kind": "privileges",
-                "granted": [],
-                "revoked": ["INSERT"],
-            },
+            revoked(
+                "database_role_grant.F_DEV.READER.all_tables_in_schema.F_DEV.S",
+                "SELECT"
+            ),
+            revoked(
+                "database_role_grant.F_DEV.READER.future_tables_in_schema.F_DEV.S",
+                "INSERT"
+            ),
         ]),
         "{report:#}"
     );
     // A refreshed plan grants both again.
-    let plan_file = project.path().join("refreshed.json");
-    let plan_path = plan_file.to_str().unwrap();
-    ok(
-        &project,
-        &emu,
-        &["plan", "-e", "dev", "--refresh", "--out", plan_path],
-    );
-    ok(
-        &project,
-        &emu,
-        &["apply", "-e", "dev", "--auto-approve", plan_path],
-    );
-    drift_is_clean(&project, &emu);
+    apply_refreshed(&project, &emu);
 
     // Imported from scratch: every form is found again.
-    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
-    let out = ok(&project, &emu, &["import", "-e", "dev", "--all"]);
+    let out = reimported(&project, &emu);
     for address in [
         "database_role_grant.F_DEV.READER.all_tables_in_schema.F_DEV.S",
         "database_role_grant.F_DEV.READER.future_tables_in_schema.F_DEV.S",

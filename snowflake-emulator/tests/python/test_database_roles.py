@@ -52,6 +52,13 @@ def test_privileges_only_on_the_same_database(cur, name):
         q(cur, f"CREATE DATABASE ROLE {name}.R")
         with pytest.raises(ProgrammingError):
             q(cur, f"GRANT USAGE ON DATABASE {name}_OTHER TO DATABASE ROLE {name}.R")
+        # Future and ALL grants too, even where no object exists yet.
+        for target in [f"FUTURE TABLES IN DATABASE {name}_OTHER", f"FUTURE TABLES IN SCHEMA {name}_OTHER.PUBLIC",
+                       f"ALL TABLES IN SCHEMA {name}_OTHER.PUBLIC"]:
+            with pytest.raises(ProgrammingError) as e:
+                q(cur, f"GRANT SELECT ON {target} TO DATABASE ROLE {name}.R")
+            assert e.value.errno == 3111, target
+        assert q(cur, f"SHOW FUTURE GRANTS IN DATABASE {name}_OTHER") == []
     finally:
         q(cur, f"DROP DATABASE {name}")
         q(cur, f"DROP DATABASE {name}_OTHER")
@@ -102,18 +109,3 @@ def test_future_and_all_grants_to_a_database_role(cur, name):
     finally:
         q(cur, f"DROP DATABASE {name}")
 
-
-def test_future_grants_only_in_the_same_database(cur, name):
-    q(cur, f"CREATE DATABASE {name}")
-    q(cur, f"CREATE DATABASE {name}_OTHER")
-    try:
-        q(cur, f"CREATE DATABASE ROLE {name}.R")
-        for target in [f"FUTURE TABLES IN DATABASE {name}_OTHER", f"FUTURE TABLES IN SCHEMA {name}_OTHER.PUBLIC",
-                       f"ALL TABLES IN SCHEMA {name}_OTHER.PUBLIC"]:
-            with pytest.raises(ProgrammingError) as e:
-                q(cur, f"GRANT SELECT ON {target} TO DATABASE ROLE {name}.R")
-            assert e.value.errno == 3111, target
-        assert q(cur, f"SHOW FUTURE GRANTS IN DATABASE {name}_OTHER") == []
-    finally:
-        q(cur, f"DROP DATABASE {name}")
-        q(cur, f"DROP DATABASE {name}_OTHER")
