@@ -11,6 +11,12 @@
 //! validation reads `grants:` items (`on`, `privileges`, `remove`) with
 //! [`parse_target`]; drift compares privilege sets and lets
 //! [`FutureCover`] account for privileges a future grant gave new schemas.
+//!
+//! A database role's grants (`database_role_grant`) share all of it: the
+//! target forms, the statements ([`privilege_changes`]), the reading of
+//! `SHOW GRANTS TO` rows ([`Held`]), the per-container `SHOW FUTURE GRANTS`
+//! statement ([`future_query`]: its rows go to whichever grantee they name)
+//! and the drift rules ([`grantee_and_target`]).
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, Change, DriftForm, Kind, LiveCol, LiveSpec, Naming,
@@ -461,7 +467,7 @@ pub const PRIVILEGES: AttrSpec = AttrSpec {
 /// from privileges `before` to `after` on `on`: one GRANT of what was
 /// added, one REVOKE of what was removed (create: from nothing; drop: to
 /// nothing).
-pub(crate) fn privilege_changes(
+pub fn privilege_changes(
     before: &[String],
     after: &[String],
     on: &ResourceId,
@@ -552,7 +558,7 @@ static FUTURE_IN_DATABASE_SHOW: Show = Show {
 /// The statement that reads future grants on `on` when it is a future
 /// grant's scope: one per container, whoever the grantees (roles and
 /// database roles alike).
-pub(crate) fn future_query(on: &ResourceId) -> Option<Query> {
+pub fn future_query(on: &ResourceId) -> Option<Query> {
     if on.is(&FUTURE_IN_SCHEMA) {
         Some(Query::new(
             &FUTURE_IN_SCHEMA_SHOW,
@@ -600,7 +606,7 @@ fn absorb_grants_to(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
 /// grant target (ownership aside): an object's own, and for `ALL <type> IN
 /// SCHEMA D.S` what every listed object of that type in `D.S` holds.
 #[derive(Default)]
-pub(crate) struct Held {
+pub struct Held {
     sets: BTreeMap<ResourceId, BTreeSet<String>>,
     /// (object type, database, schema) -> object -> privileges.
     objects: BTreeMap<(&'static str, String, String), BTreeMap<String, BTreeSet<String>>>,
@@ -608,7 +614,7 @@ pub(crate) struct Held {
 
 impl Held {
     /// One row's `privilege`, `granted_on` and `name`.
-    pub(crate) fn add(&mut self, privilege: &str, on: &str, name: &str) {
+    pub fn add(&mut self, privilege: &str, on: &str, name: &str) {
         if privilege == "OWNERSHIP" {
             return;
         }
@@ -635,7 +641,7 @@ impl Held {
     }
 
     /// Privileges by target, `ALL <type> IN SCHEMA` targets included.
-    pub(crate) fn by_target(self) -> impl Iterator<Item = (ResourceId, BTreeSet<String>)> {
+    pub fn by_target(self) -> impl Iterator<Item = (ResourceId, BTreeSet<String>)> {
         let all = self
             .objects
             .into_iter()
