@@ -317,13 +317,20 @@ pub fn compare(
         .filter(|id| id.is(&kinds::role::META))
         .map(|id| id.name_at(0))
         .collect();
+    // Roles and database roles: grants to either are read alike.
+    let managed_grantees: BTreeSet<&ResourceId> = recorded
+        .resources
+        .keys()
+        .filter(|id| id.is(&kinds::role::META) || id.is(&kinds::database_role::META))
+        .collect();
     for (id, attrs) in &live.other_grants {
         if recorded_anywhere.contains(id) {
             continue;
         }
         match kinds::of(id).drift {
             DriftForm::Privileges
-                if id.is(&grant::META) && managed_roles.contains(grant::parts(id).0) =>
+                if grant::grantee_and_target(id)
+                    .is_some_and(|(grantee, _)| managed_grantees.contains(&grantee)) =>
             {
                 let privileges: Vec<String> = privileges(&cover.strip(id, attrs, &[]))
                     .into_iter()

@@ -1436,6 +1436,11 @@ fn database_role_future_and_all_grants_end_to_end() {
         &emu,
         "REVOKE INSERT ON FUTURE TABLES IN SCHEMA F_DEV.S FROM DATABASE ROLE F_DEV.READER",
     );
+    // And a future grant no configuration declares, in a container pudo reads.
+    sql(
+        &emu,
+        "GRANT SELECT ON FUTURE VIEWS IN SCHEMA F_DEV.S TO DATABASE ROLE F_DEV.READER",
+    );
     let report = drifted(&project, &emu);
     assert_eq!(
         report["drift"],
@@ -1448,10 +1453,20 @@ fn database_role_future_and_all_grants_end_to_end() {
                 "database_role_grant.F_DEV.READER.future_tables_in_schema.F_DEV.S",
                 "INSERT"
             ),
+            {
+                "address": "database_role_grant.F_DEV.READER.future_views_in_schema.F_DEV.S",
+                "kind": "granted_outside",
+                "privileges": ["SELECT"],
+            },
         ]),
         "{report:#}"
     );
-    // A refreshed plan grants both again.
+    // Without the future grant made by hand, a refreshed plan grants both
+    // again.
+    sql(
+        &emu,
+        "REVOKE SELECT ON FUTURE VIEWS IN SCHEMA F_DEV.S FROM DATABASE ROLE F_DEV.READER",
+    );
     apply_refreshed(&project, &emu);
 
     // Imported from scratch: every form is found again.
@@ -1491,5 +1506,17 @@ fn database_role_future_and_all_grants_end_to_end() {
         ["F_DEV.S.<TABLE>"]
     );
     plan_is_empty(&project, &emu);
-    drift_is_clean(&project, &emu);
+    // What the future grants gave stays (Snowflake revokes a future grant,
+    // not what it granted): no managed future grant accounts for the
+    // schema's USAGE any more.
+    let report = drifted(&project, &emu);
+    assert_eq!(
+        report["drift"],
+        json!([{
+            "address": "database_role_grant.F_DEV.READER.schema.F_DEV.LATER",
+            "kind": "granted_outside",
+            "privileges": ["USAGE"],
+        }]),
+        "{report:#}"
+    );
 }
