@@ -283,10 +283,7 @@ pub fn compare(
                 }
                 // `ALL TABLES IN SCHEMA` while no table holds a grant:
                 // nothing to compare.
-                if id.is(&grant::META)
-                    && grant::is_all(grant::parts(id).1)
-                    && !live.resources.contains_key(id)
-                {
+                if grant::is_all_grant(id) && !live.resources.contains_key(id) {
                     continue;
                 }
                 let was = privileges(&resource.attrs);
@@ -320,13 +317,20 @@ pub fn compare(
         .filter(|id| id.is(&kinds::role::META))
         .map(|id| id.name_at(0))
         .collect();
+    // Roles and database roles: grants to either are read alike.
+    let managed_grantees: BTreeSet<&ResourceId> = recorded
+        .resources
+        .keys()
+        .filter(|id| id.is(&kinds::role::META) || id.is(&kinds::database_role::META))
+        .collect();
     for (id, attrs) in &live.other_grants {
         if recorded_anywhere.contains(id) {
             continue;
         }
         match kinds::of(id).drift {
             DriftForm::Privileges
-                if id.is(&grant::META) && managed_roles.contains(grant::parts(id).0) =>
+                if grant::grantee_and_target(id)
+                    .is_some_and(|(grantee, _)| managed_grantees.contains(&grantee)) =>
             {
                 let privileges: Vec<String> = privileges(&cover.strip(id, attrs, &[]))
                     .into_iter()

@@ -436,9 +436,11 @@ impl Namer<'_> {
         let qualified = self.qualified(target);
         match meta.fields.first().map(|f| &f.holds) {
             None => meta.name.to_string(),
+            // `future_in_schema` -> `future TABLES in schema DB.S`,
+            // `all_in_schema` -> `all TABLES in schema DB.S`.
             Some(Holds::Word) => {
-                let scope = meta.name.rsplit('_').next().unwrap_or(meta.name);
-                format!("future {} in {scope} {qualified}", target.word_at(0))
+                let (form, scope) = meta.name.split_once("_in_").unwrap_or((meta.name, ""));
+                format!("{form} {} in {scope} {qualified}", target.word_at(0))
             }
             _ => format!("{} {qualified}", meta.name),
         }
@@ -1046,5 +1048,36 @@ mod tests {
         assert_eq!(n("\"x DEV_y\""), "\"x DEV_y\"");
         assert_eq!(n("\"a_DEV_\"\"b\""), "\"a_${env}_\"\"b\"");
         assert!(namer.literal.borrow().contains("\"app_dev\""));
+    }
+
+    #[test]
+    fn targets_are_written_as_on_takes_them() {
+        let namer = Namer {
+            env: Some("DEV"),
+            kept: Default::default(),
+            templated: Default::default(),
+            literal: Default::default(),
+        };
+        let i = |s: &str| Ident::parse(s).unwrap();
+        for (target, on) in [
+            (
+                grant::all_in_schema("TABLES", i("APP_DEV"), i("S")),
+                "all TABLES in schema APP_${env}.S",
+            ),
+            (
+                grant::future_in_schema("VIEWS", i("APP_DEV"), i("S")),
+                "future VIEWS in schema APP_${env}.S",
+            ),
+            (
+                grant::future_in_database("SCHEMAS", i("APP_DEV")),
+                "future SCHEMAS in database APP_${env}",
+            ),
+        ] {
+            assert_eq!(namer.target(&target), on);
+            assert_eq!(
+                grant::parse_target(&on.replace("${env}", "DEV")),
+                Ok(target)
+            );
+        }
     }
 }

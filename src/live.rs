@@ -388,6 +388,75 @@ mod tests {
     }
 
     #[test]
+    fn future_grants_of_roles_and_database_roles_come_from_one_statement() {
+        let (d, s) = (Ident::from_canonical("D"), Ident::from_canonical("S"));
+        let on = kinds::grant::future_in_schema("TABLES", d.clone(), s.clone());
+        let role = kinds::grant::id(Ident::from_canonical("R"), on.clone());
+        let reader = |name: &str| {
+            kinds::database_role_grant::id(d.clone(), Ident::from_canonical(name), on.clone())
+        };
+        let r = rows(
+            &["privilege", "grant_on", "name", "grant_to", "grantee_name"],
+            &[
+                &[
+                    Some("SELECT"),
+                    Some("TABLE"),
+                    Some("D.S.<TABLE>"),
+                    Some("ROLE"),
+                    Some("R"),
+                ],
+                &[
+                    Some("INSERT"),
+                    Some("TABLE"),
+                    Some("D.S.<TABLE>"),
+                    Some("DATABASE_ROLE"),
+                    Some("D.READER"),
+                ],
+                &[
+                    Some("SELECT"),
+                    Some("TABLE"),
+                    Some("D.S.<TABLE>"),
+                    Some("DATABASE_ROLE"),
+                    Some("D.READER"),
+                ],
+                // A bare name is a database role of the container's database.
+                &[
+                    Some("SELECT"),
+                    Some("TABLE"),
+                    Some("D.S.<TABLE>"),
+                    Some("DATABASE_ROLE"),
+                    Some("\"bare\""),
+                ],
+                &[
+                    Some("SELECT"),
+                    Some("TABLE"),
+                    Some("D.S.<TABLE>"),
+                    Some("SHARE"),
+                    Some("SH"),
+                ],
+            ],
+        );
+        let mut queries = BTreeSet::new();
+        (kinds::grant::KIND.live.queries)(&role, false, &mut queries);
+        (kinds::database_role_grant::KIND.live.queries)(&reader("READER"), false, &mut queries);
+        assert_eq!(queries.len(), 1, "one SHOW FUTURE GRANTS IN SCHEMA D.S");
+        let query = queries.into_iter().next().unwrap();
+        let mut live = Live::default();
+        absorb(&mut live, None, &query, &r);
+        let privileges = |id: &ResourceId| live.resources[id]["privileges"].clone();
+        assert_eq!(privileges(&role), Value::List(vec!["SELECT".into()]));
+        assert_eq!(
+            privileges(&reader("READER")),
+            Value::List(vec!["INSERT".into(), "SELECT".into()])
+        );
+        assert_eq!(
+            privileges(&reader("bare")),
+            Value::List(vec!["SELECT".into()])
+        );
+        assert_eq!(live.resources.len(), 3, "the share's row is not a grant");
+    }
+
+    #[test]
     fn grants_group_by_target_and_skip_ownership() {
         let role = Ident::from_canonical("R");
         let r = rows(

@@ -567,12 +567,12 @@ impl Exec<'_> {
                         Err(_) => return Ok(None),
                     },
                     ShowGrants::Current => return Ok(None),
-                    ShowGrants::ToDatabaseRole(n) | ShowGrants::OfDatabaseRole(n) => {
-                        match self.database_role_path(n) {
-                            Ok((d, r)) => Target::DatabaseRole(d, r),
-                            Err(_) => return Ok(None),
-                        }
-                    }
+                    ShowGrants::ToDatabaseRole(n)
+                    | ShowGrants::OfDatabaseRole(n)
+                    | ShowGrants::FutureToDatabaseRole(n) => match self.database_role_path(n) {
+                        Ok((d, r)) => Target::DatabaseRole(d, r),
+                        Err(_) => return Ok(None),
+                    },
                 };
                 if hidden(&t) {
                     return Err(self.missing(&t));

@@ -301,6 +301,15 @@ pub enum FutureScope {
     Schema(String, String),
 }
 
+impl FutureScope {
+    /// The database the scope is in.
+    pub fn database(&self) -> &str {
+        match self {
+            FutureScope::Database(d) | FutureScope::Schema(d, _) => d,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FutureGrant {
     pub created_on: i64,
@@ -308,8 +317,24 @@ pub struct FutureGrant {
     /// Singular object kind: `TABLE`, `SCHEMA`, `VIEW`, ...
     pub object_type: String,
     pub scope: FutureScope,
+    /// An account role, or with `to_database_role` a database role of the
+    /// scope's database.
     pub grantee: String,
     pub grant_option: bool,
+    #[serde(default)]
+    pub to_database_role: bool,
+}
+
+impl FutureGrant {
+    /// Whether the grantee is account role `role`.
+    pub fn to_role(&self, role: &str) -> bool {
+        !self.to_database_role && self.grantee == role
+    }
+
+    /// Whether the grantee is database role `d.r`.
+    pub fn granted_to_database_role(&self, d: &str, r: &str) -> bool {
+        self.to_database_role && self.scope.database() == d && self.grantee == r
+    }
 }
 
 pub const SYSTEM_ROLES: [&str; 6] = [

@@ -1,15 +1,17 @@
 //! `databases.<D>.database_roles.<R>.grants:` — privileges of a database
 //! role on objects of its own database (`GRANT privs ON target TO DATABASE
 //! ROLE D.R`), read with `SHOW GRANTS TO DATABASE ROLE D.R` (one statement
-//! per database role). Targets: `database D` and `schema D.S` of the same
-//! database. Privileges are a set, as for [`super::grant`].
+//! per database role). Targets: `database D`, `schema D.S`, `future TYPES
+//! in { schema D.S | database D }` and `all TYPES in schema D.S` of the same
+//! database (parsed, written and read as a role's grants: [`super::grant`]);
+//! future grants are read with the container's `SHOW FUTURE GRANTS`.
+//! Privileges are a set, as for [`super::grant`].
 
 use super::grant::{self, PRIVILEGES, privilege_attrs, privileges};
 use super::{Absorb, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Section, Show, Sink};
 use super::{Sql, SqlHooks, database_role};
 use crate::connector::Rows;
 use crate::model::{Field, Ident, KindMeta, Part, ResourceId};
-use std::collections::{BTreeMap, BTreeSet};
 
 pub static META: KindMeta = KindMeta {
     name: "database_role_grant",
@@ -45,66 +47,54 @@ pub fn id(database: Ident, role: Ident, on: ResourceId) -> ResourceId {
 }
 
 /// Why `on` cannot be a target of a grant to a database role of
-/// `database`, if it cannot.
-pub fn refuse_target(database: &Ident, on: &ResourceId) -> Option<String> {
-    let same =
-        (on.is(&super::database::META) || on.is(&super::schema::META)) && on.name_at(0) == database;
-    (!same).then(|| {
-        format!(
-            "a database role holds privileges on objects of its own database: `database {database}` or `schema {database}.SCHEMA`"
-        )
-    })
-}
-
-fn statement<S: AsRef<str>>(verb: &str, privs: &[S], id: &ResourceId, to: &str) -> String {
-    let mut out = String::with_capacity(96);
-    out.push_str(verb);
-    for (i, p) in privs.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(p.as_ref());
+/// `database`, with a hint, if it cannot: only its own database, its
+/// schemas, and future / all objects in them.
+pub fn refuse_target(database: &Ident, on: &ResourceId) -> Option<(String, String)> {
+    let container =
+        grant::object(on).filter(|c| c.is(&super::database::META) || c.is(&super::schema::META));
+    if container.as_ref().is_some_and(|c| c.name_at(0) == database) {
+        return None;
     }
-    out.push_str(" ON ");
-    id.target_at(2).push_target_sql(&mut out);
-    out.push_str(to);
-    id.name_at(0).push_sql(&mut out);
-    out.push('.');
-    id.name_at(1).push_sql(&mut out);
-    out
+    let message = match container {
+        Some(c) => format!(
+            "`{}` is in database {}: a database role of {database} holds privileges on objects of its own database only",
+            on.address(),
+            c.name_at(0)
+        ),
+        None => format!(
+            "a database role holds privileges on objects of its own database ({database}) only"
+        ),
+    };
+    let hint = format!(
+        "write `database {database}`, `schema {database}.SCHEMA`, `future TABLES in schema {database}.SCHEMA`, `future TABLES in database {database}` or `all TABLES in schema {database}.SCHEMA`; grant on other objects to an account role under `roles:`"
+    );
+    Some((message, hint))
 }
 
-const TO: &str = " TO DATABASE ROLE ";
-const FROM: &str = " FROM DATABASE ROLE ";
+/// `DATABASE ROLE D.R`: the grantee of a grant's statements.
+fn grantee(id: &ResourceId) -> String {
+    format!(
+        "DATABASE ROLE {}.{}",
+        id.name_at(0).sql(),
+        id.name_at(1).sql()
+    )
+}
 
 static SQL: SqlHooks = SqlHooks {
     ensure: None,
     create: |id, attrs| {
-        let p = privileges(attrs);
-        if p.is_empty() {
-            return Vec::new();
-        }
-        vec![statement("GRANT ", p, id, TO)]
+        grant::privilege_changes(&[], privileges(attrs), id.target_at(2), &grantee(id))
     },
     drop: |id, attrs| {
-        let p = privileges(attrs);
-        if p.is_empty() {
-            return Vec::new();
-        }
-        vec![statement("REVOKE ", p, id, FROM)]
+        grant::privilege_changes(privileges(attrs), &[], id.target_at(2), &grantee(id))
     },
     update: |id, before, after| {
-        let (old, new) = (privileges(before), privileges(after));
-        let added: Vec<&String> = new.iter().filter(|p| !old.contains(p)).collect();
-        let removed: Vec<&String> = old.iter().filter(|p| !new.contains(p)).collect();
-        let mut out = Vec::new();
-        if !added.is_empty() {
-            out.push(statement("GRANT ", &added, id, TO));
-        }
-        if !removed.is_empty() {
-            out.push(statement("REVOKE ", &removed, id, FROM));
-        }
-        out
+        grant::privilege_changes(
+            privileges(before),
+            privileges(after),
+            id.target_at(2),
+            &grantee(id),
+        )
     },
 };
 
@@ -122,25 +112,18 @@ pub static GRANTS_TO: Show = Show {
     absorb: Absorb::Custom(absorb),
 };
 
-/// Privileges by target (ownership aside).
+/// Privileges by target (ownership and database roles granted to it
+/// aside), `ALL <type> IN SCHEMA` as for a role's grants.
 fn absorb(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
-    let mut sets: BTreeMap<ResourceId, BTreeSet<String>> = BTreeMap::new();
+    let mut held = grant::Held::default();
     for row in rows.iter() {
-        let (Some(privilege), Some(on), Some(name)) =
+        if let (Some(privilege), Some(on), Some(name)) =
             (row.get("privilege"), row.get("granted_on"), row.get("name"))
-        else {
-            continue;
-        };
-        if privilege == "OWNERSHIP" {
-            continue;
-        }
-        if let Some(target) = grant::live_target(on, name) {
-            sets.entry(target)
-                .or_default()
-                .insert(privilege.to_string());
+        {
+            held.add(privilege, on, name);
         }
     }
-    for (target, set) in sets {
+    for (target, set) in held.by_target() {
         (sink.keep)(
             id(scope[0].clone(), scope[1].clone(), target),
             privilege_attrs(set),
@@ -165,11 +148,12 @@ pub static KIND: Kind = Kind {
     // Dropping an object drops the grants on it.
     dropped_with: |_, _| true,
     live: LiveSpec {
+        // Future grants: the container's `SHOW FUTURE GRANTS`, shared with
+        // roles' future grants there (one statement per container).
         queries: |id, _, out| {
-            out.insert(Query::new(
-                &GRANTS_TO,
-                [id.name_at(0).clone(), id.name_at(1).clone()],
-            ));
+            out.insert(grant::future_query(id.target_at(2)).unwrap_or_else(|| {
+                Query::new(&GRANTS_TO, [id.name_at(0).clone(), id.name_at(1).clone()])
+            }));
         },
         list: None,
     },
@@ -213,6 +197,61 @@ mod tests {
         );
         assert!(refuse_target(&i("D"), &schema::id(i("E"), i("S"))).is_some());
         assert!(refuse_target(&i("D"), &warehouse::id(i("W"))).is_some());
+        assert!(refuse_target(&i("D"), &grant::account()).is_some());
         assert!(refuse_target(&i("D"), &crate::kinds::database::id(i("D"))).is_none());
+    }
+
+    #[test]
+    fn future_and_all_targets_of_its_own_database() {
+        let own = [
+            grant::future_in_schema("TABLES", i("D"), i("S")),
+            grant::future_in_database("SCHEMAS", i("D")),
+            grant::all_in_schema("VIEWS", i("D"), i("S")),
+        ];
+        for on in &own {
+            assert!(refuse_target(&i("D"), on).is_none(), "{}", on.address());
+        }
+        let (message, hint) =
+            refuse_target(&i("D"), &grant::future_in_schema("TABLES", i("E"), i("S"))).unwrap();
+        assert_eq!(
+            message,
+            "`future_tables_in_schema.E.S` is in database E: a database role of D holds privileges on objects of its own database only"
+        );
+        assert!(
+            hint.contains("`future TABLES in schema D.SCHEMA`"),
+            "{hint}"
+        );
+        assert!(refuse_target(&i("D"), &grant::all_in_schema("TABLES", i("E"), i("S"))).is_some());
+        assert!(refuse_target(&i("D"), &grant::future_in_database("TABLES", i("E"))).is_some());
+
+        let a = Attrs::from([(
+            "privileges".to_string(),
+            Value::List(vec!["INSERT".into(), "SELECT".into()]),
+        )]);
+        let g = id(i("D"), i("\"r w\""), own[0].clone());
+        assert_eq!(
+            g.address(),
+            "database_role_grant.D.\"r w\".future_tables_in_schema.D.S"
+        );
+        assert_eq!(
+            crate::sql::create(&g, &a, false),
+            ["GRANT INSERT, SELECT ON FUTURE TABLES IN SCHEMA D.S TO DATABASE ROLE D.\"r w\""]
+        );
+        let fewer = Attrs::from([(
+            "privileges".to_string(),
+            Value::List(vec!["SELECT".into(), "UPDATE".into()]),
+        )]);
+        assert_eq!(
+            crate::sql::update(&g, &a, &fewer),
+            [
+                "GRANT UPDATE ON FUTURE TABLES IN SCHEMA D.S TO DATABASE ROLE D.\"r w\"",
+                "REVOKE INSERT ON FUTURE TABLES IN SCHEMA D.S FROM DATABASE ROLE D.\"r w\""
+            ]
+        );
+        let all = id(i("D"), i("R"), own[2].clone());
+        assert_eq!(
+            crate::sql::drop(&all, &a, true),
+            ["REVOKE INSERT, SELECT ON ALL VIEWS IN SCHEMA D.S FROM DATABASE ROLE D.R"]
+        );
     }
 }

@@ -11,11 +11,17 @@
 //! validation reads `grants:` items (`on`, `privileges`, `remove`) with
 //! [`parse_target`]; drift compares privilege sets and lets
 //! [`FutureCover`] account for privileges a future grant gave new schemas.
+//!
+//! A database role's grants (`database_role_grant`) share all of it: the
+//! target forms, the statements ([`privilege_changes`]), the reading of
+//! `SHOW GRANTS TO` rows ([`Held`]), the per-container `SHOW FUTURE GRANTS`
+//! statement ([`future_query`]: its rows go to whichever grantee they name)
+//! and the drift rules ([`grantee_and_target`]).
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, Change, DriftForm, Kind, LiveCol, LiveSpec, Naming,
-    Paging, Query, Section, Show, Sink, Sql, SqlHooks, database, role, role_grant, schema,
-    warehouse,
+    Paging, Query, Section, Show, Sink, Sql, SqlHooks, database, database_role,
+    database_role_grant, role, role_grant, schema, warehouse,
 };
 use crate::connector::Rows;
 use crate::model::{Attrs, Field, Ident, KindMeta, Part, ResourceId, Value, canonical};
@@ -457,60 +463,59 @@ pub const PRIVILEGES: AttrSpec = AttrSpec {
     doc: "Privilege names (USAGE, SELECT, CREATE TABLE, ...); compared as a set.",
 };
 
-fn privilege_sql<S: AsRef<str>>(
-    verb: &str,
-    privs: &[S],
+/// The statements that take `grantee` (`ROLE R`, `DATABASE ROLE D.R`)
+/// from privileges `before` to `after` on `on`: one GRANT of what was
+/// added, one REVOKE of what was removed (create: from nothing; drop: to
+/// nothing).
+pub fn privilege_changes(
+    before: &[String],
+    after: &[String],
     on: &ResourceId,
-    to: &str,
-    role: &Ident,
-) -> String {
-    let mut out = String::with_capacity(96);
-    out.push_str(verb);
-    for (i, p) in privs.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
+    grantee: &str,
+) -> Vec<String> {
+    let statement = |verb: &str, privs: Vec<&String>, to: &str| {
+        let mut out = String::with_capacity(96);
+        out.push_str(verb);
+        for (i, p) in privs.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(p);
         }
-        out.push_str(p.as_ref());
+        out.push_str(" ON ");
+        on.push_target_sql(&mut out);
+        out.push_str(to);
+        out.push_str(grantee);
+        out
+    };
+    let added: Vec<&String> = after.iter().filter(|p| !before.contains(p)).collect();
+    let removed: Vec<&String> = before.iter().filter(|p| !after.contains(p)).collect();
+    let mut out = Vec::new();
+    if !added.is_empty() {
+        out.push(statement("GRANT ", added, " TO "));
     }
-    out.push_str(" ON ");
-    on.push_target_sql(&mut out);
-    out.push_str(to);
-    role.push_sql(&mut out);
+    if !removed.is_empty() {
+        out.push(statement("REVOKE ", removed, " FROM "));
+    }
     out
+}
+
+/// `ROLE R`: the grantee of a grant's statements.
+fn role_grantee(id: &ResourceId) -> String {
+    format!("ROLE {}", parts(id).0.sql())
 }
 
 static SQL: SqlHooks = SqlHooks {
     ensure: None,
-    create: |id, attrs| {
-        let (role, on) = parts(id);
-        let privs = privileges(attrs);
-        if privs.is_empty() {
-            return Vec::new();
-        }
-        vec![privilege_sql("GRANT ", privs, on, " TO ROLE ", role)]
-    },
-    drop: |id, attrs| {
-        let (role, on) = parts(id);
-        let privs = privileges(attrs);
-        if privs.is_empty() {
-            return Vec::new();
-        }
-        vec![privilege_sql("REVOKE ", privs, on, " FROM ROLE ", role)]
-    },
+    create: |id, attrs| privilege_changes(&[], privileges(attrs), parts(id).1, &role_grantee(id)),
+    drop: |id, attrs| privilege_changes(privileges(attrs), &[], parts(id).1, &role_grantee(id)),
     update: |id, before, after| {
-        let (role, on) = parts(id);
-        let old = privileges(before);
-        let new = privileges(after);
-        let added: Vec<&String> = new.iter().filter(|p| !old.contains(p)).collect();
-        let removed: Vec<&String> = old.iter().filter(|p| !new.contains(p)).collect();
-        let mut out = Vec::new();
-        if !added.is_empty() {
-            out.push(privilege_sql("GRANT ", &added, on, " TO ROLE ", role));
-        }
-        if !removed.is_empty() {
-            out.push(privilege_sql("REVOKE ", &removed, on, " FROM ROLE ", role));
-        }
-        out
+        privilege_changes(
+            privileges(before),
+            privileges(after),
+            parts(id).1,
+            &role_grantee(id),
+        )
     },
 };
 
@@ -550,20 +555,37 @@ static FUTURE_IN_DATABASE_SHOW: Show = Show {
     }),
 };
 
+/// The statement that reads future grants on `on` when it is a future
+/// grant's scope: one per container, whoever the grantees (roles and
+/// database roles alike).
+pub fn future_query(on: &ResourceId) -> Option<Query> {
+    if on.is(&FUTURE_IN_SCHEMA) {
+        Some(Query::new(
+            &FUTURE_IN_SCHEMA_SHOW,
+            [on.name_at(1).clone(), on.name_at(2).clone()],
+        ))
+    } else if on.is(&FUTURE_IN_DATABASE) {
+        Some(Query::new(
+            &FUTURE_IN_DATABASE_SHOW,
+            [on.name_at(1).clone()],
+        ))
+    } else {
+        None
+    }
+}
+
 /// `SHOW GRANTS TO ROLE r`: privileges by target (ownership aside), and
 /// the roles granted to `r`.
 fn absorb_grants_to(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
     let role = &scope[0];
-    let mut sets: BTreeMap<ResourceId, BTreeSet<String>> = BTreeMap::new();
-    type Objects = BTreeMap<String, BTreeSet<String>>;
-    let mut objects: BTreeMap<(&str, String, String), Objects> = BTreeMap::new();
+    let mut held = Held::default();
     for row in rows.iter() {
         let (Some(privilege), Some(on), Some(name)) =
             (row.get("privilege"), row.get("granted_on"), row.get("name"))
         else {
             continue;
         };
-        if row.get("granted_to").is_some_and(|t| t != "ROLE") || privilege == "OWNERSHIP" {
+        if row.get("granted_to").is_some_and(|t| t != "ROLE") {
             continue;
         }
         if on == "ROLE" {
@@ -573,11 +595,35 @@ fn absorb_grants_to(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
             }
             continue;
         }
+        held.add(privilege, on, name);
+    }
+    for (target, privileges) in held.by_target() {
+        (sink.keep)(id(role.clone(), target), privilege_attrs(privileges));
+    }
+}
+
+/// The privileges `SHOW GRANTS TO { ROLE | DATABASE ROLE }` rows list, by
+/// grant target (ownership aside): an object's own, and for `ALL <type> IN
+/// SCHEMA D.S` what every listed object of that type in `D.S` holds.
+#[derive(Default)]
+pub struct Held {
+    sets: BTreeMap<ResourceId, BTreeSet<String>>,
+    /// (object type, database, schema) -> object -> privileges.
+    objects: BTreeMap<(&'static str, String, String), BTreeMap<String, BTreeSet<String>>>,
+}
+
+impl Held {
+    /// One row's `privilege`, `granted_on` and `name`.
+    pub fn add(&mut self, privilege: &str, on: &str, name: &str) {
+        if privilege == "OWNERSHIP" {
+            return;
+        }
         if let Some(target) = live_target(on, name) {
-            sets.entry(target)
+            self.sets
+                .entry(target)
                 .or_default()
                 .insert(privilege.to_string());
-            continue;
+            return;
         }
         // A schema object (`TABLE` `D.S.T`): for `ALL TABLES IN SCHEMA D.S`.
         let plural = format!("{}S", on.replace('_', " "));
@@ -585,7 +631,7 @@ fn absorb_grants_to(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
             canonical::future_object_type(&plural),
             split_qualified(name).as_slice(),
         ) {
-            objects
+            self.objects
                 .entry((object_type, d.clone(), s.clone()))
                 .or_default()
                 .entry(o.clone())
@@ -593,24 +639,31 @@ fn absorb_grants_to(scope: &[Ident], rows: &Rows, sink: &mut Sink<'_>) {
                 .insert(privilege.to_string());
         }
     }
-    for (target, privileges) in sets {
-        (sink.keep)(id(role.clone(), target), privilege_attrs(privileges));
-    }
-    // What every listed object of a type in a schema holds.
-    for ((object_type, d, s), by_object) in objects {
-        let mut all = by_object.values();
-        let Some(first) = all.next() else { continue };
-        let common: BTreeSet<String> = all.fold(first.clone(), |acc, p| &acc & p);
-        let target = all_in_schema(
-            object_type,
-            Ident::from_canonical(d),
-            Ident::from_canonical(s),
-        );
-        (sink.keep)(id(role.clone(), target), privilege_attrs(common));
+
+    /// Privileges by target, `ALL <type> IN SCHEMA` targets included.
+    pub fn by_target(self) -> impl Iterator<Item = (ResourceId, BTreeSet<String>)> {
+        let all = self
+            .objects
+            .into_iter()
+            .filter_map(|((object_type, d, s), by_object)| {
+                let mut each = by_object.into_values();
+                let first = each.next()?;
+                let common = each.fold(first, |acc, p| &acc & &p);
+                let target = all_in_schema(
+                    object_type,
+                    Ident::from_canonical(d),
+                    Ident::from_canonical(s),
+                );
+                Some((target, common))
+            });
+        self.sets.into_iter().chain(all)
     }
 }
 
-/// `SHOW FUTURE GRANTS IN ...`: privileges by (grantee, object type).
+/// `SHOW FUTURE GRANTS IN ...`: privileges by (grantee, object type), to
+/// roles (`grant_to` `ROLE`: a `grant`) and to database roles of the
+/// container's database (`DATABASE_ROLE`, `grantee_name` `D.R`: a
+/// `database_role_grant`).
 fn absorb_future(rows: &Rows, sink: &mut Sink<'_>, scope: &dyn Fn(&str) -> ResourceId) {
     let mut sets: BTreeMap<ResourceId, BTreeSet<String>> = BTreeMap::new();
     for row in rows.iter() {
@@ -621,15 +674,24 @@ fn absorb_future(rows: &Rows, sink: &mut Sink<'_>, scope: &dyn Fn(&str) -> Resou
         ) else {
             continue;
         };
-        if row.get("grant_to").is_some_and(|t| t != "ROLE") {
-            continue;
-        }
         // `grant_on` is singular with underscores (`MATERIALIZED_VIEW`).
         let plural = format!("{}S", on.replace('_', " "));
         let Some(object_type) = canonical::future_object_type(&plural) else {
             continue;
         };
-        let grant = id(Ident::from_canonical(grantee), scope(object_type));
+        let target = scope(object_type);
+        let grant = match row.get("grant_to") {
+            None | Some("ROLE") => id(Ident::from_canonical(grantee), target),
+            Some("DATABASE_ROLE") => {
+                // Qualified (`D.R`); a bare name is of the container's database.
+                let database = target.name_at(1).clone();
+                let Some(role) = split_qualified(grantee).pop() else {
+                    continue;
+                };
+                database_role_grant::id(database, Ident::from_canonical(role), target)
+            }
+            Some(_) => continue,
+        };
         sets.entry(grant).or_default().insert(privilege.to_string());
     }
     for (grant, privileges) in sets {
@@ -654,19 +716,7 @@ pub static KIND: Kind = Kind {
     live: LiveSpec {
         queries: |id, _, out| {
             let (role, on) = parts(id);
-            if on.is(&FUTURE_IN_SCHEMA) {
-                out.insert(Query::new(
-                    &FUTURE_IN_SCHEMA_SHOW,
-                    [on.name_at(1).clone(), on.name_at(2).clone()],
-                ));
-            } else if on.is(&FUTURE_IN_DATABASE) {
-                out.insert(Query::new(
-                    &FUTURE_IN_DATABASE_SHOW,
-                    [on.name_at(1).clone()],
-                ));
-            } else {
-                out.insert(Query::new(&GRANTS_TO, [role.clone()]));
-            }
+            out.insert(future_query(on).unwrap_or_else(|| Query::new(&GRANTS_TO, [role.clone()])));
         },
         list: None,
     },
@@ -684,24 +734,43 @@ pub static KIND: Kind = Kind {
     exclusive: None,
 };
 
-/// What a role's future grants give it on schemas created after them:
-/// `future schemas in database D` puts its privileges on every new schema
-/// of `D`. Those privileges are not drift. By (role, database).
+/// The grantee (a role, or a database role) and the target of a grant of
+/// either kind: `grant` or `database_role_grant`.
+pub fn grantee_and_target(id: &ResourceId) -> Option<(ResourceId, &ResourceId)> {
+    if id.is(&META) {
+        Some((role::id(id.name_at(0).clone()), id.target_at(1)))
+    } else if id.is(&database_role_grant::META) {
+        let grantee = database_role::id(id.name_at(0).clone(), id.name_at(1).clone());
+        Some((grantee, id.target_at(2)))
+    } else {
+        None
+    }
+}
+
+/// Whether `id` is a grant (of a role or a database role) on `ALL <type>
+/// IN SCHEMA`.
+pub fn is_all_grant(id: &ResourceId) -> bool {
+    grantee_and_target(id).is_some_and(|(_, on)| is_all(on))
+}
+
+/// What the future grants of a role or database role give it on schemas
+/// created after them: `future schemas in database D` puts its privileges
+/// on every new schema of `D`. Those privileges are not drift. By
+/// (grantee, database).
 #[derive(Clone, Debug, Default)]
-pub struct FutureCover(BTreeMap<(Ident, Ident), BTreeSet<String>>);
+pub struct FutureCover(BTreeMap<(ResourceId, Ident), BTreeSet<String>>);
 
 impl FutureCover {
     pub fn of<'a>(grants: impl IntoIterator<Item = (&'a ResourceId, &'a Attrs)>) -> FutureCover {
         let mut cover = FutureCover::default();
         for (id, attrs) in grants {
-            if !id.is(&META) {
+            let Some((grantee, on)) = grantee_and_target(id) else {
                 continue;
-            }
-            let (role, on) = parts(id);
+            };
             if on.is(&FUTURE_IN_DATABASE) && on.word_at(0) == "SCHEMAS" {
                 cover
                     .0
-                    .entry((role.clone(), on.name_at(1).clone()))
+                    .entry((grantee, on.name_at(1).clone()))
                     .or_default()
                     .extend(privileges(attrs).iter().cloned());
             }
@@ -711,15 +780,14 @@ impl FutureCover {
 
     /// The privileges of grant `id` that a future grant accounts for.
     fn covered(&self, id: &ResourceId) -> BTreeSet<String> {
-        if !id.is(&META) {
+        let Some((grantee, on)) = grantee_and_target(id) else {
             return BTreeSet::new();
-        }
-        let (role, on) = parts(id);
+        };
         if !on.is(&schema::META) {
             return BTreeSet::new();
         }
         self.0
-            .get(&(role.clone(), on.name_at(0).clone()))
+            .get(&(grantee, on.name_at(0).clone()))
             .cloned()
             .unwrap_or_default()
     }
@@ -730,29 +798,22 @@ impl FutureCover {
     /// An `ALL <type> IN SCHEMA` grant keeps only the privileges `keep`
     /// holds: what else every object holds came from other grants.
     pub fn strip(&self, id: &ResourceId, live: &Attrs, keep: &[Option<&Attrs>]) -> Attrs {
-        if id.is(&META) && is_all(parts(id).1) {
-            let kept: BTreeSet<&String> =
-                keep.iter().flatten().flat_map(|a| privileges(a)).collect();
-            let now: Vec<String> = privileges(live)
-                .iter()
-                .filter(|p| kept.contains(p))
-                .cloned()
-                .collect();
-            let mut out = live.clone();
-            out.insert(PRIVILEGES.name.into(), Value::List(now));
-            return out;
-        }
-        let covered = self.covered(id);
-        if covered.is_empty() {
-            return live.clone();
-        }
         let kept: BTreeSet<&String> = keep.iter().flatten().flat_map(|a| privileges(a)).collect();
-        let mut out = live.clone();
+        let covered = if is_all_grant(id) {
+            None
+        } else {
+            let covered = self.covered(id);
+            if covered.is_empty() {
+                return live.clone();
+            }
+            Some(covered)
+        };
         let now: Vec<String> = privileges(live)
             .iter()
-            .filter(|p| kept.contains(p) || !covered.contains(*p))
+            .filter(|p| kept.contains(p) || covered.as_ref().is_some_and(|c| !c.contains(*p)))
             .cloned()
             .collect();
+        let mut out = live.clone();
         out.insert(PRIVILEGES.name.into(), Value::List(now));
         out
     }

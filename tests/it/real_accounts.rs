@@ -61,6 +61,60 @@ fn plan_is_empty(project: &TempProject, emu: &Emulator) {
     ok(project, emu, &["plan", "-e", "dev", "--detailed-exitcode"]);
 }
 
+/// A project of `config` applied to a fresh emulator, after checking that
+/// it validates and that its plan holds `statements`.
+#[track_caller]
+fn applied(config: &str, statements: &[&str]) -> Option<(Emulator, TempProject)> {
+    let emu = Emulator::start(&[])?;
+    let project = custom(config);
+    ok(&project, &emu, &["validate"]);
+    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    for statement in statements {
+        assert!(plan.contains(statement), "{statement}\n{plan}");
+    }
+    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
+    Some((emu, project))
+}
+
+/// A drift finding: `privilege` revoked from grant `address`.
+fn revoked(address: &str, privilege: &str) -> Value {
+    json!({ "address": address, "kind": "privileges", "granted": [], "revoked": [privilege] })
+}
+
+/// `import --all` after the stack's state was thrown away.
+#[track_caller]
+fn reimported(project: &TempProject, emu: &Emulator) -> Output {
+    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
+    ok(project, emu, &["import", "-e", "dev", "--all"])
+}
+
+/// The JSON report of a `drift` that finds drift.
+#[track_caller]
+fn drifted(project: &TempProject, emu: &Emulator) -> Value {
+    let out = exits(project, emu, &["drift", "-e", "dev", "--format", "json"], 2);
+    json_of(&out)
+}
+
+/// Plans from what is live (`--refresh`), applies that plan, and drift is
+/// clean afterwards.
+#[track_caller]
+fn apply_refreshed(project: &TempProject, emu: &Emulator) {
+    let plan_file = project.path().join("refreshed.json");
+    let plan_path = plan_file.to_str().unwrap();
+    ok(
+        project,
+        emu,
+        &["plan", "-e", "dev", "--refresh", "--out", plan_path],
+    );
+    ok(
+        project,
+        emu,
+        &["apply", "-e", "dev", "--auto-approve", plan_path],
+    );
+    drift_is_clean(project, emu);
+}
+
 #[track_caller]
 fn drift_is_clean(project: &TempProject, emu: &Emulator) -> Value {
     let out = ok(project, emu, &["drift", "-e", "dev", "--format", "json"]);
@@ -989,22 +1043,17 @@ fn of_database_role(emu: &Emulator, role: &str) -> Vec<(String, String)> {
 
 #[test]
 fn database_roles_end_to_end() {
-    let Some(emu) = Emulator::start(&[]) else {
+    let Some((emu, project)) = applied(
+        DATABASE_ROLES,
+        &[
+            "CREATE DATABASE ROLE DR_DEV.READER COMMENT = 'reads the \"features\"'",
+            "GRANT MONITOR, USAGE ON SCHEMA DR_DEV.FEATURES TO DATABASE ROLE DR_DEV.READER",
+            "GRANT DATABASE ROLE DR_DEV.READER TO ROLE APP_DEV_ROLE",
+            "GRANT DATABASE ROLE DR_DEV.WRITER TO DATABASE ROLE DR_DEV.READER",
+        ],
+    ) else {
         return;
     };
-    let project = custom(DATABASE_ROLES);
-    ok(&project, &emu, &["validate"]);
-    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
-    let plan = String::from_utf8_lossy(&out.stdout);
-    for statement in [
-        "CREATE DATABASE ROLE DR_DEV.READER COMMENT = 'reads the \"features\"'",
-        "GRANT MONITOR, USAGE ON SCHEMA DR_DEV.FEATURES TO DATABASE ROLE DR_DEV.READER",
-        "GRANT DATABASE ROLE DR_DEV.READER TO ROLE APP_DEV_ROLE",
-        "GRANT DATABASE ROLE DR_DEV.WRITER TO DATABASE ROLE DR_DEV.READER",
-    ] {
-        assert!(plan.contains(statement), "{statement}\n{plan}");
-    }
-    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
     let roles = emu.names("SHOW DATABASE ROLES IN DATABASE DR_DEV");
     assert_eq!(roles, ["READER", "WRITER"]);
     assert_eq!(
@@ -1122,7 +1171,7 @@ fn database_roles_end_to_end() {
 #[test]
 fn database_role_rules_are_checked() {
     let project = custom(
-        "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  D:\n    database_roles:\n      R:\n        grants: [{ on: warehouse W, privileges: [USAGE] }]\n        member_of: [OTHER.X, D.NOPE]\n  OTHER: {}\nwarehouses:\n  W: {}\n",
+        "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  D:\n    database_roles:\n      R:\n        grants:\n          - { on: warehouse W, privileges: [USAGE] }\n          - { on: future tables in schema OTHER.PUBLIC, privileges: [SELECT] }\n        member_of: [OTHER.X, D.NOPE]\n  OTHER: {}\nwarehouses:\n  W: {}\n",
     );
     let out = project.pudo().args(["validate"]).output().unwrap();
     let message = text(&out);
@@ -1130,6 +1179,9 @@ fn database_role_rules_are_checked() {
     for needle in [
         "a database role holds privileges on objects of its own database",
         "databases.D.database_roles.R.grants[0].on",
+        "`future_tables_in_schema.OTHER.PUBLIC` is in database OTHER: a database role of D holds privileges on objects of its own database only",
+        "databases.D.database_roles.R.grants[1].on",
+        "`future TABLES in schema D.SCHEMA`",
         "`OTHER.X` is neither an account role nor a database role of `D`",
         "database_role `D.NOPE` is not declared",
     ] {
@@ -1165,25 +1217,20 @@ roles:
 
 #[test]
 fn every_grant_form_end_to_end() {
-    let Some(emu) = Emulator::start(&[]) else {
+    let Some((emu, project)) = applied(
+        GRANT_FORMS,
+        &[
+            "GRANT SELECT ON ALL TABLES IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+            "GRANT SELECT ON ALL VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+            "GRANT SELECT ON FUTURE VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
+            "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+            "GRANT INSERT, SELECT ON FUTURE TABLES IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+            "GRANT SELECT ON FUTURE VIEWS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
+            "GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE G_DEV_ROLE",
+        ],
+    ) else {
         return;
     };
-    let project = custom(GRANT_FORMS);
-    ok(&project, &emu, &["validate"]);
-    let out = ok(&project, &emu, &["plan", "-e", "dev"]);
-    let plan = String::from_utf8_lossy(&out.stdout);
-    for statement in [
-        "GRANT SELECT ON ALL TABLES IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
-        "GRANT SELECT ON ALL VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
-        "GRANT SELECT ON FUTURE VIEWS IN SCHEMA G_DEV.S TO ROLE G_DEV_ROLE",
-        "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
-        "GRANT INSERT, SELECT ON FUTURE TABLES IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
-        "GRANT SELECT ON FUTURE VIEWS IN DATABASE G_DEV TO ROLE G_DEV_ROLE",
-        "GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE G_DEV_ROLE",
-    ] {
-        assert!(plan.contains(statement), "{statement}\n{plan}");
-    }
-    ok(&project, &emu, &["apply", "-e", "dev", "--auto-approve"]);
     plan_is_empty(&project, &emu);
     // No table yet: `all tables` has nothing to compare.
     drift_is_clean(&project, &emu);
@@ -1198,41 +1245,20 @@ fn every_grant_form_end_to_end() {
         &emu,
         "REVOKE SELECT ON TABLE G_DEV.S.T1 FROM ROLE G_DEV_ROLE",
     );
-    let out = exits(
-        &project,
-        &emu,
-        &["drift", "-e", "dev", "--format", "json"],
-        2,
-    );
-    let report = json_of(&out);
+    let report = drifted(&project, &emu);
     assert_eq!(
         report["drift"],
-        json!([{
-            "address": "grant.G_DEV_ROLE.all_tables_in_schema.G_DEV.S",
-            "kind": "privileges",
-            "granted": [],
-            "revoked": ["SELECT"],
-        }]),
+        json!([revoked(
+            "grant.G_DEV_ROLE.all_tables_in_schema.G_DEV.S",
+            "SELECT"
+        )]),
         "{report:#}"
     );
     // Applying the grant again covers every table.
-    let plan_file = project.path().join("refreshed.json");
-    let plan_path = plan_file.to_str().unwrap();
-    ok(
-        &project,
-        &emu,
-        &["plan", "-e", "dev", "--refresh", "--out", plan_path],
-    );
-    ok(
-        &project,
-        &emu,
-        &["apply", "-e", "dev", "--auto-approve", plan_path],
-    );
-    drift_is_clean(&project, &emu);
+    apply_refreshed(&project, &emu);
 
     // Imported from scratch, and dropped.
-    std::fs::remove_file(project.path().join("state/dev.json")).unwrap();
-    let out = ok(&project, &emu, &["import", "-e", "dev", "--all"]);
+    let out = reimported(&project, &emu);
     // No view exists: `all views` is left to apply (a GRANT of nothing).
     assert!(
         String::from_utf8_lossy(&out.stderr)
@@ -1288,4 +1314,209 @@ fn imported_privileges_need_a_shared_database() {
     ] {
         assert!(message.contains(needle), "{needle}: {message}");
     }
+}
+
+const DATABASE_ROLE_FORMS: &str = r#"
+environments:
+  DEV: { branches: [dev] }
+
+databases:
+  F_${env}:
+    schemas:
+      S: {}
+    database_roles:
+      READER:
+        grants:
+          - { on: "schema F_${env}.S", privileges: [USAGE] }
+          - { on: "all tables in schema F_${env}.S", privileges: [SELECT] }
+          - { on: "future tables in schema F_${env}.S", privileges: [select, insert] }
+          - { on: "future schemas in database F_${env}", privileges: [USAGE] }
+          - { on: "future views in database F_${env}", privileges: [SELECT] }
+
+roles:
+  F_${env}_ROLE:
+    grants:
+      - { on: "future tables in schema F_${env}.S", privileges: [SELECT] }
+"#;
+
+/// `(statements, SHOW statements)` of one `drift`, which finds `project` clean.
+fn clean_drift_statements(project: &TempProject, emu: &Emulator) -> (u64, u64) {
+    emu.control("POST", "/emulator/stats/reset", None);
+    drift_is_clean(project, emu);
+    let stats = emu.stats();
+    (
+        stats["statements"].as_u64().unwrap(),
+        stats["by_kind"]["show"].as_u64().unwrap(),
+    )
+}
+
+/// `(privilege, name)` of SHOW FUTURE GRANTS rows to database roles.
+fn future_to_database_roles(emu: &Emulator, container: &str) -> Vec<(String, String, String)> {
+    emu.sql(&format!("SHOW FUTURE GRANTS IN {container}"))
+        .unwrap()
+        .into_iter()
+        .filter(|r| r["grant_to"].as_deref() == Some("DATABASE_ROLE"))
+        .map(|r| {
+            (
+                col(&r, "privilege"),
+                col(&r, "name"),
+                col(&r, "grantee_name"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn database_role_future_and_all_grants_end_to_end() {
+    let Some((emu, project)) = applied(
+        DATABASE_ROLE_FORMS,
+        &[
+            "GRANT SELECT ON ALL TABLES IN SCHEMA F_DEV.S TO DATABASE ROLE F_DEV.READER",
+            "GRANT INSERT, SELECT ON FUTURE TABLES IN SCHEMA F_DEV.S TO DATABASE ROLE F_DEV.READER",
+            "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE F_DEV TO DATABASE ROLE F_DEV.READER",
+            "GRANT SELECT ON FUTURE VIEWS IN DATABASE F_DEV TO DATABASE ROLE F_DEV.READER",
+            "GRANT SELECT ON FUTURE TABLES IN SCHEMA F_DEV.S TO ROLE F_DEV_ROLE",
+        ],
+    ) else {
+        return;
+    };
+    assert_eq!(
+        future_to_database_roles(&emu, "SCHEMA F_DEV.S"),
+        [
+            (
+                "INSERT".into(),
+                "F_DEV.S.<TABLE>".into(),
+                "F_DEV.READER".into()
+            ),
+            (
+                "SELECT".into(),
+                "F_DEV.S.<TABLE>".into(),
+                "F_DEV.READER".into()
+            ),
+        ]
+    );
+    plan_is_empty(&project, &emu);
+    // No table yet: `all tables` has nothing to compare.
+    let before = clean_drift_statements(&project, &emu);
+
+    // Objects made later: the future grants give them the privileges, which
+    // are not drift; drift reads them with as many statements.
+    for t in 0..20 {
+        sql(&emu, &format!("CREATE TABLE F_DEV.S.T{t} (a INT)"));
+    }
+    sql(&emu, "CREATE SCHEMA F_DEV.LATER");
+    let held: Vec<String> = emu
+        .sql("SHOW GRANTS TO DATABASE ROLE F_DEV.READER")
+        .unwrap()
+        .into_iter()
+        .filter(|r| col(r, "name") == "F_DEV.S.T7" || col(r, "name") == "F_DEV.LATER")
+        .map(|r| format!("{} {}", col(&r, "privilege"), col(&r, "name")))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            "INSERT F_DEV.S.T7",
+            "SELECT F_DEV.S.T7",
+            "USAGE F_DEV.LATER"
+        ]
+    );
+    assert_eq!(clean_drift_statements(&project, &emu), before);
+    // Per drift: SHOW DATABASES, SCHEMAS IN F_DEV, DATABASE ROLES IN F_DEV,
+    // ROLES, GRANTS TO / OF DATABASE ROLE F_DEV.READER, GRANTS TO / OF ROLE
+    // F_DEV_ROLE, one FUTURE GRANTS IN SCHEMA F_DEV.S for both grantees, one
+    // FUTURE GRANTS IN DATABASE F_DEV.
+    assert_eq!(before.1, 10, "{before:?}");
+
+    // Out of band: one table loses SELECT, the future grant loses INSERT.
+    sql(
+        &emu,
+        "REVOKE SELECT ON TABLE F_DEV.S.T3 FROM DATABASE ROLE F_DEV.READER",
+    );
+    sql(
+        &emu,
+        "REVOKE INSERT ON FUTURE TABLES IN SCHEMA F_DEV.S FROM DATABASE ROLE F_DEV.READER",
+    );
+    // And a future grant no configuration declares, in a container pudo reads.
+    sql(
+        &emu,
+        "GRANT SELECT ON FUTURE VIEWS IN SCHEMA F_DEV.S TO DATABASE ROLE F_DEV.READER",
+    );
+    let report = drifted(&project, &emu);
+    assert_eq!(
+        report["drift"],
+        json!([
+            revoked(
+                "database_role_grant.F_DEV.READER.all_tables_in_schema.F_DEV.S",
+                "SELECT"
+            ),
+            revoked(
+                "database_role_grant.F_DEV.READER.future_tables_in_schema.F_DEV.S",
+                "INSERT"
+            ),
+            {
+                "address": "database_role_grant.F_DEV.READER.future_views_in_schema.F_DEV.S",
+                "kind": "granted_outside",
+                "privileges": ["SELECT"],
+            },
+        ]),
+        "{report:#}"
+    );
+    // Without the future grant made by hand, a refreshed plan grants both
+    // again.
+    sql(
+        &emu,
+        "REVOKE SELECT ON FUTURE VIEWS IN SCHEMA F_DEV.S FROM DATABASE ROLE F_DEV.READER",
+    );
+    apply_refreshed(&project, &emu);
+
+    // Imported from scratch: every form is found again.
+    let out = reimported(&project, &emu);
+    for address in [
+        "database_role_grant.F_DEV.READER.all_tables_in_schema.F_DEV.S",
+        "database_role_grant.F_DEV.READER.future_tables_in_schema.F_DEV.S",
+        "database_role_grant.F_DEV.READER.future_schemas_in_database.F_DEV",
+        "grant.F_DEV_ROLE.future_tables_in_schema.F_DEV.S",
+    ] {
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&format!("imported {address}")),
+            "{address}\n{}",
+            text(&out)
+        );
+    }
+    plan_is_empty(&project, &emu);
+    drift_is_clean(&project, &emu);
+
+    // Dropped with --allow-drop: the future grants go, the role's stays.
+    let without = DATABASE_ROLE_FORMS.replace(
+        &DATABASE_ROLE_FORMS[DATABASE_ROLE_FORMS.find("        grants:").unwrap()
+            ..DATABASE_ROLE_FORMS.find("\nroles:").unwrap()],
+        "        comment: reads\n",
+    );
+    project.write("environments/base.yaml", &without);
+    exits(&project, &emu, &["apply", "-e", "dev", "--auto-approve"], 1);
+    ok(
+        &project,
+        &emu,
+        &["apply", "-e", "dev", "--auto-approve", "--allow-drop"],
+    );
+    assert!(future_to_database_roles(&emu, "SCHEMA F_DEV.S").is_empty());
+    assert!(future_to_database_roles(&emu, "DATABASE F_DEV").is_empty());
+    assert_eq!(
+        emu.names("SHOW FUTURE GRANTS IN SCHEMA F_DEV.S"),
+        ["F_DEV.S.<TABLE>"]
+    );
+    plan_is_empty(&project, &emu);
+    // What the future grants gave stays (Snowflake revokes a future grant,
+    // not what it granted): no managed future grant accounts for the
+    // schema's USAGE any more.
+    let report = drifted(&project, &emu);
+    assert_eq!(
+        report["drift"],
+        json!([{
+            "address": "database_role_grant.F_DEV.READER.schema.F_DEV.LATER",
+            "kind": "granted_outside",
+            "privileges": ["USAGE"],
+        }]),
+        "{report:#}"
+    );
 }

@@ -171,7 +171,18 @@ impl Exec<'_> {
         };
         let t = now_ms();
         for f in fgs {
-            if f.privilege == "OWNERSHIP" {
+            if f.to_database_role {
+                self.cat
+                    .database_role_privileges
+                    .push(DatabaseRolePrivilege {
+                        created_on: t,
+                        privilege: f.privilege.clone(),
+                        target: target.clone(),
+                        database: db.to_string(),
+                        role: f.grantee.clone(),
+                        granted_by: self.owner_of(&target).unwrap_or_default(),
+                    });
+            } else if f.privilege == "OWNERSHIP" {
                 self.set_owner(&target, &f.grantee);
             } else {
                 let granted_by = self.owner_of(&target).unwrap_or_default();
@@ -240,6 +251,46 @@ impl Exec<'_> {
         }
     }
 
+    /// Records future grants of `privs` on new `ty` objects of `scope` to
+    /// `grantee` (a database role of the scope's database when
+    /// `to_database_role`).
+    fn grant_future(
+        &mut self,
+        privs: Vec<String>,
+        ty: &str,
+        scope: FutureScope,
+        grantee: &str,
+        to_database_role: bool,
+        grant_option: bool,
+    ) {
+        let privs = if privs == ["ALL"] {
+            privileges::all(ty)
+        } else {
+            privs
+        };
+        for p in privs {
+            if let Some(f) = self.cat.future_grants.iter_mut().find(|f| {
+                f.privilege == p
+                    && f.object_type == ty
+                    && f.scope == scope
+                    && f.grantee == grantee
+                    && f.to_database_role == to_database_role
+            }) {
+                f.grant_option |= grant_option;
+            } else {
+                self.cat.future_grants.push(FutureGrant {
+                    created_on: now_ms(),
+                    privilege: p,
+                    object_type: ty.to_string(),
+                    scope: scope.clone(),
+                    grantee: grantee.to_string(),
+                    grant_option,
+                    to_database_role,
+                });
+            }
+        }
+    }
+
     pub(crate) fn grant(
         &mut self,
         privs: Vec<String>,
@@ -251,30 +302,7 @@ impl Exec<'_> {
         if let GrantTarget::Future(ty, in_schema, n) = &target {
             let scope = self.future_scope(*in_schema, n)?;
             self.role_exists(&role)?;
-            let privs = if privs == ["ALL"] {
-                privileges::all(ty)
-            } else {
-                privs
-            };
-            for p in privs {
-                if let Some(f) = self.cat.future_grants.iter_mut().find(|f| {
-                    f.privilege == p
-                        && f.object_type == *ty
-                        && f.scope == scope
-                        && f.grantee == role
-                }) {
-                    f.grant_option |= grant_option;
-                } else {
-                    self.cat.future_grants.push(FutureGrant {
-                        created_on: t,
-                        privilege: p,
-                        object_type: ty.clone(),
-                        scope: scope.clone(),
-                        grantee: role.clone(),
-                        grant_option,
-                    });
-                }
-            }
+            self.grant_future(privs, ty, scope, &role, false, grant_option);
             return done(true);
         }
         let targets = self.expand_targets(&target)?;
@@ -322,7 +350,7 @@ impl Exec<'_> {
             let matches = |f: &FutureGrant| {
                 f.object_type == *ty
                     && f.scope == scope
-                    && f.grantee == role
+                    && f.to_role(&role)
                     && (all || privs.contains(&f.privilege))
             };
             if grant_option_for {
@@ -424,8 +452,32 @@ impl Exec<'_> {
         role: Name,
     ) -> Result<Outcome, SfError> {
         let (d, r) = self.database_role_path(&role)?;
-        if matches!(target, GrantTarget::Future(..)) {
-            return Err(SfError::cannot_perform());
+        let other_database = || {
+            SfError::new(
+                "003111",
+                "0A000",
+                "SQL compilation error:\nDatabase role can only be granted privileges on objects in the same database.",
+            )
+        };
+        if let GrantTarget::Future(_, in_schema, n) | GrantTarget::All(_, in_schema, n) = &target
+            && self.future_scope(*in_schema, n)?.database() != d
+        {
+            return Err(other_database());
+        }
+        if let GrantTarget::Future(ty, in_schema, n) = &target {
+            let scope = self.future_scope(*in_schema, n)?;
+            if revoke {
+                let all = privs == ["ALL"];
+                self.cat.future_grants.retain(|f| {
+                    !(f.object_type == *ty
+                        && f.scope == scope
+                        && f.granted_to_database_role(&d, &r)
+                        && (all || privs.contains(&f.privilege)))
+                });
+            } else {
+                self.grant_future(privs, ty, scope, &r, true, false);
+            }
+            return done(true);
         }
         let targets = self.expand_targets(&target)?;
         for tg in &targets {
@@ -434,11 +486,7 @@ impl Exec<'_> {
                 _ => false,
             };
             if !same {
-                return Err(SfError::new(
-                    "003111",
-                    "0A000",
-                    "SQL compilation error:\nDatabase role can only be granted privileges on objects in the same database.",
-                ));
+                return Err(other_database());
             }
         }
         let t = now_ms();
@@ -541,6 +589,7 @@ impl Exec<'_> {
                 scope,
                 grantee: role,
                 grant_option: true,
+                to_database_role: false,
             });
             return done(true);
         }
@@ -887,10 +936,22 @@ impl Exec<'_> {
                     r.rows.push(self.future_row(f));
                 }
             }
+            ShowGrants::FutureToDatabaseRole(n) => {
+                let (d, role) = self.database_role_path(n)?;
+                r = QueryResult::with_columns(cols::FUTURE_GRANTS);
+                for f in self
+                    .cat
+                    .future_grants
+                    .iter()
+                    .filter(|f| f.granted_to_database_role(&d, &role))
+                {
+                    r.rows.push(self.future_row(f));
+                }
+            }
             ShowGrants::FutureTo(role) => {
                 self.role_exists(role)?;
                 r = QueryResult::with_columns(cols::FUTURE_GRANTS);
-                for f in self.cat.future_grants.iter().filter(|f| f.grantee == *role) {
+                for f in self.cat.future_grants.iter().filter(|f| f.to_role(role)) {
                     r.rows.push(self.future_row(f));
                 }
             }
@@ -907,8 +968,16 @@ impl Exec<'_> {
             text(&f.privilege),
             text(&f.object_type),
             text(self.future_name(f)),
-            text("ROLE"),
-            text(&f.grantee),
+            text(if f.to_database_role {
+                "DATABASE_ROLE"
+            } else {
+                "ROLE"
+            }),
+            text(if f.to_database_role {
+                format!("{}.{}", q(f.scope.database()), q(&f.grantee))
+            } else {
+                f.grantee.clone()
+            }),
             tf(f.grant_option),
         ]
     }

@@ -231,3 +231,66 @@ fn only_account_administrators_assign_resource_monitors() {
     )
     .unwrap();
 }
+
+#[test]
+fn future_grants_to_a_database_role_follow_new_objects() {
+    let mut cat = Catalog::new_account("ADMIN");
+    let mut sess = session();
+    for sql in [
+        "CREATE DATABASE D",
+        "CREATE DATABASE E",
+        "CREATE SCHEMA D.S",
+        "CREATE DATABASE ROLE D.R",
+        "GRANT SELECT, INSERT ON FUTURE TABLES IN SCHEMA D.S TO DATABASE ROLE D.R",
+        "GRANT USAGE ON FUTURE SCHEMAS IN DATABASE D TO DATABASE ROLE D.R",
+        "CREATE TABLE D.S.T (id INT)",
+        "CREATE SCHEMA D.LATER",
+    ] {
+        run(&mut cat, &mut sess, sql).unwrap();
+    }
+    let future = run(&mut cat, &mut sess, "SHOW FUTURE GRANTS IN SCHEMA D.S").unwrap();
+    assert_eq!(future.rows.len(), 2);
+    for row in &future.rows {
+        assert_eq!(row[4], text("DATABASE_ROLE"));
+        assert_eq!(row[5], text("D.R"));
+    }
+    // The new table and schema: privileges of the database role, not of a role.
+    let mut held: Vec<(String, String)> = cat
+        .database_role_privileges
+        .iter()
+        .map(|p| (p.privilege.clone(), grants::target_name(&p.target, "ACCT")))
+        .collect();
+    held.sort();
+    assert_eq!(
+        held,
+        [
+            ("INSERT".to_string(), "D.S.T".to_string()),
+            ("SELECT".to_string(), "D.S.T".to_string()),
+            ("USAGE".to_string(), "D.LATER".to_string()),
+        ]
+    );
+    assert!(cat.grants.iter().all(|g| g.grantee != "R"));
+    // Another database's containers are refused, granted or revoked.
+    for sql in [
+        "GRANT SELECT ON FUTURE TABLES IN DATABASE E TO DATABASE ROLE D.R",
+        "REVOKE SELECT ON FUTURE TABLES IN SCHEMA E.PUBLIC FROM DATABASE ROLE D.R",
+        "GRANT SELECT ON ALL TABLES IN SCHEMA E.PUBLIC TO DATABASE ROLE D.R",
+    ] {
+        assert_eq!(run(&mut cat, &mut sess, sql).unwrap_err().code, "003111");
+    }
+    // A role named like the database role keeps its own future grants.
+    run(&mut cat, &mut sess, "CREATE ROLE R").unwrap();
+    run(
+        &mut cat,
+        &mut sess,
+        "GRANT SELECT ON FUTURE TABLES IN SCHEMA D.S TO ROLE R",
+    )
+    .unwrap();
+    run(&mut cat, &mut sess, "DROP DATABASE ROLE D.R").unwrap();
+    let left: Vec<bool> = cat
+        .future_grants
+        .iter()
+        .map(|f| f.to_database_role)
+        .collect();
+    assert_eq!(left, [false]);
+}

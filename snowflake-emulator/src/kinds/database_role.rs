@@ -101,9 +101,13 @@ impl ObjectKind for DatabaseRoleKind {
             .remove(&path[1])
     }
 
-    /// Its privileges, its grants to roles and the grants of it go.
+    /// Its privileges and future grants, its grants to roles and the
+    /// grants of it go.
     fn forget(ex: &mut Exec, path: &[String]) {
         let (d, r) = (&path[0], &path[1]);
+        ex.cat
+            .future_grants
+            .retain(|f| !f.granted_to_database_role(d, r));
         ex.cat
             .database_role_privileges
             .retain(|p| !(p.database == *d && p.role == *r));
@@ -133,6 +137,11 @@ impl ObjectKind for DatabaseRoleKind {
         for p in ex.cat.database_role_privileges.iter_mut() {
             if p.database == *d && p.role == *old {
                 p.role = new.clone();
+            }
+        }
+        for f in ex.cat.future_grants.iter_mut() {
+            if f.granted_to_database_role(d, old) {
+                f.grantee = new.clone();
             }
         }
         for g in ex.cat.database_role_grants.iter_mut() {

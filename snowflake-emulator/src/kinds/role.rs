@@ -91,7 +91,7 @@ impl ObjectKind for RoleKind {
         ex.cat
             .role_grants
             .retain(|g| g.role != *r && g.grantee != Grantee::Role(r.clone()));
-        ex.cat.future_grants.retain(|f| f.grantee != *r);
+        ex.cat.future_grants.retain(|f| !f.to_role(r));
         let new_owner = if ex.sess.role == *r {
             "ACCOUNTADMIN".to_string()
         } else {
@@ -123,7 +123,7 @@ impl ObjectKind for RoleKind {
             }
         }
         for f in ex.cat.future_grants.iter_mut() {
-            if f.grantee == *n {
+            if f.to_role(n) {
                 f.grantee = to.clone();
             }
         }

@@ -121,6 +121,8 @@ pub enum ShowGrants {
     ToDatabaseRole(Name),
     /// `SHOW GRANTS OF DATABASE ROLE d.r`.
     OfDatabaseRole(Name),
+    /// `SHOW FUTURE GRANTS TO DATABASE ROLE d.r`.
+    FutureToDatabaseRole(Name),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -49,8 +49,12 @@ impl Parser {
                     ShowGrants::FutureIn(in_schema, self.name(if in_schema { 2 } else { 1 })?)
                 } else {
                     self.expect_kw("TO")?;
-                    self.expect_kw("ROLE")?;
-                    ShowGrants::FutureTo(self.ident()?)
+                    if self.eat_kws(&["DATABASE", "ROLE"]) {
+                        ShowGrants::FutureToDatabaseRole(self.name(2)?)
+                    } else {
+                        self.expect_kw("ROLE")?;
+                        ShowGrants::FutureTo(self.ident()?)
+                    }
                 }
             }
             plural => {

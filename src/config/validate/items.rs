@@ -256,9 +256,11 @@ impl<'a> Builder<'a> {
             let object = grant::object(&target);
             let (id, attr_path) = match names {
                 [database, database_role] => {
-                    if let Some(message) = database_role_grant::refuse_target(database, &target) {
+                    if let Some((message, hint)) =
+                        database_role_grant::refuse_target(database, &target)
+                    {
                         let at = item.get("on").map_or(item.at, |n| n.at);
-                        self.error(at, &p.key("on"), message, None);
+                        self.error(at, &p.key("on"), message, Some(hint));
                         continue;
                     }
                     let id =
