@@ -3,7 +3,7 @@
 //! emulator, not through pudo's state.
 
 use crate::emulator::Emulator;
-use crate::support::{TempProject, pudo_in, run_as_team as run};
+use crate::support::{TempProject, pudo_in, run_as_team as run, text};
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
@@ -32,15 +32,6 @@ fn git(dir: &Path, args: &[&str]) {
         .status()
         .expect("git runs");
     assert!(status.success(), "git {args:?}");
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[track_caller]

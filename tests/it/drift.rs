@@ -3,7 +3,7 @@
 //! pudo.
 
 use crate::emulator::Emulator;
-use crate::support::TempProject;
+use crate::support::{TempProject, json_of, text};
 use serde_json::{Value, json};
 use std::process::Output;
 
@@ -26,15 +26,6 @@ fn pudo(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {
     project.pudo().envs(emu.env()).args(args).output().unwrap()
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 #[track_caller]
 fn ok(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {
     let out = pudo(project, emu, args);
@@ -52,10 +43,6 @@ fn exits(project: &TempProject, emu: &Emulator, args: &[&str], code: i32) -> Out
         text(&out)
     );
     out
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(out)))
 }
 
 fn sql(emu: &Emulator, statement: &str) {

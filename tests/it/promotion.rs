@@ -88,7 +88,7 @@ fn preview_resolves_literal_references_to_the_environments_own_objects() {
 
 mod against_the_emulator {
     use crate::emulator::Emulator;
-    use crate::support::{TempProject, pudo_in, repo_root, run_as_team as run};
+    use crate::support::{TempProject, pudo_in, repo_root, run_as_team as run, text};
     use std::process::Output;
 
     fn git(dir: &std::path::Path, args: &[&str]) {
@@ -98,15 +98,6 @@ mod against_the_emulator {
             .status()
             .expect("git runs");
         assert!(status.success(), "git {args:?}");
-    }
-
-    fn text(out: &Output) -> String {
-        format!(
-            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
     }
 
     #[track_caller]

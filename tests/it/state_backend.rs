@@ -3,7 +3,7 @@
 //! and `pudo state migrate` both ways.
 
 use crate::emulator::Emulator;
-use crate::support::TempProject;
+use crate::support::{TempProject, text};
 use std::process::Output;
 use std::time::Duration;
 
@@ -29,6 +29,15 @@ fn checkout(emu: &Emulator, backend_snowflake: bool) -> TempProject {
         .status()
         .unwrap();
     assert!(status.success());
+    project
+}
+
+/// A checkout with state in Snowflake, set up as a team does: the
+/// administrator's `state init` and shared stack.
+fn set_up(emu: &Emulator) -> TempProject {
+    let project = checkout(emu, true);
+    ok(run(emu, &project, &["state", "init"]));
+    ok(apply(emu, &project, "shared"));
     project
 }
 
@@ -60,15 +69,6 @@ fn command(emu: &Emulator, project: &TempProject, args: &[&str]) -> std::process
 
 fn run(emu: &Emulator, project: &TempProject, args: &[&str]) -> Output {
     command(emu, project, args).output().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[track_caller]
@@ -196,9 +196,7 @@ fn a_killed_apply_resumes_cleanly_with_state_in_snowflake() {
         let Some(emu) = Emulator::start(&["--latency-ms", "40"]) else {
             return;
         };
-        let project = checkout(&emu, true);
-        ok(run(&emu, &project, &["state", "init"]));
-        ok(apply(&emu, &project, "shared"));
+        let project = set_up(&emu);
         let mut child = command(
             &emu,
             &project,
@@ -372,10 +370,10 @@ fn history_keeps_the_last_n_serials_and_says_which_are_gone() {
     };
     let project = checkout(&emu, true);
     let base = project.path().join("environments/base.yaml");
-    let text = std::fs::read_to_string(&base).unwrap();
+    let config = std::fs::read_to_string(&base).unwrap();
     std::fs::write(
         &base,
-        text.replacen("  schema: STATE\n", "  schema: STATE\n  history: 2\n", 1),
+        config.replacen("  schema: STATE\n", "  schema: STATE\n  history: 2\n", 1),
     )
     .unwrap();
     ok(run(&emu, &project, &["state", "init"]));
@@ -387,7 +385,7 @@ fn history_keeps_the_last_n_serials_and_says_which_are_gone() {
     assert!(
         String::from_utf8_lossy(&shown.stdout).contains("auto_suspend = 60"),
         "{}",
-        text_of(&shown)
+        text(&shown)
     );
     // Two updates of the same warehouse: three versions of its row, of
     // which history: 2 keeps what the last two serials need.
@@ -405,31 +403,31 @@ fn history_keeps_the_last_n_serials_and_says_which_are_gone() {
 
     // Pruned: a clear error naming what is kept.
     let out = show_at(&emu, &project, address, first);
-    assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        text_of(&out).contains(&format!(
+        text(&out).contains(&format!(
             "serial {first} of stack `dev` is no longer kept in Snowflake PUDO_ADMIN.STATE (stack dev), which keeps serials {oldest} to {serial}"
         )),
         "{}",
-        text_of(&out)
+        text(&out)
     );
-    assert!(text_of(&out).contains("state.history"), "{}", text_of(&out));
+    assert!(text(&out).contains("state.history"), "{}", text(&out));
     // Not written yet.
     let out = show_at(&emu, &project, address, serial + 5);
     assert!(
-        text_of(&out).contains(&format!(
+        text(&out).contains(&format!(
             "serial {} of stack `dev` does not exist yet: Snowflake PUDO_ADMIN.STATE (stack dev) is at serial {serial}",
             serial + 5
         )),
         "{}",
-        text_of(&out)
+        text(&out)
     );
     // Kept: both serials read, the newest with the last value.
     let newest = ok(show_at(&emu, &project, address, serial));
     assert!(
         String::from_utf8_lossy(&newest.stdout).contains("auto_suspend = 62"),
         "{}",
-        text_of(&newest)
+        text(&newest)
     );
     let before = ok(show_at(&emu, &project, address, oldest));
     let before = String::from_utf8_lossy(&before.stdout).to_string();
@@ -468,18 +466,12 @@ fn history_keeps_the_last_n_serials_and_says_which_are_gone() {
     assert_plan_empty(&emu, &project, "dev");
 }
 
-fn text_of(out: &Output) -> String {
-    text(out)
-}
-
 #[test]
 fn unlock_force_releases_a_lock_held_from_another_host_and_the_next_apply_sweeps() {
     let Some(emu) = Emulator::start(&[]) else {
         return;
     };
-    let project = checkout(&emu, true);
-    ok(run(&emu, &project, &["state", "init"]));
-    ok(apply(&emu, &project, "shared"));
+    let project = set_up(&emu);
     ok(apply(&emu, &project, "dev"));
     let serial = number(&header(&emu, "dev"), "SERIAL");
     // A run on another machine holds the lock and was cut short in the
@@ -574,9 +566,7 @@ fn state_statements_are_retried_after_lost_connections_without_doubling_rows() {
     let Some(emu) = Emulator::start(&[]) else {
         return;
     };
-    let project = checkout(&emu, true);
-    ok(run(&emu, &project, &["state", "init"]));
-    ok(apply(&emu, &project, "shared"));
+    let project = set_up(&emu);
     // Each state statement of the dev apply meets one outage: the lock's
     // MERGE and a save's INSERT and commit run but their answers are lost,
     // the read is answered 503, the INSERT sent again is dropped before it
@@ -626,9 +616,7 @@ fn a_save_that_keeps_failing_stops_the_apply_saying_what_is_recorded() {
     let Some(emu) = Emulator::start(&[]) else {
         return;
     };
-    let project = checkout(&emu, true);
-    ok(run(&emu, &project, &["state", "init"]));
-    ok(apply(&emu, &project, "shared"));
+    let project = set_up(&emu);
     // From the first save that records a change on, every INSERT of state
     // rows loses its connection (the marks before the first statement are
     // a header update and get through).

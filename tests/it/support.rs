@@ -114,6 +114,12 @@ pub fn text(out: &std::process::Output) -> String {
     )
 }
 
+/// The JSON a command printed on stdout.
+#[track_caller]
+pub fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(out)))
+}
+
 /// The output, after asserting that the command succeeded.
 #[track_caller]
 pub fn ok(out: std::process::Output) -> std::process::Output {

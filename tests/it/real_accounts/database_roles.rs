@@ -92,24 +92,8 @@ fn database_roles_end_to_end() {
         &emu,
         "ALTER DATABASE ROLE DR_DEV.READER SET COMMENT = 'by hand'",
     );
-    let out = exits(
-        &project,
-        &emu,
-        &["drift", "-e", "dev", "--format", "json"],
-        2,
-    );
-    let report = json_of(&out);
-    let found: Vec<(String, String)> = report["drift"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["address"].as_str().unwrap().to_string(),
-                d["kind"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let report = drifted(&project, &emu);
+    let found = findings_of(&report);
     assert_eq!(
         found,
         [
@@ -168,21 +152,16 @@ fn database_roles_end_to_end() {
 
 #[test]
 fn database_role_rules_are_checked() {
-    let project = custom(
+    refused(
         "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  D:\n    database_roles:\n      R:\n        grants:\n          - { on: warehouse W, privileges: [USAGE] }\n          - { on: future tables in schema OTHER.PUBLIC, privileges: [SELECT] }\n        member_of: [OTHER.X, D.NOPE]\n  OTHER: {}\nwarehouses:\n  W: {}\n",
+        &[
+            "a database role holds privileges on objects of its own database",
+            "databases.D.database_roles.R.grants[0].on",
+            "`future_tables_in_schema.OTHER.PUBLIC` is in database OTHER: a database role of D holds privileges on objects of its own database only",
+            "databases.D.database_roles.R.grants[1].on",
+            "`future TABLES in schema D.SCHEMA`",
+            "`OTHER.X` is neither an account role nor a database role of `D`",
+            "database_role `D.NOPE` is not declared",
+        ],
     );
-    let out = project.pudo().args(["validate"]).output().unwrap();
-    let message = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{message}");
-    for needle in [
-        "a database role holds privileges on objects of its own database",
-        "databases.D.database_roles.R.grants[0].on",
-        "`future_tables_in_schema.OTHER.PUBLIC` is in database OTHER: a database role of D holds privileges on objects of its own database only",
-        "databases.D.database_roles.R.grants[1].on",
-        "`future TABLES in schema D.SCHEMA`",
-        "`OTHER.X` is neither an account role nor a database role of `D`",
-        "database_role `D.NOPE` is not declared",
-    ] {
-        assert!(message.contains(needle), "{needle}: {message}");
-    }
 }

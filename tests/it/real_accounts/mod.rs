@@ -4,22 +4,13 @@
 //! database roles, and every grant form. The helpers are here.
 
 use crate::emulator::Emulator;
-use crate::support::TempProject;
+use crate::support::{TempProject, json_of, text};
 use serde_json::{Value, json};
 use std::process::Output;
 use std::time::Duration;
 
 fn pudo(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {
     project.pudo().envs(emu.env()).args(args).output().unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 #[track_caller]
@@ -37,10 +28,6 @@ fn exits(project: &TempProject, emu: &Emulator, args: &[&str], code: i32) -> Out
 #[track_caller]
 fn ok(project: &TempProject, emu: &Emulator, args: &[&str]) -> Output {
     exits(project, emu, args, 0)
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(out)))
 }
 
 fn sql(emu: &Emulator, statement: &str) {
@@ -95,6 +82,33 @@ fn reimported(project: &TempProject, emu: &Emulator) -> Output {
 fn drifted(project: &TempProject, emu: &Emulator) -> Value {
     let out = exits(project, emu, &["drift", "-e", "dev", "--format", "json"], 2);
     json_of(&out)
+}
+
+/// `pudo validate` of a project whose base.yaml is `config` fails (exit 1),
+/// and its output says each of `needles`.
+#[track_caller]
+fn refused(config: &str, needles: &[&str]) {
+    let out = custom(config).pudo().args(["validate"]).output().unwrap();
+    let message = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{message}");
+    for needle in needles {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+}
+
+/// Each finding of a drift report as (address, kind).
+fn findings_of(report: &Value) -> Vec<(String, String)> {
+    report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["address"].as_str().unwrap().to_string(),
+                d["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// Plans from what is live (`--refresh`), applies that plan, and drift is

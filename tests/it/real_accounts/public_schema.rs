@@ -140,16 +140,12 @@ fn a_killed_apply_recovers_over_a_public_schema() {
 
 #[test]
 fn information_schema_cannot_be_declared() {
-    let project = custom(
+    refused(
         "environments:\n  DEV: { branches: [dev] }\ndatabases:\n  D:\n    schemas:\n      information_schema: {}\n      PUBLIC: { transient: true }\n",
+        &[
+            "`INFORMATION_SCHEMA` is Snowflake's read-only schema",
+            "base.yaml:6",
+            "takes its transience",
+        ],
     );
-    let out = project.pudo().args(["validate"]).output().unwrap();
-    let message = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{message}");
-    assert!(
-        message.contains("`INFORMATION_SCHEMA` is Snowflake's read-only schema"),
-        "{message}"
-    );
-    assert!(message.contains("base.yaml:6"), "{message}");
-    assert!(message.contains("takes its transience"), "{message}");
 }

@@ -152,24 +152,8 @@ fn users_and_their_roles_end_to_end() {
     );
     sql(&emu, "REVOKE ROLE APP_DEV_ROLE FROM USER SVC_DEV");
     sql(&emu, "GRANT ROLE APP_DEV_ROLE TO USER \"jane.doe_DEV\"");
-    let out = exits(
-        &project,
-        &emu,
-        &["drift", "-e", "dev", "--format", "json"],
-        2,
-    );
-    let report = json_of(&out);
-    let found: Vec<(String, String)> = report["drift"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["address"].as_str().unwrap().to_string(),
-                d["kind"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let report = drifted(&project, &emu);
+    let found = findings_of(&report);
     assert_eq!(
         found,
         [
@@ -252,20 +236,17 @@ fn users_and_their_roles_end_to_end() {
 
 #[test]
 fn passwords_and_dangling_references_are_refused() {
-    let project = custom(&users_config(
-        "  PW_${env}: { password: hunter2, default_warehouse: NOPE_WH, roles: [NOPE_ROLE] }\n",
-    ));
-    let out = project.pudo().args(["validate"]).output().unwrap();
-    let message = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{message}");
-    for needle in [
-        "pudo does not manage passwords",
-        "key pair",
-        "warehouse `NOPE_WH` is not declared",
-        "users.PW_${env}.default_warehouse",
-        "role `NOPE_ROLE` is not declared",
-        "users.PW_${env}.roles[0]",
-    ] {
-        assert!(message.contains(needle), "{needle}: {message}");
-    }
+    refused(
+        &users_config(
+            "  PW_${env}: { password: hunter2, default_warehouse: NOPE_WH, roles: [NOPE_ROLE] }\n",
+        ),
+        &[
+            "pudo does not manage passwords",
+            "key pair",
+            "warehouse `NOPE_WH` is not declared",
+            "users.PW_${env}.default_warehouse",
+            "role `NOPE_ROLE` is not declared",
+            "users.PW_${env}.roles[0]",
+        ],
+    );
 }
