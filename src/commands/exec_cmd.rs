@@ -82,7 +82,13 @@ impl Rendered {
             std::process::id(),
             crate::state::new_lineage()
         ));
-        std::fs::create_dir(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
+        let mut builder = std::fs::DirBuilder::new();
+        // Readable by this user only, like the settings the command gets.
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&dir)
+            .map_err(|e| Error::io("create the folder", &dir, e))?;
         rendered.dir = Some(dir.clone());
         for (name, path) in components {
             let shown = format!("config/{name}");

@@ -424,7 +424,7 @@ fn exec_passes_the_environments_connection_without_printing_secrets() {
             "--",
             "sh",
             "-c",
-            "echo role=$SNOWFLAKE_ROLE wh=$SNOWFLAKE_WAREHOUSE env=$PUDO_ENV user=$SNOWFLAKE_USER; test -n \"$SNOWFLAKE_PASSWORD\" && echo password-passed; grep train_days \"$PUDO_CONFIG_TRAINING\"; echo \"$PUDO_CONFIG_TRAINING\" > rendered-path",
+            "echo role=$SNOWFLAKE_ROLE wh=$SNOWFLAKE_WAREHOUSE env=$PUDO_ENV user=$SNOWFLAKE_USER; test -n \"$SNOWFLAKE_PASSWORD\" && echo password-passed; grep train_days \"$PUDO_CONFIG_TRAINING\"; stat -c 'folder mode %a' \"$(dirname \"$PUDO_CONFIG_TRAINING\")\"; echo \"$PUDO_CONFIG_TRAINING\" > rendered-path",
         ])
         .output()
         .unwrap();
@@ -434,6 +434,7 @@ fn exec_passes_the_environments_connection_without_printing_secrets() {
     role=PUDO_STAGING_ROLE wh=PUDO_STAGING_WH env=STAGING user=ci
     password-passed
     train_days: 180
+    folder mode 700
     --- stderr
     ");
     // The rendered configuration is removed once the command is done.
