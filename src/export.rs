@@ -503,6 +503,7 @@ pub fn export(found: &Found, options: &Options) -> Export {
             for id in &objects {
                 if env_owned.contains(*id)
                     || kinds::of(id)
+                        .rules
                         .exclusive
                         .is_some_and(|x| x.held_by(Some(attrs_of(id))))
                 {

@@ -465,7 +465,7 @@ fn environments() -> Value {
         },
     });
     // Each lifecycle's default state (`tasks: started`).
-    for lc in kinds::ALL.iter().filter_map(|k| k.lifecycle) {
+    for lc in kinds::ALL.iter().filter_map(|k| k.rules.lifecycle) {
         schema["additionalProperties"]["properties"][lc.env_key] = json!({
             "description": format!(
                 "default state of the environment's {}: `{}` or `{}` (default `{}`)",

@@ -448,7 +448,7 @@ pub fn branch_matcher(pattern: &str) -> Result<globset::GlobMatcher, globset::Er
 fn lifecycle_of(key: &str) -> Option<&'static crate::kinds::Lifecycle> {
     kinds::ALL
         .iter()
-        .filter_map(|k| k.lifecycle)
+        .filter_map(|k| k.rules.lifecycle)
         .find(|lc| lc.env_key == key)
 }
 
@@ -459,7 +459,7 @@ pub fn environment_keys() -> Vec<&'static str> {
     keys.extend(
         kinds::ALL
             .iter()
-            .filter_map(|k| k.lifecycle)
+            .filter_map(|k| k.rules.lifecycle)
             .map(|lc| lc.env_key),
     );
     keys

@@ -1002,7 +1002,7 @@ impl<'a> Builder<'a> {
                     }
                 } else if kind.children.contains(&f.key.as_str()) {
                     children.push(f);
-                } else if let Some(r) = kind.refused.iter().find(|r| r.key == f.key) {
+                } else if let Some(r) = kind.rules.refused.iter().find(|r| r.key == f.key) {
                     self.error(
                         f.key_at,
                         &p,
@@ -1014,7 +1014,7 @@ impl<'a> Builder<'a> {
                     self.unknown_key(f, &path, &what, &kind.keys());
                 }
             }
-            for required in kind.required {
+            for required in kind.rules.required {
                 if !e
                     .value
                     .as_map()
@@ -1038,7 +1038,7 @@ impl<'a> Builder<'a> {
             {
                 attrs.insert(kinds::OWNER.name.to_string(), Value::Text(owner));
             }
-            if let Some(lc) = kind.lifecycle
+            if let Some(lc) = kind.rules.lifecycle
                 && !attrs.contains_key(lc.attr)
             {
                 let default = self
@@ -1056,7 +1056,7 @@ impl<'a> Builder<'a> {
                 self.error(at, &path.key(key), message, None);
             }
             let Some(name) = name else { continue };
-            if let Some(check) = kind.entry_check
+            if let Some(check) = kind.rules.entry_check
                 && let Some(problem) = check(&name, &mut attrs)
             {
                 let (at, p) = match problem.key {
@@ -1074,7 +1074,7 @@ impl<'a> Builder<'a> {
                 self.insert(id, shared, attrs, e.key_at, &path);
                 continue;
             }
-            if let Some(exclusive) = kind.exclusive
+            if let Some(exclusive) = kind.rules.exclusive
                 && exclusive.held_by(Some(&attrs))
             {
                 let at = e.value.get(exclusive.attr).map_or(e.key_at, |n| n.at);

@@ -6,8 +6,8 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, database_role, live_int,
-    never, schema,
+    Naming, OWNER, Paging, Query, Rules, Section, Show, Sql, contains_word, database_role,
+    live_int, never, schema,
 };
 use crate::model::{Field, Ident, KindMeta, ResourceId};
 use std::collections::BTreeSet;
@@ -75,15 +75,9 @@ pub static KIND: Kind = Kind {
         container: true,
     },
     parse_weight: 1,
-    required: &[],
+    rules: Rules::NONE,
     admin_role: Some("SYSADMIN"),
     create_as_owner: false,
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
 };
 
 fn queries(id: &ResourceId, unmanaged: bool, out: &mut BTreeSet<Query>) {

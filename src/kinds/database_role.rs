@@ -7,7 +7,7 @@
 //! kind); reading a database role reads both.
 
 use super::{
-    Absorb, COMMENT, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Section, Show, Sql,
+    Absorb, COMMENT, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Rules, Section, Show, Sql,
     database, database_role_grant, database_role_member,
 };
 use crate::model::{Field, Ident, KindMeta, ResourceId};
@@ -64,13 +64,7 @@ pub static KIND: Kind = Kind {
     // `drift --unmanaged`: examined in the databases the stack records.
     naming: Naming::InDatabase { system: &[] },
     parse_weight: 3,
-    required: &[],
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
+    rules: Rules::NONE,
 };
 
 #[cfg(test)]

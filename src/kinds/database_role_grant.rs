@@ -8,7 +8,7 @@
 //! Privileges are a set, as for [`super::grant`].
 
 use super::grant::{self, PRIVILEGES, privilege_attrs, privileges};
-use super::{Absorb, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Section, Show, Sink};
+use super::{Absorb, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Rules, Section, Show, Sink};
 use super::{Sql, SqlHooks, database_role};
 use crate::connector::Rows;
 use crate::model::{Field, Ident, KindMeta, Part, ResourceId};
@@ -160,13 +160,7 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Privileges,
     naming: Naming::None,
     parse_weight: 1,
-    required: &[],
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
+    rules: Rules::NONE,
 };
 
 #[cfg(test)]

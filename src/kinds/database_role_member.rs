@@ -4,7 +4,7 @@
 //! statement per database role). In the configuration a plain name is an
 //! account role and `D.X` a database role.
 
-use super::{Absorb, Sql, SqlHooks, database_role, role};
+use super::{Absorb, Rules, Sql, SqlHooks, database_role, role};
 use super::{DriftForm, Kind, LiveSpec, Naming, Paging, Query, Section, Show, Sink};
 use crate::connector::Rows;
 use crate::model::{Attrs, Field, Ident, KindMeta, Part, ResourceId};
@@ -127,13 +127,7 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Membership,
     naming: Naming::None,
     parse_weight: 1,
-    required: &[],
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
+    rules: Rules::NONE,
 };
 
 #[cfg(test)]

@@ -20,7 +20,7 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, Change, DriftForm, Kind, LiveCol, LiveSpec, Naming,
-    Paging, Query, Section, Show, Sink, Sql, SqlHooks, database, database_role,
+    Paging, Query, Rules, Section, Show, Sink, Sql, SqlHooks, database, database_role,
     database_role_grant, role, role_grant, schema, warehouse,
 };
 use crate::connector::Rows;
@@ -723,15 +723,9 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Privileges,
     naming: Naming::None,
     parse_weight: 1,
-    required: &[],
+    rules: Rules::NONE,
     admin_role: None,
     create_as_owner: false,
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
 };
 
 /// The grantee (a role, or a database role) and the target of a grant of

@@ -111,8 +111,6 @@ pub struct Kind {
     /// Relative validation work of one config entry (splitting a large
     /// document in two halves of equal work).
     pub parse_weight: usize,
-    /// Attributes an entry must set.
-    pub required: &'static [&'static str],
     /// The role that creates objects of this kind and owns them unless
     /// `owner` (or `owners:`) says otherwise, per Snowflake's guidance
     /// (SYSADMIN for databases, schemas, warehouses and tasks; USERADMIN
@@ -123,6 +121,16 @@ pub struct Kind {
     /// owner then needs the privilege to create it (CREATE TASK on the
     /// schema), and the creation waits for the grants to the owner.
     pub create_as_owner: bool,
+    /// What few kinds have (required keys, a lifecycle, refused keys, ...):
+    /// [`Rules::NONE`] for most.
+    pub rules: Rules,
+}
+
+/// The parts of a [`Kind`] that most kinds leave empty.
+#[derive(Clone, Copy)]
+pub struct Rules {
+    /// Attributes an entry must set.
+    pub required: &'static [&'static str],
     /// Objects that run on their own (tasks): a started / suspended state
     /// changed by separate actions, in groups that must be paused to change.
     pub lifecycle: Option<&'static Lifecycle>,
@@ -146,8 +154,21 @@ pub struct Kind {
     pub exclusive: Option<Exclusive>,
 }
 
+impl Rules {
+    /// Nothing of the above: no required key, no lifecycle, no checks.
+    pub const NONE: Rules = Rules {
+        required: &[],
+        lifecycle: None,
+        entry_check: None,
+        adopted: None,
+        refused: &[],
+        plan_warning: None,
+        exclusive: None,
+    };
+}
+
 /// An attribute value one resource at most holds in the account
-/// ([`Kind::exclusive`]). Validation refuses a second holder, and a holder
+/// ([`Rules::exclusive`]). Validation refuses a second holder, and a holder
 /// outside the shared stack (each environment would take it from the
 /// others); a plan that moves it from one resource to another takes it
 /// away before it gives it (giving it replaces the holder in Snowflake,
@@ -168,7 +189,7 @@ impl Exclusive {
     }
 }
 
-/// See [`Kind::plan_warning`].
+/// See [`Rules::plan_warning`].
 pub type PlanWarning = fn(&ResourceId, Option<&Attrs>, Option<&Attrs>) -> Option<String>;
 
 /// A check of an entry's name and attributes, which may also put values
@@ -220,9 +241,9 @@ impl Kind {
         self.meta.name
     }
 
-    /// Whether `id` exists with its container ([`Kind::adopted`]).
+    /// Whether `id` exists with its container ([`Rules::adopted`]).
     pub fn is_adopted(&self, id: &ResourceId) -> bool {
-        self.adopted.is_some_and(|adopted| adopted(id))
+        self.rules.adopted.is_some_and(|adopted| adopted(id))
     }
 
     pub fn attr(&self, name: &str) -> Option<&'static AttrSpec> {
@@ -951,15 +972,9 @@ mod tests {
         drift: DriftForm::Object,
         naming: Naming::None,
         parse_weight: 1,
-        required: &[],
+        rules: Rules::NONE,
         admin_role: None,
         create_as_owner: false,
-        lifecycle: None,
-        entry_check: None,
-        adopted: None,
-        refused: &[],
-        plan_warning: None,
-        exclusive: None,
     };
 
     #[test]

@@ -21,7 +21,7 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, Change, DriftForm, EntryProblem, Exclusive, Kind, LiveCol,
-    LiveSpec, Naming, Paging, Query, Section, Show, Sink, Sql, SqlHooks, never, object_drop,
+    LiveSpec, Naming, Paging, Query, Rules, Section, Show, Sink, Sql, SqlHooks, never, object_drop,
 };
 use crate::connector::Rows;
 use crate::model::quote::push_literal;
@@ -514,13 +514,12 @@ pub static KIND: Kind = Kind {
         container: false,
     },
     parse_weight: 1,
-    required: &[],
-    lifecycle: None,
-    entry_check: Some(entry_check),
-    adopted: None,
-    refused: &[],
-    plan_warning: Some(admin_only),
-    exclusive: Some(ACCOUNT_LEVEL),
+    rules: Rules {
+        entry_check: Some(entry_check),
+        plan_warning: Some(admin_only),
+        exclusive: Some(ACCOUNT_LEVEL),
+        ..Rules::NONE
+    },
 };
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! [`super::role_grant`] kind); reading a role reads both.
 
 use super::{
-    Absorb, COMMENT, DriftForm, Kind, LiveSpec, Naming, OWNER, Paging, Query, Section, Show, Sql,
-    grant, never, role_grant,
+    Absorb, COMMENT, DriftForm, Kind, LiveSpec, Naming, OWNER, Paging, Query, Rules, Section, Show,
+    Sql, grant, never, role_grant,
 };
 use crate::model::{Field, Ident, KindMeta, ResourceId};
 
@@ -75,13 +75,7 @@ pub static KIND: Kind = Kind {
     // A role carries its memberships and grants: about three times the work
     // of a warehouse or a database.
     parse_weight: 3,
-    required: &[],
+    rules: Rules::NONE,
     admin_role: Some("USERADMIN"),
     create_as_owner: false,
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
 };

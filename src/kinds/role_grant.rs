@@ -5,7 +5,7 @@
 //! validation reads `member_of` lists and checks the hierarchy for cycles;
 //! the graph orders `a TO b` after every membership of `b`.
 
-use super::{Absorb, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Section, Show, Sink};
+use super::{Absorb, DriftForm, Kind, LiveSpec, Naming, Paging, Query, Rules, Section, Show, Sink};
 use super::{Sql, SqlHooks, role, user_grant};
 use crate::connector::Rows;
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId};
@@ -103,13 +103,7 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Membership,
     naming: Naming::None,
     parse_weight: 1,
-    required: &[],
+    rules: Rules::NONE,
     admin_role: None,
     create_as_owner: false,
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
 };

@@ -10,7 +10,7 @@
 use super::database::{DATA_RETENTION_TIME_IN_DAYS, TRANSIENT};
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, EntryProblem, Kind, LiveCol,
-    LiveSpec, Naming, OWNER, Paging, Query, Section, Show, Sql, contains_word, database,
+    LiveSpec, Naming, OWNER, Paging, Query, Rules, Section, Show, Sql, contains_word, database,
     database_role,
 };
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId};
@@ -116,15 +116,13 @@ pub static KIND: Kind = Kind {
         system: &[PUBLIC, INFORMATION_SCHEMA],
     },
     parse_weight: 1,
-    required: &[],
+    rules: Rules {
+        entry_check: Some(entry_check),
+        adopted: Some(is_public),
+        ..Rules::NONE
+    },
     admin_role: Some("SYSADMIN"),
     create_as_owner: false,
-    lifecycle: None,
-    entry_check: Some(entry_check),
-    adopted: Some(is_public),
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
 };
 
 #[cfg(test)]

@@ -17,8 +17,8 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, Lifecycle, LiveCol,
-    LiveSpec, Naming, OWNER, Paging, Query, Section, Show, Sql, SqlHooks, object_update, schema,
-    warehouse,
+    LiveSpec, Naming, OWNER, Paging, Query, Rules, Section, Show, Sql, SqlHooks, object_update,
+    schema, warehouse,
 };
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value, canonical};
 
@@ -400,15 +400,13 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Object,
     naming: Naming::None,
     parse_weight: 2,
-    required: &["sql"],
+    rules: Rules {
+        required: &["sql"],
+        lifecycle: Some(&LIFECYCLE),
+        ..Rules::NONE
+    },
     admin_role: Some("SYSADMIN"),
     create_as_owner: true,
-    lifecycle: Some(&LIFECYCLE),
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
 };
 
 #[cfg(test)]

@@ -14,8 +14,8 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, EntryProblem, Kind, LiveCol,
-    LiveSpec, Naming, Paging, Query, Refused, Section, Show, Sql, SqlHooks, never, object_create,
-    object_drop, object_ensure, object_update, role, warehouse,
+    LiveSpec, Naming, Paging, Query, Refused, Rules, Section, Show, Sql, SqlHooks, never,
+    object_create, object_drop, object_ensure, object_update, role, warehouse,
 };
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value, canonical};
 
@@ -301,17 +301,15 @@ pub static KIND: Kind = Kind {
     },
     // A user carries its roles.
     parse_weight: 2,
-    required: &[],
-    lifecycle: None,
-    entry_check: Some(entry_check),
-    adopted: None,
-    refused: &[Refused {
-        key: "password",
-        message: "pudo does not manage passwords: they never belong in a configuration",
-        hint: "people sign in through SSO (`type: PERSON`), programs with a key pair (`type: SERVICE` and `rsa_public_key`); set a password by hand if one is really needed",
-    }],
-    plan_warning: None,
-    exclusive: None,
+    rules: Rules {
+        entry_check: Some(entry_check),
+        refused: &[Refused {
+            key: "password",
+            message: "pudo does not manage passwords: they never belong in a configuration",
+            hint: "people sign in through SSO (`type: PERSON`), programs with a key pair (`type: SERVICE` and `rsa_public_key`); set a password by hand if one is really needed",
+        }],
+        ..Rules::NONE
+    },
 };
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 //! a validated reference to a role); drift compares them as memberships.
 
 use super::user;
-use super::{DriftForm, Kind, LiveSpec, Naming, Query, Section, Sql, SqlHooks, role, role_grant};
+use super::{
+    DriftForm, Kind, LiveSpec, Naming, Query, Rules, Section, Sql, SqlHooks, role, role_grant,
+};
 use crate::model::{Field, Ident, KindMeta, ResourceId};
 
 pub static META: KindMeta = KindMeta {
@@ -70,13 +72,7 @@ pub static KIND: Kind = Kind {
     drift: DriftForm::Membership,
     naming: Naming::None,
     parse_weight: 1,
-    required: &[],
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: None,
-    exclusive: None,
+    rules: Rules::NONE,
 };
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
-    Naming, OWNER, Paging, Query, Section, Show, Sql, live_int, never, resource_monitor,
+    Naming, OWNER, Paging, Query, Rules, Section, Show, Sql, live_int, never, resource_monitor,
 };
 use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value, canonical};
 
@@ -278,15 +278,12 @@ pub static KIND: Kind = Kind {
         container: false,
     },
     parse_weight: 1,
-    required: &[],
+    rules: Rules {
+        plan_warning: Some(monitor_assignment),
+        ..Rules::NONE
+    },
     admin_role: Some("SYSADMIN"),
     create_as_owner: false,
-    lifecycle: None,
-    entry_check: None,
-    adopted: None,
-    refused: &[],
-    plan_warning: Some(monitor_assignment),
-    exclusive: None,
 };
 
 /// Assigning a resource monitor to a warehouse takes ACCOUNTADMIN.

@@ -339,7 +339,7 @@ fn diff_with(
     // monitors: account administrators only).
     if !stack.is_shared() {
         for change in &changes {
-            if let Some(warn) = kinds::of(&change.id).plan_warning
+            if let Some(warn) = kinds::of(&change.id).rules.plan_warning
                 && let Some(w) = warn(&change.id, change.before.as_ref(), change.after.as_ref())
                 && !warnings.contains(&w)
             {
@@ -446,7 +446,7 @@ fn wait_for_exclusive_moves(
     let mut giving: Vec<(&'static str, usize)> = Vec::new();
     for (k, &i) in node_of.iter().enumerate() {
         let kind = kinds::of(graph.id(i));
-        let Some(exclusive) = kind.exclusive else {
+        let Some(exclusive) = kind.rules.exclusive else {
             continue;
         };
         let before = exclusive.held_by(have[i].map(|h| &h.attrs));

@@ -53,13 +53,13 @@ pub(super) fn orchestrate(
     // Fast path: no kind has a lifecycle, or the stack holds none.
     let wanted: BTreeMap<&ResourceId, &Attrs> = desired
         .owned_by(stack)
-        .filter(|r| kinds::of(&r.id).lifecycle.is_some())
+        .filter(|r| kinds::of(&r.id).rules.lifecycle.is_some())
         .map(|r| (&r.id, &r.attrs))
         .collect();
     let had: BTreeMap<&ResourceId, &Attrs> = recorded
         .resources
         .iter()
-        .filter(|(id, _)| kinds::of(id).lifecycle.is_some())
+        .filter(|(id, _)| kinds::of(id).rules.lifecycle.is_some())
         .map(|(id, r)| (id, &r.attrs))
         .collect();
     if wanted.is_empty() && had.is_empty() {
@@ -71,13 +71,13 @@ pub(super) fn orchestrate(
     // The structural change of each member, and the state it leaves.
     let mut structural: HashMap<ResourceId, usize> = HashMap::new();
     for (k, change) in changes.iter().enumerate() {
-        if kinds::of(&change.id).lifecycle.is_some() {
+        if kinds::of(&change.id).rules.lifecycle.is_some() {
             structural.insert(change.id.clone(), k);
         }
     }
     let mut current: HashMap<ResourceId, String> = HashMap::new();
     for id in wanted.keys().chain(had.keys()) {
-        let lc = kinds::of(id).lifecycle.expect("filtered");
+        let lc = kinds::of(id).rules.lifecycle.expect("filtered");
         let state = match structural.get(*id).map(|&k| changes[k].action) {
             Some(Action::Create | Action::Replace) => lc.inactive,
             Some(Action::Drop) => continue,
@@ -89,7 +89,7 @@ pub(super) fn orchestrate(
     // Groups by root, in id order.
     let mut groups: BTreeMap<ResourceId, BTreeSet<&ResourceId>> = BTreeMap::new();
     for id in wanted.keys().chain(had.keys()) {
-        let lc = kinds::of(id).lifecycle.expect("filtered");
+        let lc = kinds::of(id).rules.lifecycle.expect("filtered");
         groups
             .entry((lc.root)(id, &attrs_of))
             .or_default()
@@ -100,7 +100,7 @@ pub(super) fn orchestrate(
     let mut members_steps: Vec<Change> = Vec::new();
     let mut root_steps: Vec<Change> = Vec::new();
     for (root, members) in &groups {
-        let lc = kinds::of(root).lifecycle.expect("filtered");
+        let lc = kinds::of(root).rules.lifecycle.expect("filtered");
         let group_changes: Vec<String> = members
             .iter()
             .filter_map(|m| structural.get(*m).map(|&k| changes[k].address.clone()))
@@ -185,7 +185,7 @@ pub(super) fn orchestrate(
     // What each structural change leaves: created tasks are suspended, the
     // paused root is suspended, the others keep their recorded state.
     for change in changes.iter_mut() {
-        let Some(lc) = kinds::of(&change.id).lifecycle else {
+        let Some(lc) = kinds::of(&change.id).rules.lifecycle else {
             continue;
         };
         if let (Some(after), Some(now)) = (change.after.as_mut(), current.get(&change.id)) {

@@ -74,7 +74,7 @@ impl Builder<'_> {
         let mut first: HashMap<&'static str, (ResourceId, At)> = HashMap::new();
         for (id, shared, at, key) in holders {
             let kind = kinds::of(&id);
-            let Some(exclusive) = kind.exclusive else {
+            let Some(exclusive) = kind.rules.exclusive else {
                 continue;
             };
             let setting = format!("`{}: {}`", exclusive.attr, exclusive.value);
