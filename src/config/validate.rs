@@ -525,6 +525,30 @@ impl<'a> Builder<'a> {
         Some(value)
     }
 
+    /// The items of a list (`null`: none); anything else is an error
+    /// "expected a list of WHAT" with `hint`, and `None`.
+    fn list_items<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &dyn fmt::Display,
+        what: &str,
+        hint: Option<String>,
+    ) -> Option<&'n [Node]> {
+        match &node.kind {
+            Kind::List(items) => Some(items.as_slice()),
+            Kind::Null => Some(&[]),
+            _ => {
+                self.error(
+                    node.at,
+                    path,
+                    format!("expected a list of {what}, found {}", node.type_name()),
+                    hint,
+                );
+                None
+            }
+        }
+    }
+
     fn read_text(&mut self, node: &Node, path: &KeyPath<'_>, x: Expander<'_>) -> Option<String> {
         match self.scalar(node, path, x)? {
             Scalar::Str(s) => Some(s),
@@ -748,18 +772,8 @@ impl<'a> Builder<'a> {
                 self.unknown_key(kind, &EXTERNAL, "`external`", &external_keys());
                 continue;
             };
-            let items = match &kind.value.kind {
-                Kind::List(items) => items.as_slice(),
-                Kind::Null => &[],
-                _ => {
-                    self.error(
-                        kind.value.at,
-                        &path,
-                        format!("expected a list of names, found {}", kind.value.type_name()),
-                        None,
-                    );
-                    continue;
-                }
+            let Some(items) = self.list_items(&kind.value, &path, "names", None) else {
+                continue;
             };
             for item in items {
                 let Some(raw) = item.as_str() else {
@@ -863,19 +877,8 @@ impl<'a> Builder<'a> {
         path: &KeyPath<'_>,
         x: Expander<'_>,
     ) -> Option<Vec<String>> {
-        let items = match &node.kind {
-            Kind::List(items) => items.as_slice(),
-            Kind::Null => &[],
-            _ => {
-                self.error(
-                    node.at,
-                    path,
-                    format!("expected a list of names, found {}", node.type_name()),
-                    Some(format!("write `{}: [NAME]`", path.last_key())),
-                );
-                return None;
-            }
-        };
+        let hint = format!("write `{}: [NAME]`", path.last_key());
+        let items = self.list_items(node, path, "names", Some(hint))?;
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let p = path.index(i);

@@ -21,18 +21,13 @@ impl<'a> Builder<'a> {
     ) {
         let memberships = std::ptr::eq(kind, &role_grant::KIND);
         let path = role_path.key(&f.key);
-        let items = match &f.value.kind {
-            Kind::List(items) => items.as_slice(),
-            Kind::Null => &[],
-            _ => {
-                self.error(
-                    f.value.at,
-                    &path,
-                    format!("expected a list of roles, found {}", f.value.type_name()),
-                    Some(format!("write `{}: [SYSADMIN]`", f.key)),
-                );
-                return;
-            }
+        let Some(items) = self.list_items(
+            &f.value,
+            &path,
+            "roles",
+            Some(format!("write `{}: [SYSADMIN]`", f.key)),
+        ) else {
+            return;
         };
         for (i, item) in items.iter().enumerate() {
             let p = path.index(i);
@@ -79,18 +74,13 @@ impl<'a> Builder<'a> {
         x: Expander<'_>,
     ) {
         let path = role_path.key("member_of");
-        let items = match &f.value.kind {
-            Kind::List(items) => items.as_slice(),
-            Kind::Null => &[],
-            _ => {
-                self.error(
-                    f.value.at,
-                    &path,
-                    format!("expected a list of roles, found {}", f.value.type_name()),
-                    Some("write `member_of: [SYSADMIN, DB.OTHER_DATABASE_ROLE]`".to_string()),
-                );
-                return;
-            }
+        let Some(items) = self.list_items(
+            &f.value,
+            &path,
+            "roles",
+            Some("write `member_of: [SYSADMIN, DB.OTHER_DATABASE_ROLE]`".to_string()),
+        ) else {
+            return;
         };
         let database = &names[0];
         for (i, item) in items.iter().enumerate() {
@@ -146,18 +136,13 @@ impl<'a> Builder<'a> {
     ) {
         let role = &names[0];
         let path = role_path.key("grants");
-        let items = match &f.value.kind {
-            Kind::List(items) => items.as_slice(),
-            Kind::Null => &[],
-            _ => {
-                self.error(
-                    f.value.at,
-                    &path,
-                    format!("expected a list of grants, found {}", f.value.type_name()),
-                    Some("write `grants: [{ on: database DB, privileges: [USAGE] }]`".to_string()),
-                );
-                return;
-            }
+        let Some(items) = self.list_items(
+            &f.value,
+            &path,
+            "grants",
+            Some("write `grants: [{ on: database DB, privileges: [USAGE] }]`".to_string()),
+        ) else {
+            return;
         };
         for (i, item) in items.iter().enumerate() {
             let p = path.index(i);
