@@ -9,18 +9,10 @@ use super::{
     Naming, OWNER, Paging, Query, Rules, Section, Show, Sql, contains_word, database_role,
     live_int, never, schema,
 };
-use crate::model::{Field, Ident, KindMeta, ResourceId};
+use crate::model::{Ident, KindMeta, ResourceId};
 use std::collections::BTreeSet;
 
-pub static META: KindMeta = KindMeta {
-    name: "database",
-    rank: 1,
-    fields: &[Field::name("name")],
-    keyword: Some("DATABASE"),
-    address: None,
-    target_sql: None,
-    references: |_| Vec::new(),
-};
+pub static META: KindMeta = KindMeta::account_object("database", 1, "DATABASE");
 
 /// `database.NAME`.
 pub fn id(name: Ident) -> ResourceId {

@@ -25,18 +25,10 @@ use super::{
 };
 use crate::connector::Rows;
 use crate::model::quote::push_literal;
-use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value};
+use crate::model::{Attrs, Ident, KindMeta, ResourceId, Value};
 use std::fmt::Write;
 
-pub static META: KindMeta = KindMeta {
-    name: "resource_monitor",
-    rank: 12,
-    fields: &[Field::name("name")],
-    keyword: Some("RESOURCE MONITOR"),
-    address: None,
-    target_sql: None,
-    references: |_| Vec::new(),
-};
+pub static META: KindMeta = KindMeta::account_object("resource_monitor", 12, "RESOURCE MONITOR");
 
 /// `resource_monitor.NAME`.
 pub fn id(name: Ident) -> ResourceId {

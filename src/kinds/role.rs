@@ -8,7 +8,7 @@ use super::{
     Absorb, COMMENT, DriftForm, Kind, LiveSpec, Naming, OWNER, Paging, Query, Rules, Section, Show,
     Sql, grant, never, role_grant,
 };
-use crate::model::{Field, Ident, KindMeta, ResourceId};
+use crate::model::{Ident, KindMeta, ResourceId};
 
 /// Roles every Snowflake account has; references to them are always valid.
 pub const SYSTEM_ROLES: &[&str] = &[
@@ -20,15 +20,7 @@ pub const SYSTEM_ROLES: &[&str] = &[
     "PUBLIC",
 ];
 
-pub static META: KindMeta = KindMeta {
-    name: "role",
-    rank: 4,
-    fields: &[Field::name("name")],
-    keyword: Some("ROLE"),
-    address: None,
-    target_sql: None,
-    references: |_| Vec::new(),
-};
+pub static META: KindMeta = KindMeta::account_object("role", 4, "ROLE");
 
 /// `role.NAME`.
 pub fn id(name: Ident) -> ResourceId {

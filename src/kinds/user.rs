@@ -17,17 +17,9 @@ use super::{
     LiveSpec, Naming, Paging, Query, Refused, Rules, Section, Show, Sql, SqlHooks, never,
     object_create, object_drop, object_ensure, object_update, role, warehouse,
 };
-use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value, canonical};
+use crate::model::{Attrs, Ident, KindMeta, ResourceId, Value, canonical};
 
-pub static META: KindMeta = KindMeta {
-    name: "user",
-    rank: 10,
-    fields: &[Field::name("name")],
-    keyword: Some("USER"),
-    address: None,
-    target_sql: None,
-    references: |_| Vec::new(),
-};
+pub static META: KindMeta = KindMeta::account_object("user", 10, "USER");
 
 /// `user.NAME`.
 pub fn id(name: Ident) -> ResourceId {

@@ -8,17 +8,9 @@ use super::{
     Absorb, AttrSpec, AttrSql, AttrType, COMMENT, Change, DriftForm, Kind, LiveCol, LiveSpec,
     Naming, OWNER, Paging, Query, Rules, Section, Show, Sql, live_int, never, resource_monitor,
 };
-use crate::model::{Attrs, Field, Ident, KindMeta, ResourceId, Value, canonical};
+use crate::model::{Attrs, Ident, KindMeta, ResourceId, Value, canonical};
 
-pub static META: KindMeta = KindMeta {
-    name: "warehouse",
-    rank: 3,
-    fields: &[Field::name("name")],
-    keyword: Some("WAREHOUSE"),
-    address: None,
-    target_sql: None,
-    references: |_| Vec::new(),
-};
+pub static META: KindMeta = KindMeta::account_object("warehouse", 3, "WAREHOUSE");
 
 /// `warehouse.NAME`.
 pub fn id(name: Ident) -> ResourceId {

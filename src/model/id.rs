@@ -36,6 +36,29 @@ pub struct KindMeta {
     pub references: fn(&ResourceId) -> Vec<ResourceId>,
 }
 
+/// The one identity field of an object named in the account.
+const NAME_ONLY: &[Field] = &[Field::name("name")];
+
+fn no_references(_: &ResourceId) -> Vec<ResourceId> {
+    Vec::new()
+}
+
+impl KindMeta {
+    /// An object named in the account (`warehouse.NAME`): one `name`
+    /// field, the default address and grant target, no identity references.
+    pub const fn account_object(name: &'static str, rank: u8, keyword: &'static str) -> KindMeta {
+        KindMeta {
+            name,
+            rank,
+            fields: NAME_ONLY,
+            keyword: Some(keyword),
+            address: None,
+            target_sql: None,
+            references: no_references,
+        }
+    }
+}
+
 impl fmt::Debug for KindMeta {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name)
