@@ -579,43 +579,6 @@ pub fn execute(ex: &mut Exec, name: &Name) -> Result<Outcome, SfError> {
     status("Statement executed successfully.", false)
 }
 
-/// A task name given as a string (`'db.schema.t'`, `'"Mixed"'`): unquoted
-/// parts fold to upper case.
-fn name_from_string(s: &str) -> Name {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = s.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                cur.push('"');
-            }
-            '"' => {
-                quoted = !quoted;
-                was_quoted = true;
-            }
-            '.' if !quoted => {
-                parts.push(if was_quoted {
-                    std::mem::take(&mut cur)
-                } else {
-                    std::mem::take(&mut cur).to_ascii_uppercase()
-                });
-                was_quoted = false;
-            }
-            c => cur.push(c),
-        }
-    }
-    parts.push(if was_quoted {
-        cur
-    } else {
-        cur.to_ascii_uppercase()
-    });
-    parts
-}
-
 /// `SYSTEM$TASK_DEPENDENTS_ENABLE('name')` in a SELECT: resumes the task and
 /// every task after it, recursively. Returns whether anything was called.
 pub fn select_calls(ex: &mut Exec, items: &[SelectItem]) -> Result<bool, SfError> {
@@ -630,7 +593,7 @@ pub fn select_calls(ex: &mut Exec, items: &[SelectItem]) -> Result<bool, SfError
         let [Expr::Lit(Value::Str(arg))] = args.as_slice() else {
             continue; // arity and types are reported by the SELECT itself
         };
-        let name = name_from_string(arg);
+        let name = crate::parser::name_from_string(arg);
         if name.len() > 3 || name.iter().any(String::is_empty) {
             return Err(SfError::does_not_exist("Task", arg));
         }
@@ -677,7 +640,10 @@ mod tests {
 
     #[test]
     fn string_names() {
-        assert_eq!(name_from_string("db.s.t"), vec!["DB", "S", "T"]);
-        assert_eq!(name_from_string("\"Mixed\""), vec!["Mixed"]);
+        assert_eq!(
+            crate::parser::name_from_string("db.s.t"),
+            vec!["DB", "S", "T"]
+        );
+        assert_eq!(crate::parser::name_from_string("\"Mixed\""), vec!["Mixed"]);
     }
 }

@@ -18,6 +18,44 @@ use crate::privileges;
 
 pub type Name = Vec<String>;
 
+/// A name given as a string (`'db.schema.t'`, `'"Mixed"'`), as in
+/// `IDENTIFIER('...')` or `SYSTEM$TASK_DEPENDENTS_ENABLE('...')`: unquoted
+/// parts fold to upper case.
+pub fn name_from_string(s: &str) -> Name {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = s.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            '"' => {
+                quoted = !quoted;
+                was_quoted = true;
+            }
+            '.' if !quoted => {
+                parts.push(if was_quoted {
+                    std::mem::take(&mut cur)
+                } else {
+                    std::mem::take(&mut cur).to_ascii_uppercase()
+                });
+                was_quoted = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    parts.push(if was_quoted {
+        cur
+    } else {
+        cur.to_ascii_uppercase()
+    });
+    parts
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(String),

@@ -690,43 +690,6 @@ fn fold(i: &Ident) -> String {
     }
 }
 
-/// A Snowflake name as written in `IDENTIFIER('...')`.
-fn split_name(s: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = s.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                cur.push('"');
-            }
-            '"' => {
-                quoted = !quoted;
-                was_quoted = true;
-            }
-            '.' if !quoted => {
-                parts.push(if was_quoted {
-                    cur.clone()
-                } else {
-                    cur.to_ascii_uppercase()
-                });
-                cur.clear();
-                was_quoted = false;
-            }
-            c => cur.push(c),
-        }
-    }
-    parts.push(if was_quoted {
-        cur
-    } else {
-        cur.to_ascii_uppercase()
-    });
-    parts
-}
-
 fn name_parts(n: &ObjectName) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for p in &n.0 {
@@ -742,7 +705,7 @@ fn name_parts(n: &ObjectName) -> Option<Vec<String>> {
                     .strip_prefix('\'')?
                     .strip_suffix('\'')?
                     .replace("''", "'");
-                out.extend(split_name(&s));
+                out.extend(crate::parser::name_from_string(&s));
             }
             ObjectNamePart::Function(_) => return None,
         }
